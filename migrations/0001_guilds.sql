@@ -1,0 +1,13 @@
+-- One row per server trilha has seen, with its settings.
+-- Snowflakes are stored as INTEGER (two's complement of the u64), times as UTC epoch seconds.
+CREATE TABLE guilds (
+    guild_id        INTEGER PRIMARY KEY,
+    -- Language for public posts chosen with /config language; NULL follows the server's
+    -- Discord locale (discord_locale).
+    locale          TEXT CHECK (locale IN ('pt-BR', 'en')),
+    discord_locale  TEXT,
+    -- IANA time zone for periods and schedules.
+    timezone        TEXT NOT NULL DEFAULT 'America/Sao_Paulo',
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;

@@ -1,0 +1,293 @@
+//! The `trilha` command line: `run` (the default), `check` and `ask`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+
+use crate::commands::{self, App, Caller, Press};
+use crate::config::Config;
+use crate::i18n::Locale;
+use crate::roadmap::{self, Roadmap};
+use crate::store::Store;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "trilha",
+    version,
+    about = "A Discord bot for study communities: a roadmap, progress, leaderboards and study prompts."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Connect to Discord and serve the community (what plain `trilha` does).
+    Run,
+    /// Validate the roadmap files and the configuration without connecting, and summarise them.
+    Check,
+    /// Run a slash command as a member would, against the local database, and print the reply.
+    Ask(AskArgs),
+}
+
+#[derive(ClapArgs, Debug)]
+struct AskArgs {
+    /// The command as a member types it, e.g. "/roadmap kafka" (English or Portuguese names).
+    #[arg(required_unless_present = "press")]
+    command: Option<String>,
+    /// The member's Discord language: pt-BR or en-US.
+    #[arg(long, default_value = "pt-BR")]
+    locale: String,
+    /// The server the command is used in; without it the command runs as in a DM.
+    #[arg(long)]
+    guild: Option<u64>,
+    /// The member's user id.
+    #[arg(long, default_value_t = 1)]
+    user: u64,
+    /// Act as a member with the Manage Server permission.
+    #[arg(long)]
+    admin: bool,
+    /// Print the exact JSON body of the interaction response instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Print the autocomplete choices for the last option instead of running the command.
+    #[arg(long, conflicts_with = "press")]
+    autocomplete: bool,
+    /// Press a button by its custom_id (printed beside each button in text output).
+    #[arg(long, value_name = "CUSTOM_ID")]
+    press: Option<String>,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: configuration: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Run);
+    // Offline commands print their result on stdout; keep logs to warnings unless asked.
+    let default_filter = match command {
+        Command::Run => crate::config::DEFAULT_LOG_FILTER,
+        _ => "warn",
+    };
+    let filter = config
+        .log_filter
+        .clone()
+        .unwrap_or_else(|| default_filter.to_string());
+    if let Err(error) = crate::telemetry::init(&filter, config.log_format) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
+    runtime.block_on(async move {
+        match command {
+            Command::Run => run(&config).await,
+            Command::Check => check(&config),
+            Command::Ask(args) => ask(&config, args).await,
+        }
+    })
+}
+
+fn load_roadmap(config: &Config) -> Result<Arc<Roadmap>, roadmap::LoadErrors> {
+    roadmap::load_dir(&config.roadmap_dir).map(Arc::new)
+}
+
+/// Builds the shared state: roadmap first (cheap, and its errors are the likeliest), then the
+/// database.
+async fn app(config: &Config) -> Result<App, anyhow::Error> {
+    let roadmap = load_roadmap(config)?;
+    let store = Store::open(&config.database_path).await?;
+    Ok(App { roadmap, store })
+}
+
+async fn run(config: &Config) -> ExitCode {
+    let result = async {
+        config.require_token()?;
+        let app = app(config).await?;
+        tracing::info!(
+            roadmap = %config.roadmap_dir.display(),
+            sections = app.roadmap.section_count(),
+            items = app.roadmap.item_count(),
+            database = %config.database_path.display(),
+            "trilha starting"
+        );
+        crate::discord::run(config, app).await
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "trilha stopped");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(config: &Config) -> ExitCode {
+    let mut ok = true;
+    match load_roadmap(config) {
+        Ok(roadmap) => {
+            let texts = roadmap_text_count(&roadmap);
+            println!(
+                "roadmap: {} ({} file{}): {} section{}, {} group{}, {} item{}",
+                config.roadmap_dir.display(),
+                roadmap.tracks().len(),
+                if roadmap.tracks().len() == 1 { "" } else { "s" },
+                roadmap.section_count(),
+                if roadmap.section_count() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                roadmap.groups().len(),
+                if roadmap.groups().len() == 1 { "" } else { "s" },
+                roadmap.item_count(),
+                if roadmap.item_count() == 1 { "" } else { "s" },
+            );
+            for track in roadmap.tracks() {
+                println!("  {}: {} / {}", track.id, track.name.pt_br, track.name.en);
+            }
+            println!("translations: complete, {texts} texts in both pt-BR and en");
+        }
+        Err(errors) => {
+            ok = false;
+            eprint!("{errors}");
+        }
+    }
+    let violations = crate::discord::register::catalog_violations();
+    if violations.is_empty() {
+        println!(
+            "commands: {} slash commands, names and descriptions valid in pt-BR and en",
+            commands::CATALOG.len()
+        );
+    } else {
+        ok = false;
+        for v in violations {
+            eprintln!("commands: {v}");
+        }
+    }
+    println!("database: {}", config.database_path.display());
+    match &config.dev_guild_id {
+        Some(id) => println!("commands are registered in server {id} only (DEV_GUILD_ID)"),
+        None => println!("commands are registered globally (DEV_GUILD_ID is not set)"),
+    }
+    if let Some(proxy) = &config.proxy_url {
+        println!("Discord REST goes through {proxy} (DISCORD_PROXY_URL)");
+    }
+    match &config.token {
+        Some(_) => println!("token: set (well-formed; Discord checks it at start-up)"),
+        None => println!("token: not set (needed by `trilha run`, not by `check` or `ask`)"),
+    }
+    if ok {
+        println!("OK");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("check failed");
+        ExitCode::FAILURE
+    }
+}
+
+/// Texts that exist in both languages: names, intros, descriptions, reasons, prompts.
+fn roadmap_text_count(roadmap: &Roadmap) -> usize {
+    let tracks = roadmap.tracks().len() * 3;
+    let sections = roadmap.section_count() * 2;
+    let groups: usize = roadmap
+        .groups()
+        .map(|(_, g)| 1 + usize::from(g.intro.is_some()))
+        .sum();
+    let items: usize = roadmap.items().map(|(_, i)| 3 + i.prompts.len()).sum();
+    tracks + sections + groups + items
+}
+
+async fn ask(config: &Config, args: AskArgs) -> ExitCode {
+    let Some(locale) = Locale::parse(&args.locale) else {
+        eprintln!("error: --locale `{}`: use pt-BR or en-US", args.locale);
+        return ExitCode::from(2);
+    };
+    let app = match app(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let caller = Caller {
+        user_id: args.user,
+        guild_id: args.guild,
+        channel_id: None,
+        locale,
+        guild_locale: None,
+        can_manage_guild: args.admin && args.guild.is_some(),
+    };
+    let result = ask_inner(&app, &args, caller).await;
+    app.store.close().await;
+    match result {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn ask_inner(
+    app: &App,
+    args: &AskArgs,
+    caller: Caller,
+) -> Result<String, commands::text::ParseError> {
+    use crate::discord::convert;
+    let json = |value: serenity::all::CreateInteractionResponse| {
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    };
+    if let Some(custom_id) = &args.press {
+        let reply = commands::press(
+            app,
+            &Press {
+                custom_id: custom_id.clone(),
+                caller,
+            },
+        )
+        .await;
+        return Ok(if args.json {
+            json(convert::response(&reply))
+        } else {
+            crate::ask::reply_text(&reply)
+        });
+    }
+    let input = args.command.as_deref().unwrap_or_default();
+    if args.autocomplete {
+        let request = commands::text::parse_autocomplete(input, caller)?;
+        let choices = commands::autocomplete(app, &request).await;
+        return Ok(if args.json {
+            json(convert::autocomplete_response(&choices))
+        } else {
+            crate::ask::choices_text(&choices)
+        });
+    }
+    let invocation = commands::text::parse_invocation(input, caller)?;
+    let reply = commands::respond(app, &invocation).await;
+    Ok(if args.json {
+        json(convert::response(&reply))
+    } else {
+        crate::ask::reply_text(&reply)
+    })
+}

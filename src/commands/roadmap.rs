@@ -1,0 +1,64 @@
+//! `/roadmap [topic]`: the overview, a section, a group or an item.
+
+use super::{App, AutocompleteRequest, Caller, Invocation};
+use crate::error::{CommandError, UserError};
+use crate::i18n::Locale;
+use crate::render::roadmap as view;
+use crate::reply::{Choice, Reply, limits};
+use crate::roadmap::Roadmap;
+
+pub(super) async fn run(app: &App, inv: &Invocation) -> Result<Reply, CommandError> {
+    let locale = inv.caller.locale;
+    let roadmap = &app.roadmap;
+    let query = inv.args.string("topic").map(str::trim).unwrap_or_default();
+    if query.is_empty() {
+        return Ok(view::overview(roadmap, locale, 0, None));
+    }
+    let resolution = roadmap.resolve(query);
+    Ok(match resolution.found {
+        Some(node) => view::node(roadmap, node, &resolution.alternatives, locale, 0, None),
+        None => view::not_found(roadmap, query, &resolution.suggestions, locale),
+    })
+}
+
+/// A page button or a suggestion button of a `/roadmap` view.
+pub(super) async fn page(
+    app: &App,
+    caller: &Caller,
+    node_id: &str,
+    page: usize,
+) -> Result<Reply, CommandError> {
+    let roadmap = &app.roadmap;
+    let locale = caller.locale;
+    if node_id.is_empty() {
+        return Ok(view::overview(roadmap, locale, page, None).as_update());
+    }
+    // The id may have left the roadmap since the message was sent.
+    let node = roadmap.node(node_id).ok_or(UserError::StaleButton)?;
+    Ok(view::node(roadmap, node, &[], locale, page, None).as_update())
+}
+
+pub(super) async fn autocomplete(
+    app: &App,
+    request: &AutocompleteRequest,
+) -> Result<Vec<Choice>, CommandError> {
+    Ok(choices(
+        &app.roadmap,
+        &request.partial,
+        request.caller.locale,
+    ))
+}
+
+/// Autocomplete choices for a topic: sections, groups and items, best match first.
+pub fn choices(roadmap: &Roadmap, partial: &str, locale: Locale) -> Vec<Choice> {
+    roadmap
+        .suggest(partial, limits::CHOICES, |_| true)
+        .into_iter()
+        .map(|s| {
+            Choice::new(
+                &view::choice_label(roadmap, s.node, locale),
+                roadmap.node_id(s.node),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,310 @@
+//! Configuration from the environment (and `.env`), parsed once, typed, failing fast.
+//!
+//! This is the only module that reads environment variables (`clippy.toml` forbids
+//! `std::env::var` elsewhere). Every error names the variable and says how to fix it, and never
+//! repeats a secret's value.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// The bot token. Its `Debug` prints nothing of the value, and it is only exposed to build the
+/// HTTP client.
+#[derive(Clone)]
+pub struct DiscordToken(SecretString);
+
+impl DiscordToken {
+    /// Validates the token's shape without revealing it in any error.
+    pub fn parse(raw: &str) -> Result<DiscordToken, String> {
+        let token = raw.trim();
+        if token.is_empty() {
+            return Err("is empty".into());
+        }
+        if token.len() >= 4 && token[..4].eq_ignore_ascii_case("bot ") {
+            return Err(
+                "starts with `Bot `: put only the token itself, trilha adds the prefix".into(),
+            );
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("contains spaces or line breaks: copy the token again".into());
+        }
+        let parts: Vec<&str> = token.split('.').collect();
+        let well_formed = parts.len() == 3
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '=')
+            });
+        if !well_formed {
+            return Err(
+                "does not look like a bot token (three parts separated by dots); copy it from the Bot page of your application"
+                    .into(),
+            );
+        }
+        Ok(DiscordToken(SecretString::new(token.to_string())))
+    }
+
+    /// The raw token, for the HTTP client only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for DiscordToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DiscordToken(<redacted>)")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything trilha reads from the environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Required to connect to Discord; `check` and `ask` work without it.
+    pub token: Option<DiscordToken>,
+    /// The SQLite database file.
+    pub database_path: PathBuf,
+    pub roadmap_dir: PathBuf,
+    /// `RUST_LOG` when set; each command picks its own default otherwise.
+    pub log_filter: Option<String>,
+    pub log_format: LogFormat,
+    /// Register commands in this server only (instant updates while developing).
+    pub dev_guild_id: Option<u64>,
+    /// Send Discord REST calls to this base URL instead of https://discord.com (a rate-limit
+    /// proxy such as twilight-http-proxy or nirn-proxy, or the local Discord in tests).
+    pub proxy_url: Option<String>,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/trilha.db";
+pub const DEFAULT_ROADMAP_DIR: &str = "roadmap";
+/// Our own logs at info; chatty dependencies only when something is wrong.
+pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn,sqlx=warn,rustls=warn,hyper=warn,hyper_util=warn,reqwest=warn,tungstenite=warn,tokio_tungstenite=warn,h2=warn";
+
+/// A configuration value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}. {hint}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+    pub hint: String,
+}
+
+impl Config {
+    /// Loads `.env` (if present; real environment variables win) and reads the configuration.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                return Err(ConfigError {
+                    variable: ".env",
+                    problem: format!("cannot be read: {e}"),
+                    hint: "Fix the line it points at (each line is NAME=value) or remove the file."
+                        .into(),
+                });
+            }
+        }
+        #[allow(clippy::disallowed_methods)] // The one place that reads the environment.
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests can pass variables explicitly.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let token = match get("DISCORD_TOKEN") {
+            None => None,
+            Some(raw) => Some(DiscordToken::parse(&raw).map_err(|problem| ConfigError {
+                variable: "DISCORD_TOKEN",
+                problem,
+                hint: "Copy the token from https://discord.com/developers/applications > your app > Bot > Reset Token.".into(),
+            })?),
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let database_path = parse_database_url(&database_url)?;
+
+        let roadmap_dir =
+            PathBuf::from(get("ROADMAP_DIR").unwrap_or_else(|| DEFAULT_ROADMAP_DIR.into()));
+
+        let log_filter = get("RUST_LOG");
+        let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "LOG_FORMAT",
+                    problem: format!("`{other}` is not a log format"),
+                    hint: "Use `text` (the default) or `json`.".into(),
+                });
+            }
+        };
+
+        let dev_guild_id = match get("DEV_GUILD_ID") {
+            None => None,
+            Some(raw) => Some(parse_snowflake(&raw).ok_or_else(|| ConfigError {
+                variable: "DEV_GUILD_ID",
+                problem: format!("`{}` is not a server id", raw.trim()),
+                hint: "Right-click the server with Developer Mode on > Copy Server ID (a number like 123456789012345678), or leave it empty to register commands globally.".into(),
+            })?),
+        };
+
+        let proxy_url = match get("DISCORD_PROXY_URL") {
+            None => None,
+            Some(raw) => {
+                let url = raw.trim().trim_end_matches('/').to_string();
+                let valid = (url.starts_with("http://") || url.starts_with("https://"))
+                    && url
+                        .split("://")
+                        .nth(1)
+                        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+                if !valid {
+                    return Err(ConfigError {
+                        variable: "DISCORD_PROXY_URL",
+                        problem: format!("`{url}` is not a base URL"),
+                        hint: "Give scheme, host and port only, like http://127.0.0.1:8080 (trilha appends /api/v10/...).".into(),
+                    });
+                }
+                Some(url)
+            }
+        };
+
+        Ok(Config {
+            token,
+            database_path,
+            roadmap_dir,
+            log_filter,
+            log_format,
+            dev_guild_id,
+            proxy_url,
+        })
+    }
+
+    /// The token, or the error `run` reports when it is missing.
+    pub fn require_token(&self) -> Result<&DiscordToken, ConfigError> {
+        self.token.as_ref().ok_or_else(|| ConfigError {
+            variable: "DISCORD_TOKEN",
+            problem: "is not set".into(),
+            hint: "Copy .env.example to .env and put your bot token there (README: \"Creating the Discord application\"). `trilha check` and `trilha ask` work without it.".into(),
+        })
+    }
+}
+
+/// A Discord id: a positive 64-bit integer.
+pub fn parse_snowflake(raw: &str) -> Option<u64> {
+    raw.trim().parse::<u64>().ok().filter(|&id| id > 0)
+}
+
+fn parse_database_url(url: &str) -> Result<PathBuf, ConfigError> {
+    let url = url.trim();
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") || url.starts_with("mysql:") {
+        return Err(ConfigError {
+            variable: "DATABASE_URL",
+            problem: "only SQLite is supported in this version".into(),
+            hint: format!("Use a SQLite file such as `{DEFAULT_DATABASE_URL}`."),
+        });
+    }
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    // Connection options after `?` are trilha's to choose (WAL, foreign keys, ...).
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(ConfigError {
+            variable: "DATABASE_URL",
+            problem: format!("`{url}` does not name a database file"),
+            hint: format!(
+                "Use a file path such as `{DEFAULT_DATABASE_URL}`; progress must survive restarts."
+            ),
+        });
+    }
+    Ok(PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB";
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = config(&[]).unwrap();
+        assert!(c.token.is_none());
+        assert_eq!(c.database_path, PathBuf::from("data/trilha.db"));
+        assert_eq!(c.roadmap_dir, PathBuf::from("roadmap"));
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(
+            c.require_token()
+                .unwrap_err()
+                .to_string()
+                .starts_with("DISCORD_TOKEN: is not set")
+        );
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_or_errors() {
+        let c = config(&[("DISCORD_TOKEN", TOKEN)]).unwrap();
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains(TOKEN) && !debug.contains("GhIjKl"),
+            "{debug}"
+        );
+        assert_eq!(c.token.as_ref().unwrap().expose(), TOKEN);
+
+        let bad = format!("Bot {TOKEN}");
+        let err = config(&[("DISCORD_TOKEN", &bad)]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("DISCORD_TOKEN:") && !err.contains("GhIjKl"),
+            "{err}"
+        );
+        let err = config(&[("DISCORD_TOKEN", "not-a-token-secretvalue")])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("secretvalue"), "{err}");
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        let e = config(&[("DEV_GUILD_ID", "my server")]).unwrap_err();
+        assert_eq!(e.variable, "DEV_GUILD_ID");
+        let e = config(&[("DATABASE_URL", "postgres://x")]).unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        let e = config(&[("DATABASE_URL", "sqlite::memory:")]).unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        let e = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(e.variable, "LOG_FORMAT");
+        let e = config(&[("DISCORD_PROXY_URL", "127.0.0.1:8080")]).unwrap_err();
+        assert_eq!(e.variable, "DISCORD_PROXY_URL");
+    }
+
+    #[test]
+    fn database_urls() {
+        let path = |url: &str| config(&[("DATABASE_URL", url)]).unwrap().database_path;
+        assert_eq!(path("sqlite://data/x.db"), PathBuf::from("data/x.db"));
+        assert_eq!(
+            path("sqlite:///var/lib/trilha/x.db"),
+            PathBuf::from("/var/lib/trilha/x.db")
+        );
+        assert_eq!(path("sqlite:x.db?mode=rwc"), PathBuf::from("x.db"));
+        assert_eq!(path("/tmp/x.db"), PathBuf::from("/tmp/x.db"));
+        let c = config(&[("DISCORD_PROXY_URL", "http://127.0.0.1:8080/")]).unwrap();
+        assert_eq!(c.proxy_url.as_deref(), Some("http://127.0.0.1:8080"));
+    }
+}

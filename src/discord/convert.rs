@@ -1,0 +1,240 @@
+//! Conversions between serenity's types and trilha's: interactions in, builders out.
+
+use serenity::all::{
+    AutocompleteChoice, ButtonStyle as DiscordButtonStyle, CommandDataOption,
+    CommandDataOptionValue, CommandInteraction, ComponentInteraction, CreateActionRow,
+    CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage, Member, RoleId,
+};
+
+use crate::commands::{
+    Args, AutocompleteRequest, Caller, CommandSpec, Invocation, OptionSpec, Press, Value, command,
+};
+use crate::i18n::Locale;
+use crate::reply::{ButtonAction, ButtonStyle, Choice, Delivery, Reply};
+
+/// The exact interaction response body Discord receives for a reply.
+pub fn response(reply: &Reply) -> CreateInteractionResponse {
+    let mut message = CreateInteractionResponseMessage::new()
+        .embeds(reply.embeds.iter().map(embed).collect())
+        .components(
+            reply
+                .rows
+                .iter()
+                .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
+                .collect(),
+        )
+        .allowed_mentions(
+            CreateAllowedMentions::new()
+                .empty_users()
+                .empty_roles()
+                .roles(reply.mentions.roles.iter().copied().map(RoleId::new)),
+        );
+    if let Some(content) = &reply.content {
+        message = message.content(content);
+    }
+    match reply.delivery {
+        Delivery::NewMessage => {
+            CreateInteractionResponse::Message(message.ephemeral(reply.ephemeral))
+        }
+        // Updating keeps the original message's visibility; flags are not sent.
+        Delivery::UpdateMessage => CreateInteractionResponse::UpdateMessage(message),
+    }
+}
+
+fn embed(e: &crate::reply::Embed) -> CreateEmbed {
+    let mut out = CreateEmbed::new().colour(e.colour);
+    if !e.title.is_empty() {
+        out = out.title(&e.title);
+    }
+    if !e.description.is_empty() {
+        out = out.description(&e.description);
+    }
+    if let Some(url) = &e.url {
+        out = out.url(url);
+    }
+    out = out.fields(
+        e.fields
+            .iter()
+            .map(|f| (f.name.clone(), f.value.clone(), f.inline)),
+    );
+    if let Some(footer) = &e.footer {
+        out = out.footer(CreateEmbedFooter::new(footer));
+    }
+    out
+}
+
+fn button(b: &crate::reply::Button) -> CreateButton {
+    let out = match &b.action {
+        ButtonAction::Custom(id) => CreateButton::new(id).style(match b.style {
+            ButtonStyle::Primary => DiscordButtonStyle::Primary,
+            ButtonStyle::Secondary => DiscordButtonStyle::Secondary,
+            ButtonStyle::Success => DiscordButtonStyle::Success,
+            ButtonStyle::Danger => DiscordButtonStyle::Danger,
+        }),
+        ButtonAction::Link(url) => CreateButton::new_link(url),
+    };
+    out.label(&b.label).disabled(b.disabled)
+}
+
+/// The autocomplete response body (callback type 8).
+pub fn autocomplete_response(choices: &[Choice]) -> CreateInteractionResponse {
+    CreateInteractionResponse::Autocomplete(
+        CreateAutocompleteResponse::new().set_choices(
+            choices
+                .iter()
+                .map(|c| AutocompleteChoice::new(c.name.clone(), c.value.clone()))
+                .collect(),
+        ),
+    )
+}
+
+fn can_manage_guild(member: Option<&Member>) -> bool {
+    member
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.manage_guild() || p.administrator())
+}
+
+fn caller_of(
+    user: u64,
+    guild: Option<u64>,
+    channel: u64,
+    locale: &str,
+    guild_locale: Option<&str>,
+    member: Option<&Member>,
+) -> Caller {
+    Caller {
+        user_id: user,
+        guild_id: guild,
+        channel_id: Some(channel),
+        locale: Locale::from_discord(locale),
+        guild_locale: guild_locale.map(Locale::from_discord),
+        can_manage_guild: guild.is_some() && can_manage_guild(member),
+    }
+}
+
+pub fn command_caller(cmd: &CommandInteraction) -> Caller {
+    caller_of(
+        cmd.user.id.get(),
+        cmd.guild_id.map(|g| g.get()),
+        cmd.channel_id.get(),
+        &cmd.locale,
+        cmd.guild_locale.as_deref(),
+        cmd.member.as_deref(),
+    )
+}
+
+pub fn component_press(c: &ComponentInteraction) -> Press {
+    Press {
+        custom_id: c.data.custom_id.clone(),
+        caller: caller_of(
+            c.user.id.get(),
+            c.guild_id.map(|g| g.get()),
+            c.channel_id.get(),
+            &c.locale,
+            c.guild_locale.as_deref(),
+            c.member.as_ref(),
+        ),
+    }
+}
+
+/// Why an interaction could not be mapped to a command of this release.
+#[derive(Debug, thiserror::Error)]
+pub enum InteractionError {
+    #[error("unknown command `{0}` (registered by another version?)")]
+    UnknownCommand(String),
+    #[error("unknown subcommand `{1}` of `{0}`")]
+    UnknownSubcommand(String, String),
+}
+
+struct Located {
+    command: &'static CommandSpec,
+    subcommand: Option<&'static crate::commands::SubcommandSpec>,
+    options: &'static [OptionSpec],
+    values: Vec<CommandDataOption>,
+}
+
+fn locate(cmd: &CommandInteraction) -> Result<Located, InteractionError> {
+    let name = cmd.data.name.as_str();
+    let spec = command(name).ok_or_else(|| InteractionError::UnknownCommand(name.into()))?;
+    if spec.subcommands.is_empty() {
+        return Ok(Located {
+            command: spec,
+            subcommand: None,
+            options: spec.options,
+            values: cmd.data.options.clone(),
+        });
+    }
+    let (sub_name, values) = cmd
+        .data
+        .options
+        .iter()
+        .find_map(|o| match &o.value {
+            CommandDataOptionValue::SubCommand(values) => Some((o.name.clone(), values.clone())),
+            _ => None,
+        })
+        .ok_or_else(|| InteractionError::UnknownSubcommand(name.into(), String::new()))?;
+    let sub = spec
+        .subcommand(&sub_name)
+        .ok_or_else(|| InteractionError::UnknownSubcommand(name.into(), sub_name.clone()))?;
+    Ok(Located {
+        command: spec,
+        subcommand: Some(sub),
+        options: sub.options,
+        values,
+    })
+}
+
+fn args_of(options: &'static [OptionSpec], values: &[CommandDataOption]) -> Args {
+    let mut args = Args::default();
+    for value in values {
+        let Some(spec) = options.iter().find(|o| o.key == value.name) else {
+            continue;
+        };
+        let parsed = match &value.value {
+            CommandDataOptionValue::String(s) => Value::String(s.clone()),
+            CommandDataOptionValue::Integer(n) => Value::Integer(*n),
+            CommandDataOptionValue::Boolean(b) => Value::Boolean(*b),
+            CommandDataOptionValue::User(id) => Value::User(id.get()),
+            CommandDataOptionValue::Channel(id) => Value::Channel(id.get()),
+            CommandDataOptionValue::Role(id) => Value::Role(id.get()),
+            _ => continue,
+        };
+        args.0.insert(spec.key, parsed);
+    }
+    args
+}
+
+pub fn invocation(cmd: &CommandInteraction) -> Result<Invocation, InteractionError> {
+    let located = locate(cmd)?;
+    Ok(Invocation {
+        command: located.command,
+        subcommand: located.subcommand,
+        args: args_of(located.options, &located.values),
+        caller: command_caller(cmd),
+    })
+}
+
+pub fn autocomplete_request(
+    cmd: &CommandInteraction,
+) -> Result<Option<AutocompleteRequest>, InteractionError> {
+    let located = locate(cmd)?;
+    let focused = located.values.iter().find_map(|o| match &o.value {
+        CommandDataOptionValue::Autocomplete { value, .. } => Some((o.name.clone(), value.clone())),
+        _ => None,
+    });
+    let Some((name, partial)) = focused else {
+        return Ok(None);
+    };
+    let Some(option) = located.options.iter().find(|o| o.key == name) else {
+        return Ok(None);
+    };
+    Ok(Some(AutocompleteRequest {
+        command: located.command,
+        subcommand: located.subcommand,
+        option: option.key,
+        partial,
+        args: args_of(located.options, &located.values),
+        caller: command_caller(cmd),
+    }))
+}

@@ -1,0 +1,55 @@
+//! Two tiers of errors: a member's mistake, shown to them in their language, and an internal
+//! fault, logged with its cause chain while the member sees a generic apology.
+
+use crate::roadmap::Node;
+use crate::store::StoreError;
+
+/// Something the member can fix. Rendered by [`crate::render::errors::user_error`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserError {
+    /// A server-only command used in a DM.
+    NeedsGuild,
+    /// An admin command used without Manage Server.
+    NeedsManageGuild,
+    /// A button whose `custom_id` this release does not understand (an old message).
+    StaleButton,
+    /// The query names no item; `suggestions` are the closest ones.
+    UnknownItem {
+        query: String,
+        suggestions: Vec<Node>,
+    },
+}
+
+#[derive(Debug)]
+pub enum CommandError {
+    User(UserError),
+    Internal(anyhow::Error),
+}
+
+impl CommandError {
+    /// One line with the whole cause chain, for logs.
+    pub fn chain(&self) -> String {
+        match self {
+            CommandError::User(e) => format!("{e:?}"),
+            CommandError::Internal(e) => format!("{e:#}"),
+        }
+    }
+}
+
+impl From<UserError> for CommandError {
+    fn from(e: UserError) -> Self {
+        CommandError::User(e)
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        CommandError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<anyhow::Error> for CommandError {
+    fn from(e: anyhow::Error) -> Self {
+        CommandError::Internal(e)
+    }
+}

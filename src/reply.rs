@@ -1,0 +1,395 @@
+//! The reply model: what a command answers, independent of serenity.
+//!
+//! Commands and renderers build a [`Reply`]; only the Discord adapter turns it into serenity
+//! builders. [`limits`] holds Discord's documented limits and [`Reply::violations`] checks a
+//! reply against them, so tests (and the adapter, as a last guard) can prove nothing we send
+//! would be refused with "Invalid Form Body".
+
+/// How a reply reaches the member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// A new message answering the interaction (callback type 4).
+    NewMessage,
+    /// Replaces the message a button belongs to (callback type 7).
+    UpdateMessage,
+}
+
+/// Who a message may ping. Anything not listed renders as plain text without a notification.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mentions {
+    pub roles: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub delivery: Delivery,
+    /// Only the member who asked sees it.
+    pub ephemeral: bool,
+    pub content: Option<String>,
+    pub embeds: Vec<Embed>,
+    pub rows: Vec<Vec<Button>>,
+    pub mentions: Mentions,
+}
+
+impl Reply {
+    /// A private answer to the member who asked.
+    pub fn ephemeral(embed: Embed) -> Reply {
+        Reply {
+            delivery: Delivery::NewMessage,
+            ephemeral: true,
+            content: None,
+            embeds: vec![embed],
+            rows: Vec::new(),
+            mentions: Mentions::default(),
+        }
+    }
+
+    /// A private, text-only answer.
+    pub fn ephemeral_text(text: impl Into<String>) -> Reply {
+        Reply {
+            delivery: Delivery::NewMessage,
+            ephemeral: true,
+            content: Some(text.into()),
+            embeds: Vec::new(),
+            rows: Vec::new(),
+            mentions: Mentions::default(),
+        }
+    }
+
+    /// A message everyone in the channel sees.
+    pub fn public(embed: Embed) -> Reply {
+        Reply {
+            ephemeral: false,
+            ..Reply::ephemeral(embed)
+        }
+    }
+
+    pub fn with_rows(mut self, rows: Vec<Vec<Button>>) -> Reply {
+        self.rows = rows.into_iter().filter(|r| !r.is_empty()).collect();
+        self
+    }
+
+    pub fn as_update(mut self) -> Reply {
+        self.delivery = Delivery::UpdateMessage;
+        self
+    }
+
+    /// Every way this reply breaks Discord's limits; empty when it is safe to send.
+    pub fn violations(&self) -> Vec<String> {
+        use limits::*;
+        let mut out = Vec::new();
+        if let Some(content) = &self.content {
+            let n = count(content);
+            if n > CONTENT {
+                out.push(format!("content is {n} characters (limit {CONTENT})"));
+            }
+        }
+        if self.content.as_deref().is_none_or(str::is_empty) && self.embeds.is_empty() {
+            out.push("a message needs content or an embed".into());
+        }
+        if self.embeds.len() > EMBEDS {
+            out.push(format!("{} embeds (limit {EMBEDS})", self.embeds.len()));
+        }
+        let mut total = 0;
+        for (i, embed) in self.embeds.iter().enumerate() {
+            total += embed.char_count();
+            out.extend(
+                embed
+                    .violations()
+                    .into_iter()
+                    .map(|v| format!("embed {i}: {v}")),
+            );
+        }
+        if total > EMBED_TOTAL {
+            out.push(format!(
+                "embeds hold {total} characters together (limit {EMBED_TOTAL})"
+            ));
+        }
+        if self.rows.len() > ACTION_ROWS {
+            out.push(format!(
+                "{} action rows (limit {ACTION_ROWS})",
+                self.rows.len()
+            ));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for (r, row) in self.rows.iter().enumerate() {
+            if row.is_empty() || row.len() > BUTTONS_PER_ROW {
+                out.push(format!(
+                    "row {r} has {} buttons (1 to {BUTTONS_PER_ROW})",
+                    row.len()
+                ));
+            }
+            for button in row {
+                let n = count(&button.label);
+                if n == 0 || n > BUTTON_LABEL {
+                    out.push(format!(
+                        "button label `{}` is {n} characters (1 to {BUTTON_LABEL})",
+                        button.label
+                    ));
+                }
+                match &button.action {
+                    ButtonAction::Custom(id) => {
+                        let n = count(id);
+                        if n == 0 || n > CUSTOM_ID {
+                            out.push(format!(
+                                "custom_id `{id}` is {n} characters (1 to {CUSTOM_ID})"
+                            ));
+                        }
+                        if !ids.insert(id.clone()) {
+                            out.push(format!("custom_id `{id}` is used twice"));
+                        }
+                    }
+                    ButtonAction::Link(url) => {
+                        if count(url) > URL || !url.starts_with("https://") {
+                            out.push(format!("link button url `{url}` is invalid"));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embed {
+    pub title: String,
+    pub description: String,
+    pub url: Option<String>,
+    pub colour: u32,
+    pub fields: Vec<Field>,
+    pub footer: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+impl Field {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Field {
+        Field {
+            name: name.into(),
+            value: value.into(),
+            inline: false,
+        }
+    }
+
+    pub fn inline(name: impl Into<String>, value: impl Into<String>) -> Field {
+        Field {
+            inline: true,
+            ..Field::new(name, value)
+        }
+    }
+
+    fn char_count(&self) -> usize {
+        count(&self.name) + count(&self.value)
+    }
+}
+
+impl Embed {
+    /// Characters Discord counts towards the 6000 total: title, description, field names and
+    /// values, footer text (and author name, which trilha does not use).
+    pub fn char_count(&self) -> usize {
+        count(&self.title)
+            + count(&self.description)
+            + self.fields.iter().map(Field::char_count).sum::<usize>()
+            + self.footer.as_deref().map_or(0, count)
+    }
+
+    pub fn violations(&self) -> Vec<String> {
+        use limits::*;
+        let mut out = Vec::new();
+        let mut check = |what: &str, text: &str, max: usize, required: bool| {
+            let n = count(text);
+            if n > max || (required && text.trim().is_empty()) {
+                out.push(format!(
+                    "{what} is {n} characters (limit {max}{})",
+                    if required { ", not empty" } else { "" }
+                ));
+            }
+        };
+        check("title", &self.title, EMBED_TITLE, false);
+        check("description", &self.description, EMBED_DESCRIPTION, false);
+        if let Some(footer) = &self.footer {
+            check("footer", footer, EMBED_FOOTER, false);
+        }
+        for (i, field) in self.fields.iter().enumerate() {
+            check(
+                &format!("field {i} name"),
+                &field.name,
+                EMBED_FIELD_NAME,
+                true,
+            );
+            check(
+                &format!("field {i} value"),
+                &field.value,
+                EMBED_FIELD_VALUE,
+                true,
+            );
+        }
+        if self.fields.len() > EMBED_FIELDS {
+            out.push(format!(
+                "{} fields (limit {EMBED_FIELDS})",
+                self.fields.len()
+            ));
+        }
+        if self.char_count() > EMBED_TOTAL {
+            out.push(format!(
+                "{} characters in total (limit {EMBED_TOTAL})",
+                self.char_count()
+            ));
+        }
+        if self.title.trim().is_empty()
+            && self.description.trim().is_empty()
+            && self.fields.is_empty()
+        {
+            out.push("the embed is empty".into());
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ButtonStyle {
+    Primary,
+    Secondary,
+    Success,
+    Danger,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Sends an interaction back to the bot with this `custom_id`.
+    Custom(String),
+    /// Opens a URL (link buttons carry no `custom_id`).
+    Link(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    pub style: ButtonStyle,
+    pub action: ButtonAction,
+    pub disabled: bool,
+}
+
+impl Button {
+    pub fn new(
+        label: impl Into<String>,
+        style: ButtonStyle,
+        custom_id: impl Into<String>,
+    ) -> Button {
+        Button {
+            label: label.into(),
+            style,
+            action: ButtonAction::Custom(custom_id.into()),
+            disabled: false,
+        }
+    }
+
+    pub fn disabled(mut self, disabled: bool) -> Button {
+        self.disabled = disabled;
+        self
+    }
+}
+
+/// One autocomplete choice: what the member sees, and the value Discord sends back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub name: String,
+    pub value: String,
+}
+
+impl Choice {
+    /// Builds a choice, shortening the label to Discord's 100 characters when needed.
+    pub fn new(name: &str, value: impl Into<String>) -> Choice {
+        Choice {
+            name: truncate(name, limits::CHOICE_NAME),
+            value: value.into(),
+        }
+    }
+}
+
+/// Discord counts message and embed lengths in characters (Unicode scalar values).
+pub fn count(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Shortens `text` to at most `max` characters, ending with "…" when something was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if count(text) <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+/// Discord's documented limits (discord.com/developers/docs: Message, Embed, Components,
+/// Application Commands). The local Discord used in tests enforces the same numbers.
+pub mod limits {
+    pub const CONTENT: usize = 2000;
+    pub const EMBEDS: usize = 10;
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_FIELDS: usize = 25;
+    pub const EMBED_FIELD_NAME: usize = 256;
+    pub const EMBED_FIELD_VALUE: usize = 1024;
+    pub const EMBED_FOOTER: usize = 2048;
+    pub const EMBED_TOTAL: usize = 6000;
+    pub const ACTION_ROWS: usize = 5;
+    pub const BUTTONS_PER_ROW: usize = 5;
+    pub const BUTTON_LABEL: usize = 80;
+    pub const CUSTOM_ID: usize = 100;
+    pub const URL: usize = 512;
+    pub const CHOICES: usize = 25;
+    pub const CHOICE_NAME: usize = 100;
+    pub const CHOICE_VALUE: usize = 100;
+    pub const COMMAND_NAME: usize = 32;
+    pub const COMMAND_DESCRIPTION: usize = 100;
+    pub const COMMAND_OPTIONS: usize = 25;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_respects_the_limit_and_marks_the_cut() {
+        assert_eq!(truncate("abc", 3), "abc");
+        let cut = truncate("abcdef", 4);
+        assert_eq!(cut, "abc…");
+        assert_eq!(count(&cut), 4);
+        assert_eq!(count(&truncate(&"é".repeat(200), 100)), 100);
+    }
+
+    #[test]
+    fn violations_catch_oversized_embeds_and_duplicate_ids() {
+        let embed = Embed {
+            title: "t".repeat(257),
+            fields: (0..26).map(|i| Field::new(format!("f{i}"), "v")).collect(),
+            ..Embed::default()
+        };
+        let reply = Reply::ephemeral(embed).with_rows(vec![vec![
+            Button::new("a", ButtonStyle::Primary, "x"),
+            Button::new("b", ButtonStyle::Primary, "x"),
+        ]]);
+        let v = reply.violations();
+        assert!(v.iter().any(|s| s.contains("title")), "{v:?}");
+        assert!(v.iter().any(|s| s.contains("26 fields")), "{v:?}");
+        assert!(v.iter().any(|s| s.contains("used twice")), "{v:?}");
+    }
+
+    #[test]
+    fn a_small_reply_is_valid() {
+        let reply = Reply::ephemeral(Embed {
+            title: "ok".into(),
+            ..Embed::default()
+        });
+        assert!(reply.violations().is_empty());
+    }
+}

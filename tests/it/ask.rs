@@ -1,0 +1,141 @@
+//! `trilha ask`, as an operator or content author uses it.
+
+use crate::support::{Sandbox, json, stderr, stdout};
+
+#[test]
+fn a_section_shows_its_relational_and_nosql_groups() {
+    let out = Sandbox::new().ask(&["/roadmap databases"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("━━ Bancos de dados ━━"), "{text}");
+    assert!(
+        text.contains("Bancos relacionais (SQL) (escolha 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bancos não relacionais (NoSQL) (escolha 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PostgreSQL") && text.contains("MongoDB"),
+        "{text}"
+    );
+}
+
+#[test]
+fn english_members_get_english() {
+    let out = Sandbox::new().ask(&["/roadmap kafka", "--locale", "en-US"]);
+    let text = stdout(&out);
+    assert!(text.contains("━━ Apache Kafka ━━"), "{text}");
+    assert!(
+        text.contains("Why it matters") && text.contains("Study prompts"),
+        "{text}"
+    );
+    assert!(!text.contains("Por que importa"), "{text}");
+    let pt = stdout(&Sandbox::new().ask(&["/roadmap kafka"]));
+    assert!(
+        pt.contains("Por que importa") && pt.contains("Para estudar"),
+        "{pt}"
+    );
+}
+
+#[test]
+fn the_cards_typo_finds_kinesis() {
+    let text = stdout(&Sandbox::new().ask(&["/roadmap Kineses"]));
+    assert!(text.contains("━━ Amazon Kinesis ━━"), "{text}");
+}
+
+#[test]
+fn an_unknown_topic_is_a_friendly_answer_with_suggestions_not_an_error() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.ask(&["/roadmap xyzzy"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a member's typo is not an operator error"
+    );
+    let text = stdout(&out);
+    assert!(text.contains("Não encontrei \"xyzzy\""), "{text}");
+    assert!(
+        text.contains("**Bancos de dados**"),
+        "sections are suggested: {text}"
+    );
+    let out = sandbox.ask(&["/roadmap kafak", "--locale", "en-US"]);
+    let text = stdout(&out);
+    assert!(text.contains("Did you mean: **Apache Kafka**?"), "{text}");
+    assert!(
+        text.contains("--press 'v1|rm|kafka|0'"),
+        "a button opens the suggestion: {text}"
+    );
+}
+
+#[test]
+fn autocomplete_prints_choices_and_discords_body() {
+    let sandbox = Sandbox::new();
+    let text = stdout(&sandbox.ask(&["--autocomplete", "/roadmap kaf"]));
+    assert!(
+        text.lines().next().unwrap().starts_with("Apache Kafka"),
+        "{text}"
+    );
+    assert!(text.contains("->  kafka"), "{text}");
+    let body = json(&sandbox.ask(&["--autocomplete", "/roadmap kaf", "--json"]));
+    assert_eq!(body["type"], 8);
+    assert_eq!(body["data"]["choices"][0]["value"], "kafka");
+}
+
+#[test]
+fn json_is_the_interaction_response_body() {
+    let body = json(&Sandbox::new().ask(&["/roadmap git", "--json"]));
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64, "ephemeral");
+    assert_eq!(body["data"]["embeds"][0]["title"], "Git");
+    assert_eq!(
+        body["data"]["allowed_mentions"]["parse"],
+        serde_json::json!([]),
+        "pings nobody"
+    );
+}
+
+#[test]
+fn portuguese_command_and_option_names_work() {
+    let text = stdout(&Sandbox::new().ask(&["/roadmap tópico:redis"]));
+    assert!(text.contains("━━ Redis ━━"), "{text}");
+}
+
+#[test]
+fn buttons_can_be_pressed_offline() {
+    let sandbox = Sandbox::new();
+    let body = json(&sandbox.ask(&["--press", "v1|rm|nginx|0", "--json"]));
+    assert_eq!(body["type"], 7, "a button updates its message");
+    assert_eq!(body["data"]["embeds"][0]["title"], "NGINX");
+    let body = json(&sandbox.ask(&["--press", "v0|something|old", "--json"]));
+    assert!(
+        body["data"]["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("versão antiga")
+    );
+}
+
+#[test]
+fn operator_mistakes_exit_2_with_a_message() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.ask(&["/nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("there is no command /nope"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sandbox.ask(&["/roadmap", "--locale", "klingon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--locale"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_database_file_is_created_with_its_folder() {
+    let sandbox = Sandbox::new();
+    assert!(!crate::support::exists(&sandbox.database()));
+    assert!(sandbox.ask(&["/roadmap"]).status.success());
+    assert!(crate::support::exists(&sandbox.database()));
+}

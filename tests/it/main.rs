@@ -1,0 +1,12 @@
+//! Integration tests, compiled into one binary to save link time.
+//!
+//! - `roadmap_files`: the shipped roadmap, the card's fidelity, and one broken fixture per rule;
+//! - `lookup`: the query table and autocomplete bounds;
+//! - `replies`: every view in both languages, through `trilha ask --json`, against Discord's rules;
+//! - `ask`: the offline console as an operator uses it.
+
+mod ask;
+mod lookup;
+mod replies;
+mod roadmap_files;
+mod support;

@@ -1,0 +1,147 @@
+//! Every view, in both languages, as the exact JSON `trilha ask --json` prints (the same body
+//! the bot sends), checked against Discord's rules by an independent checker.
+
+use serde_json::Value;
+
+use crate::support::{Sandbox, json, roadmap};
+
+fn assert_valid(what: &str, body: &Value) {
+    let violations = local_discord::rules::interaction_response(body);
+    assert!(
+        violations.is_empty(),
+        "{what} breaks Discord's rules:\n{violations:#?}\n{body:#}"
+    );
+}
+
+/// The custom_ids of a reply's buttons that lead to another page of the same view.
+fn page_ids(body: &Value) -> Vec<String> {
+    body.pointer("/data/components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter(|b| b["disabled"] != Value::Bool(true))
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn check_view(sandbox: &Sandbox, what: &str, args: &[&str]) {
+    let out = sandbox.ask(args);
+    assert!(out.status.success(), "{what}: {:?}", out);
+    let body = json(&out);
+    assert_eq!(body["type"], 4, "{what}");
+    assert_valid(what, &body);
+    // Every page reachable by the buttons is valid too.
+    let node = args[0].trim_start_matches("/roadmap").trim();
+    for id in page_ids(&body) {
+        if !id.contains(&format!("|{node}|")) {
+            continue; // suggestion buttons lead to other views, checked on their own
+        }
+        let mut press = vec!["--press", &id, "--json"];
+        press.extend_from_slice(&args[2..]);
+        let out = sandbox.ask(&press);
+        let page = json(&out);
+        assert_eq!(page["type"], 7, "{what}: pressing {id} updates the message");
+        assert_valid(&format!("{what} via {id}"), &page);
+    }
+}
+
+#[test]
+fn every_section_group_and_item_in_both_languages_fits_discords_limits() {
+    let roadmap = roadmap();
+    let sandbox = Sandbox::new();
+    let mut ids: Vec<String> = vec![String::new()];
+    ids.extend(roadmap.sections().map(|(_, s)| s.id.clone()));
+    ids.extend(roadmap.groups().map(|(_, g)| g.id.clone()));
+    ids.extend(roadmap.items().map(|(_, i)| i.id.clone()));
+    let mut checked = 0;
+    for id in &ids {
+        for locale in ["pt-BR", "en-US"] {
+            let command = format!("/roadmap {id}");
+            check_view(
+                &sandbox,
+                &format!("{command} ({locale})"),
+                &[command.as_str(), "--json", "--locale", locale],
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        2 * (1 + roadmap.section_count() + roadmap.groups().len() + roadmap.item_count())
+    );
+}
+
+#[test]
+fn not_found_and_autocomplete_replies_fit_too() {
+    let sandbox = Sandbox::new();
+    for locale in ["pt-BR", "en-US"] {
+        for query in ["xyzzy", "kafak", &"z".repeat(300)] {
+            let command = format!("/roadmap {query}");
+            let out = sandbox.ask(&[&command, "--json", "--locale", locale]);
+            assert_valid(&command, &json(&out));
+        }
+        for partial in ["", "k", "data", "ç", &"a".repeat(100)] {
+            let command = format!("/roadmap {partial}");
+            let out = sandbox.ask(&["--autocomplete", &command, "--json", "--locale", locale]);
+            let body = json(&out);
+            assert_eq!(body["type"], 8);
+            assert_valid(&format!("autocomplete {partial:?}"), &body);
+        }
+    }
+}
+
+#[test]
+fn a_forced_small_page_budget_paginates_instead_of_truncating() {
+    // The shipped sections fit one page; a synthetic one with many long items must not.
+    let sandbox = Sandbox::new();
+    let dir = sandbox.dir.path().join("big");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut source = String::from(
+        "id = \"big\"\nname = { pt-BR = \"Grande\", en = \"Big\" }\nmilestone = { pt-BR = \"M\", en = \"M\" }\nintro = { pt-BR = \"i\", en = \"i\" }\n\n[[section]]\nid = \"huge\"\nname = { pt-BR = \"Enorme\", en = \"Huge\" }\nintro = { pt-BR = \"i\", en = \"i\" }\npick = 1\n",
+    );
+    for i in 0..120 {
+        let text = format!(
+            "Item number {i} has a long description. {}",
+            "word ".repeat(60)
+        );
+        source.push_str(&format!(
+            "\n[[section.item]]\nid = \"item-{i}\"\nname = \"Item {i} with a fairly long name to fill the page\"\ndescription = {{ pt-BR = \"{text}\", en = \"{text}\" }}\nwhy = {{ pt-BR = \"w\", en = \"w\" }}\nprompts = {{ pt-BR = [\"p\"], en = [\"p\"] }}\n"
+        ));
+    }
+    std::fs::write(dir.join("big.toml"), source).unwrap();
+    let mut seen_items = std::collections::BTreeSet::new();
+    let mut id = None::<String>;
+    let mut pages = 0;
+    loop {
+        let mut command = sandbox.trilha();
+        command.env("ROADMAP_DIR", &dir).arg("ask").arg("--json");
+        match &id {
+            None => command.arg("/roadmap huge"),
+            Some(id) => command.args(["--press", id]),
+        };
+        let body = json(&command.output().unwrap());
+        assert_valid("big section", &body);
+        pages += 1;
+        for field in body
+            .pointer("/data/embeds/0/fields")
+            .and_then(Value::as_array)
+            .unwrap()
+        {
+            for line in field["value"].as_str().unwrap().lines() {
+                let name = line.split("**").nth(1).unwrap().to_string();
+                seen_items.insert(name);
+            }
+        }
+        let next = body.pointer("/data/components/0/components/1").cloned();
+        match next {
+            Some(b) if b["disabled"] != Value::Bool(true) => {
+                id = Some(b["custom_id"].as_str().unwrap().to_string())
+            }
+            _ => break,
+        }
+        assert!(pages < 50, "pagination does not end");
+    }
+    assert!(pages > 1, "a 120-item section needs several pages");
+    assert_eq!(seen_items.len(), 120, "every item appears on some page");
+}

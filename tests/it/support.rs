@@ -1,0 +1,89 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
+
+use tempfile::TempDir;
+use trilha::roadmap::Roadmap;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped roadmap, loaded once per test binary.
+pub fn roadmap() -> Arc<Roadmap> {
+    static ROADMAP: OnceLock<Arc<Roadmap>> = OnceLock::new();
+    ROADMAP
+        .get_or_init(|| {
+            Arc::new(
+                trilha::roadmap::load_dir(&repo().join("roadmap"))
+                    .expect("the shipped roadmap loads"),
+            )
+        })
+        .clone()
+}
+
+/// A scratch folder: the working directory (so no `.env` is picked up) and the database.
+pub struct Sandbox {
+    pub dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("data").join("trilha.db")
+    }
+
+    /// The real binary with a clean environment: only what the test sets.
+    #[allow(clippy::disallowed_methods)] // Tests pass PATH through to the child.
+    pub fn trilha(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trilha"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", self.database().display()),
+            )
+            .env("ROADMAP_DIR", repo().join("roadmap"))
+            .current_dir(self.dir.path());
+        command
+    }
+
+    /// Runs `trilha ask` with the given arguments.
+    pub fn ask(&self, args: &[&str]) -> Output {
+        self.trilha()
+            .arg("ask")
+            .args(args)
+            .output()
+            .expect("trilha runs")
+    }
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(output),
+            stderr(output)
+        )
+    })
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
