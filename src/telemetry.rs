@@ -1,5 +1,7 @@
 //! Logging, initialised once by `main`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -11,6 +13,8 @@ pub fn init(filter: &str, format: LogFormat) -> Result<(), String> {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for people; log files and journald get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(true);
     let result = match format {
         LogFormat::Text => builder.try_init(),

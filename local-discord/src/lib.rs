@@ -1,6 +1,656 @@
+#![recursion_limit = "256"]
 //! A local stand-in for Discord, for testing a real bot binary over real sockets.
 //!
-//! [`rules`] checks payloads against Discord's documented limits and produces Discord's own
-//! "Invalid Form Body" error shape.
+//! [`LocalDiscord::start`] opens a REST API and a gateway on 127.0.0.1. Point the bot at
+//! [`LocalDiscord::base_url`] (trilha: `DISCORD_PROXY_URL`) with [`LocalDiscord::token`]; the
+//! bot's `GET /api/v10/gateway` then leads it to the local gateway. The test double sits at the
+//! network edge only: the bot runs unmodified.
+//!
+//! - [`rules`] checks everything the bot sends against Discord's documented limits;
+//! - [`LocalDiscord::slash`], [`LocalDiscord::autocomplete`] and [`LocalDiscord::press`] act as
+//!   a member would, against the commands the bot registered;
+//! - [`LocalDiscord::reconnect`] and [`LocalDiscord::invalidate_session`] exercise the gateway's
+//!   recovery paths.
 
+pub mod client;
+pub mod member;
+pub mod payloads;
 pub mod rules;
+pub mod world;
+
+mod gateway;
+mod rest;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc};
+
+use payloads::{ChannelInfo, MemberInfo, Place, RoleInfo, UserInfo};
+pub use rest::{INTERACTION_DEADLINE, NONCE_WINDOW};
+use world::{GuildInfo, InjectedFailure, InteractionRecord, World, permissions};
+
+/// A token shaped like Discord's (three base64url parts); the local Discord accepts only it.
+pub const TOKEN: &str = "bG9jYWwtZGlzY29yZA.dHJpbGhh.dGVzdC10b2tlbi1ub3QtYS1zZWNyZXQ";
+
+pub(crate) struct Shared {
+    pub(crate) world: Mutex<World>,
+    pub(crate) changed: Notify,
+    pub(crate) connections: Mutex<HashMap<u64, mpsc::UnboundedSender<gateway::Outgoing>>>,
+}
+
+/// How to start a local Discord.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub rest_port: u16,
+    pub gateway_port: u16,
+    /// Send gateway frames as zlib-compressed binary frames.
+    pub compress: bool,
+    pub heartbeat_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rest_port: 0,
+            gateway_port: 0,
+            compress: false,
+            heartbeat_interval: Duration::from_millis(41_250),
+        }
+    }
+}
+
+/// The bot's answer to one interaction.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub interaction: u64,
+    /// From the INTERACTION_CREATE leaving to the callback arriving.
+    pub latency: Duration,
+    pub body: Value,
+    /// The message the response created or updated, if any.
+    pub message: Option<u64>,
+}
+
+impl Response {
+    pub fn kind(&self) -> u64 {
+        self.body["type"].as_u64().unwrap_or(0)
+    }
+
+    pub fn ephemeral(&self) -> bool {
+        self.body["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
+    }
+
+    /// Every text of the reply (content, titles, descriptions, fields, footers, buttons, choices).
+    pub fn text(&self) -> String {
+        let d = &self.body["data"];
+        let mut out = String::new();
+        let mut push = |s: &Value| {
+            if let Some(s) = s.as_str() {
+                out.push_str(s);
+                out.push('\n');
+            }
+        };
+        push(&d["content"]);
+        for e in d["embeds"].as_array().into_iter().flatten() {
+            push(&e["title"]);
+            push(&e["description"]);
+            for f in e["fields"].as_array().into_iter().flatten() {
+                push(&f["name"]);
+                push(&f["value"]);
+            }
+            push(&e["footer"]["text"]);
+        }
+        for c in d["choices"].as_array().into_iter().flatten() {
+            push(&c["name"]);
+        }
+        for (label, _, _) in member::buttons(d) {
+            out.push_str(&label);
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn title(&self) -> Option<&str> {
+        self.body["data"]["embeds"][0]["title"].as_str()
+    }
+
+    /// Autocomplete choices as (name, value).
+    pub fn choices(&self) -> Vec<(String, String)> {
+        self.body["data"]["choices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or_default().to_string(),
+                    c["value"]
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| c["value"].to_string()),
+                )
+            })
+            .collect()
+    }
+
+    pub fn buttons(&self) -> Vec<(String, String, bool)> {
+        member::buttons(&self.body["data"])
+    }
+}
+
+/// Where a member uses a command.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// A channel name in the first server; `None` is the first channel.
+    pub channel: Option<String>,
+    /// In a direct message with the bot instead of a server.
+    pub dm: bool,
+    /// The member's Discord language; `None` keeps theirs.
+    pub locale: Option<String>,
+    /// Acts as if a server admin granted this member a command hidden by default.
+    pub permission_override: bool,
+}
+
+pub struct LocalDiscord {
+    shared: Arc<Shared>,
+    rest_addr: SocketAddr,
+    gateway_addr: SocketAddr,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for LocalDiscord {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+fn default_world(world: &mut World, gateway_url: String, options: &Options) {
+    world.gateway_url = gateway_url;
+    world.compress = options.compress;
+    world.heartbeat_interval_ms = options.heartbeat_interval.as_millis() as u64;
+    let now = world::now_ms();
+    let guild_id = world.snowflake();
+    let moderation = world.snowflake();
+    let students = world.snowflake();
+    let user = |world: &mut World, name: &str, global: &str| UserInfo {
+        id: world.snowflake(),
+        username: name.into(),
+        global_name: Some(global.into()),
+        bot: false,
+    };
+    let ana = user(world, "ana", "Ana");
+    let bruno = user(world, "bruno", "Bruno");
+    let carla = user(world, "carla", "Carla");
+    let owner = world.owner.clone();
+    let bot = world.bot.clone();
+    let channels = ["geral", "estudos", "anuncios"]
+        .iter()
+        .map(|name| ChannelInfo {
+            id: world.snowflake(),
+            guild_id,
+            name: (*name).into(),
+            bot_denied: 0,
+        })
+        .collect();
+    let member = |user: UserInfo, roles: Vec<u64>, locale: &str, days_ago: u64| MemberInfo {
+        user,
+        roles,
+        locale: locale.into(),
+        joined_ms: now - days_ago * 86_400_000,
+    };
+    world.guilds.push(GuildInfo {
+        id: guild_id,
+        name: "Comunidade Backend".into(),
+        locale: "pt-BR".into(),
+        owner_id: owner.id,
+        roles: vec![
+            RoleInfo {
+                id: guild_id,
+                name: "@everyone".into(),
+                permissions: permissions::EVERYONE,
+                position: 0,
+            },
+            RoleInfo {
+                id: moderation,
+                name: "Moderação".into(),
+                permissions: permissions::EVERYONE | permissions::MANAGE_GUILD,
+                position: 2,
+            },
+            RoleInfo {
+                id: students,
+                name: "Estudantes".into(),
+                permissions: permissions::EVERYONE,
+                position: 1,
+            },
+        ],
+        channels,
+        members: vec![
+            member(owner, vec![], "pt-BR", 400),
+            member(ana, vec![moderation], "pt-BR", 300),
+            member(bruno, vec![students], "pt-BR", 30),
+            member(carla, vec![students], "en-US", 3),
+            member(bot, vec![], "en-US", 200),
+        ],
+        joined_ms: now - 200 * 86_400_000,
+    });
+}
+
+impl LocalDiscord {
+    /// Starts the REST API and the gateway on 127.0.0.1 with one server, "Comunidade Backend"
+    /// (pt-BR), its channels #geral, #estudos and #anuncios, and members `ana` (Moderação, with
+    /// Manage Server), `bruno` and `carla` (en-US).
+    pub async fn start(options: Options) -> std::io::Result<LocalDiscord> {
+        let rest = TcpListener::bind(("127.0.0.1", options.rest_port)).await?;
+        let gw = TcpListener::bind(("127.0.0.1", options.gateway_port)).await?;
+        let rest_addr = rest.local_addr()?;
+        let gateway_addr = gw.local_addr()?;
+        let mut world = World::new(TOKEN.to_string());
+        default_world(&mut world, format!("ws://{gateway_addr}"), &options);
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            changed: Notify::new(),
+            connections: Mutex::new(HashMap::new()),
+        });
+        let app = rest::router(shared.clone());
+        let rest_task = tokio::spawn(async move {
+            let _ = axum::serve(rest, app).await;
+        });
+        let gateway_task = tokio::spawn(gateway::serve(gw, shared.clone()));
+        Ok(LocalDiscord {
+            shared,
+            rest_addr,
+            gateway_addr,
+            tasks: vec![rest_task, gateway_task],
+        })
+    }
+
+    /// The base URL to give the bot (`DISCORD_PROXY_URL`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.rest_addr)
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("ws://{}", self.gateway_addr)
+    }
+
+    pub fn token(&self) -> &'static str {
+        TOKEN
+    }
+
+    /// Runs `f` on the state, e.g. to read what was recorded or to change a guild.
+    pub fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let out = f(&mut self.shared.world.lock().expect("world lock"));
+        self.shared.changed.notify_waiters();
+        out
+    }
+
+    pub fn guild_id(&self) -> u64 {
+        self.with_world(|w| w.guilds[0].id)
+    }
+
+    pub fn channel_id(&self, name: &str) -> u64 {
+        self.with_world(|w| w.guilds[0].channel_named(name).map(|c| c.id))
+            .unwrap_or_else(|| panic!("no channel {name}"))
+    }
+
+    pub fn user_id(&self, name: &str) -> u64 {
+        self.with_world(|w| w.guilds[0].member_named(name).map(|m| m.user.id))
+            .unwrap_or_else(|| panic!("no member {name}"))
+    }
+
+    pub fn role_id(&self, name: &str) -> u64 {
+        self.with_world(|w| {
+            w.guilds[0]
+                .roles
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(name))
+                .map(|r| r.id)
+        })
+        .unwrap_or_else(|| panic!("no role {name}"))
+    }
+
+    /// Waits until `check` returns `Some`, re-checking whenever the state changes.
+    pub async fn wait_until<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&World) -> Option<T>,
+    ) -> Result<T, String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(value) = check(&self.shared.world.lock().expect("world lock")) {
+                return Ok(value);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(format!("timed out after {timeout:?} waiting for {what}"));
+            }
+        }
+    }
+
+    /// Waits for the bot to be identified (or resumed) with an open gateway connection.
+    pub async fn wait_connected(&self, timeout: Duration) -> Result<(), String> {
+        let connections = self.shared.clone();
+        self.wait_until("a gateway session", timeout, move |w| {
+            let active = w.gateway.active?;
+            connections
+                .connections
+                .lock()
+                .expect("connections")
+                .contains_key(&active)
+                .then_some(())
+        })
+        .await
+    }
+
+    /// Sends a dispatch to the bot (with the next sequence number).
+    pub fn dispatch(&self, name: &str, data: Value) {
+        let shared = self.shared.clone();
+        let (frame, active) = {
+            let mut w = shared.world.lock().expect("world lock");
+            let frame = gateway::next_frame(&mut w, name, data);
+            (frame, w.gateway.active)
+        };
+        if let Some(tx) = active.and_then(|a| {
+            shared
+                .connections
+                .lock()
+                .expect("connections")
+                .get(&a)
+                .cloned()
+        }) {
+            let _ = tx.send(gateway::Outgoing::Frame(frame));
+        }
+        shared.changed.notify_waiters();
+    }
+
+    fn send_op(&self, frame: Value) -> bool {
+        let active = self.with_world(|w| w.gateway.active);
+        match active.and_then(|a| {
+            self.shared
+                .connections
+                .lock()
+                .expect("connections")
+                .get(&a)
+                .cloned()
+        }) {
+            Some(tx) => tx.send(gateway::Outgoing::Frame(frame)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Asks the bot to reconnect and resume (op 7), as Discord does before maintenance.
+    pub fn reconnect(&self) -> bool {
+        self.send_op(json!({"op": 7, "s": null, "t": null, "d": null}))
+    }
+
+    /// Invalidates the session (op 9, not resumable): the bot must identify again.
+    pub fn invalidate_session(&self) -> bool {
+        self.send_op(json!({"op": 9, "s": null, "t": null, "d": false}))
+    }
+
+    fn place(&self, w: &World, user: &str, ctx: &Context) -> Result<Place, String> {
+        let guild = &w.guilds[0];
+        let m = guild
+            .member_named(user)
+            .ok_or_else(|| format!("no member {user}"))?
+            .clone();
+        let locale = ctx.locale.clone().unwrap_or_else(|| m.locale.clone());
+        if ctx.dm {
+            return Ok(Place::Dm {
+                channel_id: m.user.id ^ 0x5555,
+                user: m.user.clone(),
+                locale,
+            });
+        }
+        let channel = match &ctx.channel {
+            Some(name) => guild
+                .channel_named(name)
+                .ok_or_else(|| format!("no channel {name}"))?
+                .clone(),
+            None => guild.channels[0].clone(),
+        };
+        let permissions = guild.permissions_of(m.user.id);
+        Ok(Place::Guild {
+            guild_id: guild.id,
+            guild_locale: guild.locale.clone(),
+            channel,
+            member: MemberInfo { locale, ..m },
+            permissions,
+        })
+    }
+
+    fn send_interaction(
+        &self,
+        kind: u8,
+        user: &str,
+        ctx: &Context,
+        data: impl FnOnce(&World, Option<&GuildInfo>) -> Result<(Value, Option<u64>), String>,
+        component_message: Option<u64>,
+    ) -> Result<u64, String> {
+        let (payload, id) = {
+            let mut w = self.shared.world.lock().expect("world lock");
+            let place = self.place(&w, user, ctx)?;
+            let guild = (!ctx.dm).then(|| w.guilds[0].clone());
+            let (data, needed) = data(&w, guild.as_ref())?;
+            if let (Some(bits), Place::Guild { permissions, .. }) = (needed, &place)
+                && permissions & bits != bits
+                && !ctx.permission_override
+            {
+                return Err(format!(
+                    "the command is hidden from {user} (needs permissions {bits}) unless an admin grants it"
+                ));
+            }
+            let id = w.snowflake();
+            let token = format!("aW50ZXJhY3Rpb246{id}.local-token");
+            let message = component_message
+                .and_then(|m| w.message(m).cloned())
+                .map(|m| {
+                    let guild_id = w.channel(m.channel_id).map(|(g, _)| g.id);
+                    let mut json = payloads::message(
+                        m.id,
+                        m.channel_id,
+                        guild_id,
+                        &w.bot,
+                        &m.body,
+                        0,
+                        Some(w.application_id),
+                        None,
+                    );
+                    if m.for_user.is_some() {
+                        json["flags"] = json!(64);
+                    }
+                    json
+                });
+            let app_permissions = match &place {
+                Place::Guild { channel, .. } => {
+                    w.guilds[0].channel_permissions(w.bot.id, channel.id, w.bot.id)
+                }
+                Place::Dm { .. } => 0,
+            };
+            let payload = payloads::interaction(
+                id,
+                w.application_id,
+                kind,
+                &token,
+                data,
+                &place,
+                app_permissions,
+                message,
+            );
+            let (user_id, guild_id, channel_id) = match &place {
+                Place::Guild {
+                    guild_id,
+                    channel,
+                    member,
+                    ..
+                } => (member.user.id, Some(*guild_id), channel.id),
+                Place::Dm {
+                    channel_id, user, ..
+                } => (user.id, None, *channel_id),
+            };
+            w.interactions.insert(
+                id,
+                InteractionRecord {
+                    id,
+                    token,
+                    kind,
+                    user_id,
+                    guild_id,
+                    channel_id,
+                    sent_at: Instant::now(),
+                    response: None,
+                    original_message: None,
+                    component_message,
+                },
+            );
+            (payload, id)
+        };
+        self.dispatch("INTERACTION_CREATE", payload);
+        Ok(id)
+    }
+
+    /// A member runs a slash command, typed as in the client: `/roadmap kafka`.
+    pub fn slash(&self, user: &str, text: &str, ctx: &Context) -> Result<u64, String> {
+        self.send_interaction(
+            2,
+            user,
+            ctx,
+            |w, g| {
+                member::command_data(w, g, text, false)
+                    .map(|t| (t.data, t.default_member_permissions))
+            },
+            None,
+        )
+    }
+
+    /// A member types into an option with autocomplete; the last option is the focused one.
+    pub fn autocomplete(&self, user: &str, text: &str, ctx: &Context) -> Result<u64, String> {
+        self.send_interaction(
+            4,
+            user,
+            ctx,
+            |w, g| {
+                member::command_data(w, g, text, true)
+                    .map(|t| (t.data, t.default_member_permissions))
+            },
+            None,
+        )
+    }
+
+    /// A member presses a button of a message, chosen by its label or custom_id.
+    pub fn press(
+        &self,
+        user: &str,
+        message: u64,
+        button: &str,
+        ctx: &Context,
+    ) -> Result<u64, String> {
+        let uid = self.user_id(user);
+        let (custom_id, channel_name) = self.with_world(|w| {
+            let m = w
+                .message(message)
+                .ok_or_else(|| format!("no message {message}"))?;
+            if m.for_user.is_some_and(|u| u != uid) {
+                return Err(format!("{user} cannot see message {message} (ephemeral)"));
+            }
+            let (_, id, disabled) = member::buttons(&m.body)
+                .into_iter()
+                .find(|(label, id, _)| label == button || id == button || label.contains(button))
+                .ok_or_else(|| {
+                    format!(
+                        "message {message} has no button `{button}`: {:?}",
+                        member::buttons(&m.body)
+                    )
+                })?;
+            if disabled {
+                return Err(format!("button `{button}` is disabled"));
+            }
+            let channel = w.guilds[0]
+                .channels
+                .iter()
+                .find(|c| c.id == m.channel_id)
+                .map(|c| c.name.clone());
+            Ok((id, channel))
+        })?;
+        let ctx = Context {
+            channel: ctx.channel.clone().or(channel_name),
+            ..ctx.clone()
+        };
+        self.send_interaction(
+            3,
+            user,
+            &ctx,
+            |_, _| Ok((json!({"custom_id": custom_id, "component_type": 2}), None)),
+            Some(message),
+        )
+    }
+
+    /// Waits for the bot's answer to an interaction. Fails at once if the bot's answer was
+    /// refused as Discord would refuse it.
+    pub async fn response(&self, interaction: u64, timeout: Duration) -> Result<Response, String> {
+        let violations_before = self.with_world(|w| w.violations.len());
+
+        self.wait_until("the interaction's response", timeout, |w| {
+            let r = w.interactions.get(&interaction)?;
+            if let Some((_, body)) = &r.response {
+                return Some(Ok(Response {
+                    interaction,
+                    latency: r.latency().unwrap_or_default(),
+                    body: body.clone(),
+                    message: r.original_message,
+                }));
+            }
+            let callback = format!("/api/v10/interactions/{interaction}/");
+            let refused: Vec<String> = w.violations[violations_before..]
+                .iter()
+                .filter(|v| v.path.starts_with(&callback))
+                .map(|v| v.to_string())
+                .collect();
+            (!refused.is_empty()).then(|| Err(format!("the response was refused: {refused:?}")))
+        })
+        .await?
+    }
+
+    /// Every rule violation recorded so far.
+    pub fn violations(&self) -> Vec<world::RecordedViolation> {
+        self.with_world(|w| w.violations.clone())
+    }
+
+    /// Every request recorded so far.
+    pub fn requests(&self) -> Vec<world::Recorded> {
+        self.with_world(|w| w.requests.clone())
+    }
+
+    /// Makes the next `times` matching requests fail with `status` and `body`.
+    pub fn fail(
+        &self,
+        method: &str,
+        path_prefix: &str,
+        status: u16,
+        body: Value,
+        times: u32,
+        after_effect: bool,
+    ) {
+        self.with_world(|w| {
+            w.failures.push(InjectedFailure {
+                method: method.into(),
+                path_prefix: path_prefix.into(),
+                status,
+                body,
+                remaining: times,
+                after_effect,
+            })
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -543,7 +543,12 @@ impl Checker {
                         });
                     }
                 }
-                if let Some(sub) = obj.get("options").and_then(Value::as_array) {
+                // Discord accepts an empty list on any option (serenity always sends one).
+                if let Some(sub) = obj
+                    .get("options")
+                    .and_then(Value::as_array)
+                    .filter(|o| !o.is_empty())
+                {
                     if depth >= 2 || kind > 2 {
                         c.at("options", |c| {
                             c.fail(

@@ -171,7 +171,8 @@ pub fn page_buttons(
 pub fn first_sentence(text: &str) -> &str {
     let mut end = text.len();
     for (i, c) in text.char_indices() {
-        if matches!(c, '.' | '!' | '?' | ':' | ';') {
+        // A colon or semicolon continues the thought ("X is not a web framework: it is an ORM").
+        if matches!(c, '.' | '!' | '?') {
             let next = text[i + c.len_utf8()..].chars().next();
             if next.is_none_or(char::is_whitespace) {
                 end = i;

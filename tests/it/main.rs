@@ -6,6 +6,7 @@
 //! - `ask`: the offline console as an operator uses it.
 
 mod ask;
+mod e2e;
 mod lookup;
 mod replies;
 mod roadmap_files;

@@ -1,0 +1,321 @@
+//! The local Discord's state: one application, its guilds, what the bot registered and sent,
+//! and a record of every request.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::payloads::{ChannelInfo, MemberInfo, RoleInfo, UserInfo};
+use crate::rules::Violation;
+
+/// Discord's permission bits used here.
+pub mod permissions {
+    pub const CREATE_INSTANT_INVITE: u64 = 1 << 0;
+    pub const ADMINISTRATOR: u64 = 1 << 3;
+    pub const MANAGE_CHANNELS: u64 = 1 << 4;
+    pub const MANAGE_GUILD: u64 = 1 << 5;
+    pub const ADD_REACTIONS: u64 = 1 << 6;
+    pub const VIEW_CHANNEL: u64 = 1 << 10;
+    pub const SEND_MESSAGES: u64 = 1 << 11;
+    pub const EMBED_LINKS: u64 = 1 << 14;
+    pub const ATTACH_FILES: u64 = 1 << 15;
+    pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
+    pub const MENTION_EVERYONE: u64 = 1 << 17;
+    pub const USE_APPLICATION_COMMANDS: u64 = 1 << 31;
+    pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
+    pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
+    /// What @everyone may do in a typical community server.
+    pub const EVERYONE: u64 = CREATE_INSTANT_INVITE
+        | ADD_REACTIONS
+        | VIEW_CHANNEL
+        | SEND_MESSAGES
+        | EMBED_LINKS
+        | ATTACH_FILES
+        | READ_MESSAGE_HISTORY
+        | USE_APPLICATION_COMMANDS
+        | CREATE_PUBLIC_THREADS
+        | SEND_MESSAGES_IN_THREADS;
+    pub const ALL: u64 = (1 << 50) - 1;
+}
+
+#[derive(Clone, Debug)]
+pub struct GuildInfo {
+    pub id: u64,
+    pub name: String,
+    pub locale: String,
+    pub owner_id: u64,
+    pub roles: Vec<RoleInfo>,
+    pub channels: Vec<ChannelInfo>,
+    pub members: Vec<MemberInfo>,
+    pub joined_ms: u64,
+}
+
+impl GuildInfo {
+    /// A member's guild-level permissions: @everyone (the role with the guild's id) plus their
+    /// roles; owners and administrators get everything.
+    pub fn permissions_of(&self, user_id: u64) -> u64 {
+        if user_id == self.owner_id {
+            return permissions::ALL;
+        }
+        let Some(member) = self.members.iter().find(|m| m.user.id == user_id) else {
+            return 0;
+        };
+        let mut bits = self
+            .roles
+            .iter()
+            .find(|r| r.id == self.id)
+            .map_or(0, |r| r.permissions);
+        for role in &self.roles {
+            if member.roles.contains(&role.id) {
+                bits |= role.permissions;
+            }
+        }
+        if bits & permissions::ADMINISTRATOR != 0 {
+            return permissions::ALL;
+        }
+        bits
+    }
+
+    /// Permissions in a channel, after the channel's denials for the bot.
+    pub fn channel_permissions(&self, user_id: u64, channel_id: u64, bot_id: u64) -> u64 {
+        let base = self.permissions_of(user_id);
+        match self.channels.iter().find(|c| c.id == channel_id) {
+            Some(c) if user_id == bot_id => base & !c.bot_denied,
+            _ => base,
+        }
+    }
+
+    pub fn member(&self, user_id: u64) -> Option<&MemberInfo> {
+        self.members.iter().find(|m| m.user.id == user_id)
+    }
+
+    pub fn member_named(&self, name: &str) -> Option<&MemberInfo> {
+        self.members
+            .iter()
+            .find(|m| m.user.username.eq_ignore_ascii_case(name))
+    }
+
+    pub fn channel_named(&self, name: &str) -> Option<&ChannelInfo> {
+        self.channels
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name.trim_start_matches('#')))
+    }
+}
+
+/// One HTTP request the bot made, and what the local Discord answered.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+    pub status: u16,
+    pub at: Instant,
+}
+
+/// A broken rule, with the request it was found in.
+#[derive(Clone, Debug)]
+pub struct RecordedViolation {
+    pub method: String,
+    pub path: String,
+    pub violation: Violation,
+}
+
+impl std::fmt::Display for RecordedViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.method, self.path, self.violation)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InteractionRecord {
+    pub id: u64,
+    pub token: String,
+    pub kind: u8,
+    pub user_id: u64,
+    pub guild_id: Option<u64>,
+    pub channel_id: u64,
+    pub sent_at: Instant,
+    /// The callback body and when it arrived.
+    pub response: Option<(Instant, Value)>,
+    /// The message created by a type-4 response.
+    pub original_message: Option<u64>,
+    /// For a button press: the message the button is on.
+    pub component_message: Option<u64>,
+}
+
+impl InteractionRecord {
+    pub fn latency(&self) -> Option<Duration> {
+        self.response
+            .as_ref()
+            .map(|(at, _)| at.duration_since(self.sent_at))
+    }
+}
+
+/// A message in a channel (or an ephemeral one, visible to one user).
+#[derive(Clone, Debug)]
+pub struct StoredMessage {
+    pub id: u64,
+    pub channel_id: u64,
+    pub author_id: u64,
+    pub body: Value,
+    pub nonce: Option<String>,
+    pub created: Instant,
+    /// Who it was posted for (the interaction's user), for ephemeral replies.
+    pub for_user: Option<u64>,
+}
+
+/// A failure the next matching requests will get, to test how the bot copes.
+#[derive(Clone, Debug)]
+pub struct InjectedFailure {
+    pub method: String,
+    /// A path prefix such as `/api/v10/channels/123/messages`.
+    pub path_prefix: String,
+    pub status: u16,
+    pub body: Value,
+    pub remaining: u32,
+    /// Perform the request, then fail the response (the bot cannot tell it happened).
+    pub after_effect: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GatewayState {
+    pub session_id: Option<String>,
+    pub seq: u64,
+    pub identifies: u32,
+    pub resumes: u32,
+    pub heartbeats: u32,
+    pub connections_opened: u32,
+    /// The connection dispatches go to.
+    pub active: Option<u64>,
+    /// Recent dispatches (seq, frame), replayed on RESUME.
+    pub buffer: Vec<(u64, Value)>,
+    pub intents: Option<u64>,
+    pub last_identify_token: Option<String>,
+}
+
+pub struct World {
+    pub application_id: u64,
+    pub bot: UserInfo,
+    pub owner: UserInfo,
+    pub token: String,
+    pub guilds: Vec<GuildInfo>,
+    pub global_commands: Vec<Value>,
+    pub guild_commands: HashMap<u64, Vec<Value>>,
+    /// Bulk overwrites received: (scope guild or None, when).
+    pub command_writes: Vec<(Option<u64>, Instant)>,
+    pub requests: Vec<Recorded>,
+    pub violations: Vec<RecordedViolation>,
+    pub interactions: HashMap<u64, InteractionRecord>,
+    pub messages: Vec<StoredMessage>,
+    pub failures: Vec<InjectedFailure>,
+    pub gateway: GatewayState,
+    pub compress: bool,
+    pub heartbeat_interval_ms: u64,
+    /// The WebSocket URL `GET /gateway` hands out.
+    pub gateway_url: String,
+    next_id: u64,
+}
+
+/// Wall-clock milliseconds, for snowflakes.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl World {
+    pub fn new(token: String) -> World {
+        let mut world = World {
+            application_id: 0,
+            bot: UserInfo {
+                id: 0,
+                username: String::new(),
+                global_name: None,
+                bot: true,
+            },
+            owner: UserInfo {
+                id: 0,
+                username: String::new(),
+                global_name: None,
+                bot: false,
+            },
+            token,
+            guilds: Vec::new(),
+            global_commands: Vec::new(),
+            guild_commands: HashMap::new(),
+            command_writes: Vec::new(),
+            requests: Vec::new(),
+            violations: Vec::new(),
+            interactions: HashMap::new(),
+            messages: Vec::new(),
+            failures: Vec::new(),
+            gateway: GatewayState::default(),
+            compress: false,
+            heartbeat_interval_ms: 41_250,
+            gateway_url: String::new(),
+            next_id: 0,
+        };
+        world.application_id = world.snowflake();
+        world.bot = UserInfo {
+            id: world.application_id,
+            username: "trilha".into(),
+            global_name: Some("trilha".into()),
+            bot: true,
+        };
+        world.owner = UserInfo {
+            id: world.snowflake(),
+            username: "owner".into(),
+            global_name: None,
+            bot: false,
+        };
+        world
+    }
+
+    /// A fresh snowflake: current time in the high bits, a counter in the low ones.
+    pub fn snowflake(&mut self) -> u64 {
+        self.next_id += 1;
+        ((now_ms() - crate::payloads::DISCORD_EPOCH_MS) << 22) | (self.next_id & 0x3f_ffff)
+    }
+
+    pub fn guild(&self, id: u64) -> Option<&GuildInfo> {
+        self.guilds.iter().find(|g| g.id == id)
+    }
+
+    pub fn guild_mut(&mut self, id: u64) -> Option<&mut GuildInfo> {
+        self.guilds.iter_mut().find(|g| g.id == id)
+    }
+
+    /// The guild that owns a channel.
+    pub fn channel(&self, channel_id: u64) -> Option<(&GuildInfo, &ChannelInfo)> {
+        self.guilds.iter().find_map(|g| {
+            g.channels
+                .iter()
+                .find(|c| c.id == channel_id)
+                .map(|c| (g, c))
+        })
+    }
+
+    pub fn message(&self, id: u64) -> Option<&StoredMessage> {
+        self.messages.iter().find(|m| m.id == id)
+    }
+
+    /// Messages posted in a channel by the bot, oldest first (ephemeral replies excluded).
+    pub fn channel_messages(&self, channel_id: u64) -> Vec<&StoredMessage> {
+        self.messages
+            .iter()
+            .filter(|m| m.channel_id == channel_id && m.for_user.is_none())
+            .collect()
+    }
+
+    /// Commands visible in a guild (global plus that guild's), as registered.
+    pub fn commands_for(&self, guild_id: Option<u64>) -> Vec<Value> {
+        let mut out = self.global_commands.clone();
+        if let Some(g) = guild_id {
+            out.extend(self.guild_commands.get(&g).cloned().unwrap_or_default());
+        }
+        out
+    }
+}

@@ -1,0 +1,141 @@
+//! The real `trilha` binary as a child process, pointed at a local Discord.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use local_discord::LocalDiscord;
+
+use crate::support::{Sandbox, repo};
+
+/// A running bot. Its log lines (stderr) are collected, tagged with the run they came from.
+pub struct Bot {
+    child: Option<Child>,
+    env: Vec<(String, String)>,
+    dir: std::path::PathBuf,
+    pub logs: Arc<Mutex<Vec<(u32, String)>>>,
+    pub run: u32,
+}
+
+impl Bot {
+    pub fn start(discord: &LocalDiscord, sandbox: &Sandbox, extra: &[(String, String)]) -> Bot {
+        let mut env = vec![
+            ("DISCORD_TOKEN".to_string(), discord.token().to_string()),
+            ("DISCORD_PROXY_URL".into(), discord.base_url()),
+            (
+                "DATABASE_URL".into(),
+                format!("sqlite://{}", sandbox.database().display()),
+            ),
+            (
+                "ROADMAP_DIR".into(),
+                repo().join("roadmap").display().to_string(),
+            ),
+            ("RUST_LOG".into(), "info,trilha=debug,serenity=warn".into()),
+        ];
+        for (k, v) in extra {
+            env.retain(|(key, _)| key != k);
+            env.push((k.clone(), v.clone()));
+        }
+        let mut bot = Bot {
+            child: None,
+            env,
+            dir: sandbox.dir.path().to_path_buf(),
+            logs: Arc::default(),
+            run: 0,
+        };
+        bot.spawn();
+        bot
+    }
+
+    #[allow(clippy::disallowed_methods)] // PATH is passed through to the child.
+    fn spawn(&mut self) {
+        self.run += 1;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trilha"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("trilha starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let logs = self.logs.clone();
+        let run = self.run;
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                logs.lock().expect("logs").push((run, line));
+            }
+        });
+        self.child = Some(child);
+    }
+
+    /// `kill -9`: no chance to flush or clean up.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Lines of the current run containing `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        self.logs
+            .lock()
+            .expect("logs")
+            .iter()
+            .filter(|(run, l)| *run == self.run && l.contains(needle))
+            .count()
+    }
+
+    /// Lines of every run containing `needle`.
+    pub fn log_count_all(&self, needle: &str) -> usize {
+        self.logs
+            .lock()
+            .expect("logs")
+            .iter()
+            .filter(|(_, l)| l.contains(needle))
+            .count()
+    }
+
+    pub fn log_text(&self) -> String {
+        self.logs
+            .lock()
+            .expect("logs")
+            .iter()
+            .map(|(run, l)| format!("[run {run}] {l}\n"))
+            .collect()
+    }
+
+    /// Waits until the current run has logged `needle` at least `count` times.
+    pub async fn wait_log(
+        &self,
+        needle: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        while self.log_count(needle) < count {
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "timed out after {timeout:?} waiting for log `{needle}` x{count}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

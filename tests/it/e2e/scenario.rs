@@ -1,0 +1,608 @@
+//! Scenarios as data: `tests/scenarios/*.toml`, each played against its own local Discord,
+//! bot process and database. See the README, "Testing against a local Discord".
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use local_discord::{Context, LocalDiscord, Options, Response};
+use serde::Deserialize;
+
+use super::bot::Bot;
+use crate::support::Sandbox;
+
+/// How long a step may wait for the bot (generous: the deadline itself is checked separately).
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// A new IDENTIFY after INVALID_SESSION comes about 5 s later (serenity's identify queue).
+const REIDENTIFY_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub description: String,
+    #[serde(default)]
+    pub bot: BotSettings,
+    pub step: Vec<Step>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BotSettings {
+    /// Set DEV_GUILD_ID to the local server (commands registered there, not globally).
+    #[serde(default)]
+    pub dev_guild: bool,
+    /// zlib-compressed binary gateway frames.
+    #[serde(default)]
+    pub compress: bool,
+    #[serde(default)]
+    pub heartbeat_ms: Option<u64>,
+    /// Extra environment for the bot.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Log lines containing "ERROR" are allowed (scenarios that provoke failures).
+    #[serde(default)]
+    pub allow_errors: bool,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A slash command as a member types it.
+    pub slash: Option<String>,
+    /// Typing into an autocomplete option: the last option is the focused one.
+    pub autocomplete: Option<String>,
+    /// Press a button (by label or custom_id) on the last reply, or on the reply named by `on`.
+    pub press: Option<String>,
+    /// `reconnect` (op 7) or `invalidate_session` (op 9).
+    pub gateway: Option<String>,
+    /// `kill`: kill -9 the bot and start it again on the same database.
+    pub restart: Option<String>,
+    /// Send a raw dispatch: `{ name = "...", data = {...} }`.
+    pub dispatch: Option<RawDispatch>,
+
+    /// Who acts (a member of the local server): ana (Manage Server), bruno, carla (en-US).
+    #[serde(rename = "as")]
+    pub user: Option<String>,
+    pub locale: Option<String>,
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub dm: bool,
+    /// Act as if an admin granted this member a command hidden by default.
+    #[serde(default)]
+    pub permission_override: bool,
+    /// Name this step's reply, for a later `on`.
+    pub name: Option<String>,
+    /// The reply whose message a `press` targets.
+    pub on: Option<String>,
+
+    pub expect: Option<Expect>,
+    pub check: Option<Check>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawDispatch {
+    pub name: String,
+    pub data: toml::Value,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Interaction callback type: 4 message, 7 update, 8 autocomplete.
+    #[serde(rename = "type")]
+    pub kind: Option<u64>,
+    pub ephemeral: Option<bool>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+    #[serde(default)]
+    pub not_contains: Vec<String>,
+    pub choices_first: Option<String>,
+    #[serde(default)]
+    pub choices_include: Vec<String>,
+    pub choices_max: Option<usize>,
+    pub choices_min: Option<usize>,
+    #[serde(default)]
+    pub buttons_include: Vec<String>,
+    /// The reply pings nobody (`allowed_mentions` parses nothing and lists nobody).
+    pub no_mentions: Option<bool>,
+    /// The local Discord refused to send the interaction (e.g. a command hidden from the member).
+    pub refused: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub identifies: Option<u32>,
+    pub resumes: Option<u32>,
+    /// At least this many heartbeats were sent (and acknowledged).
+    pub heartbeats_min: Option<u32>,
+    /// Bulk command overwrites received so far.
+    pub command_writes: Option<usize>,
+    /// `guild` or `global`: where the commands are registered (and not the other).
+    pub registered_in: Option<String>,
+    /// Every registered command, option and choice carries a pt-BR name and description.
+    pub registered_localized: Option<bool>,
+    #[serde(default)]
+    pub registered_commands: Vec<String>,
+    /// Lines in the bot's log (all runs) containing the key, exactly.
+    #[serde(default)]
+    pub log_count: BTreeMap<String, usize>,
+    /// Lines in the bot's log (current run) containing the key, exactly.
+    #[serde(default)]
+    pub log_count_run: BTreeMap<String, usize>,
+}
+
+/// What a scenario left behind, for the suite's summary.
+#[derive(Default)]
+pub struct Outcome {
+    pub latencies: Vec<Duration>,
+    pub violations: Vec<String>,
+}
+
+pub struct Player {
+    pub discord: LocalDiscord,
+    pub bot: Bot,
+    /// Keeps the database folder alive for the bot.
+    _sandbox: Sandbox,
+    last: Option<Response>,
+    named: BTreeMap<String, Response>,
+    pub outcome: Arc<Mutex<Outcome>>,
+}
+
+fn fail<T>(step: usize, what: impl std::fmt::Display) -> Result<T, String> {
+    Err(format!("step {}: {what}", step + 1))
+}
+
+impl Player {
+    pub async fn start(settings: &BotSettings) -> Result<Player, String> {
+        let options = Options {
+            compress: settings.compress,
+            heartbeat_interval: Duration::from_millis(settings.heartbeat_ms.unwrap_or(41_250)),
+            ..Options::default()
+        };
+        let discord = LocalDiscord::start(options)
+            .await
+            .map_err(|e| e.to_string())?;
+        let sandbox = Sandbox::new();
+        let mut env: Vec<(String, String)> = settings
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if settings.dev_guild {
+            env.push(("DEV_GUILD_ID".into(), discord.guild_id().to_string()));
+        }
+        let bot = Bot::start(&discord, &sandbox, &env);
+        let player = Player {
+            discord,
+            bot,
+            _sandbox: sandbox,
+            last: None,
+            named: BTreeMap::new(),
+            outcome: Arc::default(),
+        };
+        player.wait_ready(1).await?;
+        Ok(player)
+    }
+
+    /// Waits for the `nth` READY of the current bot run to have been handled.
+    async fn wait_ready(&self, nth: usize) -> Result<(), String> {
+        let ready = self.bot.wait_log("gateway ready", nth, STEP_TIMEOUT).await;
+        if let Err(e) = ready {
+            return Err(format!("{e}\nbot log:\n{}", self.bot.log_text()));
+        }
+        self.discord.wait_connected(STEP_TIMEOUT).await
+    }
+
+    fn context(step: &Step) -> Context {
+        Context {
+            channel: step.channel.clone(),
+            dm: step.dm,
+            locale: step.locale.clone(),
+            permission_override: step.permission_override,
+        }
+    }
+
+    pub async fn play_step(&mut self, i: usize, step: &Step) -> Result<(), String> {
+        let user = step.user.clone().unwrap_or_else(|| "bruno".into());
+        let ctx = Self::context(step);
+        let sent = if let Some(text) = &step.slash {
+            Some(self.discord.slash(&user, text, &ctx))
+        } else if let Some(text) = &step.autocomplete {
+            Some(self.discord.autocomplete(&user, text, &ctx))
+        } else if let Some(button) = &step.press {
+            let target = match &step.on {
+                Some(name) => self
+                    .named
+                    .get(name)
+                    .ok_or_else(|| format!("step {}: no reply named `{name}`", i + 1))?,
+                None => self
+                    .last
+                    .as_ref()
+                    .ok_or_else(|| format!("step {}: nothing to press on yet", i + 1))?,
+            };
+            let message = target
+                .message
+                .ok_or_else(|| format!("step {}: the reply created no message", i + 1))?;
+            Some(self.discord.press(&user, message, button, &ctx))
+        } else {
+            None
+        };
+        if let Some(sent) = sent {
+            let expect = step.expect.as_ref();
+            let interaction = match (sent, expect.and_then(|e| e.refused.as_ref())) {
+                (Err(e), Some(needle)) if e.contains(needle.as_str()) => return Ok(()),
+                (Err(e), _) => return fail(i, format!("the local Discord could not send it: {e}")),
+                (Ok(_), Some(needle)) => {
+                    return fail(
+                        i,
+                        format!("expected the local Discord to refuse it ({needle})"),
+                    );
+                }
+                (Ok(id), None) => id,
+            };
+            let response = match self.discord.response(interaction, STEP_TIMEOUT).await {
+                Ok(r) => r,
+                Err(e) => return fail(i, format!("{e}\nbot log:\n{}", self.bot.log_text())),
+            };
+            self.outcome
+                .lock()
+                .expect("outcome")
+                .latencies
+                .push(response.latency);
+            if let Some(expect) = expect {
+                check_expect(i, expect, &response)?;
+            }
+            if let Some(name) = &step.name {
+                self.named.insert(name.clone(), response.clone());
+            }
+            // A message update keeps pointing at the same message.
+            if response.message.is_some() {
+                self.last = Some(response);
+            }
+        }
+        if let Some(action) = &step.gateway {
+            let (identifies, resumes) = self
+                .discord
+                .with_world(|w| (w.gateway.identifies, w.gateway.resumes));
+            let readies = self.bot.log_count("gateway ready");
+            match action.as_str() {
+                "reconnect" => {
+                    if !self.discord.reconnect() {
+                        return fail(i, "no gateway connection to send RECONNECT to");
+                    }
+                    self.discord
+                        .wait_until("RESUME", STEP_TIMEOUT, |w| {
+                            (w.gateway.resumes > resumes).then_some(())
+                        })
+                        .await
+                        .map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                "invalidate_session" => {
+                    if !self.discord.invalidate_session() {
+                        return fail(i, "no gateway connection to send INVALID_SESSION to");
+                    }
+                    self.discord
+                        .wait_until("a new IDENTIFY", REIDENTIFY_TIMEOUT, |w| {
+                            (w.gateway.identifies > identifies).then_some(())
+                        })
+                        .await
+                        .map_err(|e| format!("step {}: {e}", i + 1))?;
+                    self.wait_ready(readies + 1)
+                        .await
+                        .map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                other => return fail(i, format!("unknown gateway action `{other}`")),
+            }
+            self.discord
+                .wait_connected(STEP_TIMEOUT)
+                .await
+                .map_err(|e| format!("step {}: {e}", i + 1))?;
+        }
+        if let Some(kind) = &step.restart {
+            match kind.as_str() {
+                "kill" => {
+                    self.bot.restart();
+                    self.wait_ready(1)
+                        .await
+                        .map_err(|e| format!("step {}: {e}", i + 1))?;
+                }
+                other => return fail(i, format!("unknown restart `{other}`")),
+            }
+        }
+        if let Some(raw) = &step.dispatch {
+            let data = serde_json::to_value(&raw.data).map_err(|e| e.to_string())?;
+            self.discord.dispatch(&raw.name, data);
+        }
+        if let Some(check) = &step.check {
+            self.check(i, check).await?;
+        }
+        Ok(())
+    }
+
+    async fn check(&self, i: usize, check: &Check) -> Result<(), String> {
+        if let Some(n) = check.heartbeats_min {
+            // Heartbeats follow the clock: give them a few intervals to come.
+            let waited = self
+                .discord
+                .wait_until("heartbeats", Duration::from_secs(5), |w| {
+                    (w.gateway.heartbeats >= n).then_some(())
+                })
+                .await;
+            if let Err(e) = waited {
+                return fail(i, e);
+            }
+        }
+        let (identifies, resumes, heartbeats, writes, global, guild) =
+            self.discord.with_world(|w| {
+                (
+                    w.gateway.identifies,
+                    w.gateway.resumes,
+                    w.gateway.heartbeats,
+                    w.command_writes.clone(),
+                    w.global_commands.clone(),
+                    w.guild_commands
+                        .values()
+                        .flatten()
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
+            });
+        if let Some(n) = check.heartbeats_min
+            && heartbeats < n
+        {
+            return fail(i, format!("{heartbeats} heartbeats, expected at least {n}"));
+        }
+        if let Some(n) = check.identifies
+            && identifies != n
+        {
+            return fail(
+                i,
+                format!("IDENTIFY received {identifies} times, expected {n}"),
+            );
+        }
+        if let Some(n) = check.resumes
+            && resumes != n
+        {
+            return fail(i, format!("RESUME received {resumes} times, expected {n}"));
+        }
+        if let Some(n) = check.command_writes
+            && writes.len() != n
+        {
+            return fail(
+                i,
+                format!(
+                    "commands were overwritten {} times, expected {n}",
+                    writes.len()
+                ),
+            );
+        }
+        if let Some(scope) = &check.registered_in {
+            let (here, elsewhere) = match scope.as_str() {
+                "guild" => (&guild, &global),
+                "global" => (&global, &guild),
+                other => return fail(i, format!("unknown scope `{other}`")),
+            };
+            if here.is_empty() || !elsewhere.is_empty() {
+                return fail(
+                    i,
+                    format!(
+                        "commands: {} in the {scope} scope, {} in the other",
+                        here.len(),
+                        elsewhere.len()
+                    ),
+                );
+            }
+        }
+        let registered: Vec<serde_json::Value> =
+            global.iter().chain(guild.iter()).cloned().collect();
+        for name in &check.registered_commands {
+            if !registered.iter().any(|c| c["name"] == name.as_str()) {
+                return fail(i, format!("command /{name} is not registered"));
+            }
+        }
+        if check.registered_localized == Some(true) {
+            for c in &registered {
+                if let Some(missing) = missing_pt_br(c) {
+                    return fail(i, format!("no pt-BR localization: {missing}"));
+                }
+            }
+        }
+        // Logs arrive asynchronously: wait for the expected count, then require it exactly.
+        for (needle, n) in check.log_count.iter().chain(&check.log_count_run) {
+            let current_run_only = check.log_count_run.contains_key(needle);
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            let count = || {
+                if current_run_only {
+                    self.bot.log_count(needle)
+                } else {
+                    self.bot.log_count_all(needle)
+                }
+            };
+            while count() < *n && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        for (needle, n) in &check.log_count {
+            let found = self.bot.log_count_all(needle);
+            if found != *n {
+                return fail(
+                    i,
+                    format!(
+                        "log `{needle}` appears {found} times, expected {n}\n{}",
+                        self.bot.log_text()
+                    ),
+                );
+            }
+        }
+        for (needle, n) in &check.log_count_run {
+            let found = self.bot.log_count(needle);
+            if found != *n {
+                return fail(
+                    i,
+                    format!(
+                        "log `{needle}` appears {found} times in this run, expected {n}\n{}",
+                        self.bot.log_text()
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first command, option or choice lacking a pt-BR name (or description where one exists).
+fn missing_pt_br(object: &serde_json::Value) -> Option<String> {
+    let name = object["name"].as_str().unwrap_or("?").to_string();
+    if object["name_localizations"]["pt-BR"].as_str().is_none() {
+        return Some(format!("name of `{name}`"));
+    }
+    if object.get("description").is_some()
+        && object["description_localizations"]["pt-BR"]
+            .as_str()
+            .is_none()
+    {
+        return Some(format!("description of `{name}`"));
+    }
+    for child in object["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(object["choices"].as_array().into_iter().flatten())
+    {
+        if let Some(m) = missing_pt_br(child) {
+            return Some(format!("{name} > {m}"));
+        }
+    }
+    None
+}
+
+fn check_expect(i: usize, e: &Expect, r: &Response) -> Result<(), String> {
+    let text = r.text();
+    let show = || format!("\nreply:\n{:#}", r.body);
+    if let Some(kind) = e.kind
+        && r.kind() != kind
+    {
+        return fail(
+            i,
+            format!("callback type {}, expected {kind}{}", r.kind(), show()),
+        );
+    }
+    if let Some(ephemeral) = e.ephemeral
+        && r.kind() == 4
+        && r.ephemeral() != ephemeral
+    {
+        return fail(
+            i,
+            format!(
+                "ephemeral is {}, expected {ephemeral}{}",
+                r.ephemeral(),
+                show()
+            ),
+        );
+    }
+    if let Some(title) = &e.title
+        && r.title() != Some(title.as_str())
+    {
+        return fail(
+            i,
+            format!("title {:?}, expected {title:?}{}", r.title(), show()),
+        );
+    }
+    for needle in &e.contains {
+        if !text.contains(needle.as_str()) {
+            return fail(i, format!("the reply lacks {needle:?}{}", show()));
+        }
+    }
+    for needle in &e.not_contains {
+        if text.contains(needle.as_str()) {
+            return fail(i, format!("the reply contains {needle:?}{}", show()));
+        }
+    }
+    let choices = r.choices();
+    if let Some(first) = &e.choices_first
+        && choices.first().map(|c| c.1.as_str()) != Some(first.as_str())
+    {
+        return fail(
+            i,
+            format!(
+                "first choice {:?}, expected value {first:?}",
+                choices.first()
+            ),
+        );
+    }
+    for value in &e.choices_include {
+        if !choices.iter().any(|c| &c.1 == value) {
+            return fail(i, format!("no choice with value {value:?} in {choices:?}"));
+        }
+    }
+    if let Some(max) = e.choices_max
+        && choices.len() > max
+    {
+        return fail(
+            i,
+            format!("{} choices, at most {max} expected", choices.len()),
+        );
+    }
+    if let Some(min) = e.choices_min
+        && choices.len() < min
+    {
+        return fail(
+            i,
+            format!("{} choices, at least {min} expected", choices.len()),
+        );
+    }
+    for label in &e.buttons_include {
+        if !r
+            .buttons()
+            .iter()
+            .any(|(l, _, _)| l.contains(label.as_str()))
+        {
+            return fail(i, format!("no button {label:?} in {:?}", r.buttons()));
+        }
+    }
+    if e.no_mentions == Some(true) {
+        let am = &r.body["data"]["allowed_mentions"];
+        let empty = |key: &str| am[key].as_array().is_none_or(Vec::is_empty);
+        if am.is_null()
+            || !empty("parse")
+            || !empty("users")
+            || !empty("roles")
+            || am["replied_user"] == true
+        {
+            return fail(
+                i,
+                format!("the reply may ping someone: allowed_mentions = {am}"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Plays one scenario file to the end.
+pub async fn play(path: &Path) -> Result<Outcome, String> {
+    let source = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let scenario: Scenario =
+        toml::from_str(&source).map_err(|e| format!("invalid scenario: {e}"))?;
+    let _ = &scenario.description;
+    let mut player = Player::start(&scenario.bot).await?;
+    for (i, step) in scenario.step.iter().enumerate() {
+        player.play_step(i, step).await?;
+    }
+    // Late answers and rejected payloads are violations; collect them all.
+    let violations: Vec<String> = player
+        .discord
+        .violations()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    if !scenario.bot.allow_errors && player.bot.log_count_all(" ERROR ") > 0 {
+        return Err(format!("the bot logged errors:\n{}", player.bot.log_text()));
+    }
+    let mut outcome = std::mem::take(&mut *player.outcome.lock().expect("outcome"));
+    outcome.violations = violations;
+    Ok(outcome)
+}
