@@ -1,3 +1,6 @@
+// Shared by several bench binaries through `#[path]`; each uses a subset of it.
+#![allow(dead_code)]
+
 //! A tiny timing harness shared by the bench binaries: run a closure many times, report the
 //! distribution. Benches are plain binaries (`harness = false`) so they can print medians and
 //! tail latencies, which is what our goals are stated in.

@@ -112,7 +112,19 @@ fn load_roadmap(config: &Config) -> Result<Arc<Roadmap>, roadmap::LoadErrors> {
 async fn app(config: &Config) -> Result<App, anyhow::Error> {
     let roadmap = load_roadmap(config)?;
     let store = Store::open(&config.database_path).await?;
-    Ok(App { roadmap, store })
+    let clock = match &config.clock_file {
+        Some(path) => crate::clock::Clock::File(path.clone()),
+        None => crate::clock::Clock::System,
+    };
+    let app = App {
+        roadmap,
+        store,
+        clock,
+    };
+    commands::reconcile(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.chain()))?;
+    Ok(app)
 }
 
 async fn run(config: &Config) -> ExitCode {
@@ -261,6 +273,7 @@ async fn ask_inner(
     if let Some(custom_id) = &args.press {
         let reply = commands::press(
             app,
+            &crate::edge::Offline,
             &Press {
                 custom_id: custom_id.clone(),
                 caller,
@@ -284,7 +297,7 @@ async fn ask_inner(
         });
     }
     let invocation = commands::text::parse_invocation(input, caller)?;
-    let reply = commands::respond(app, &invocation).await;
+    let reply = commands::respond(app, &crate::edge::Offline, &invocation).await;
     Ok(if args.json {
         json(convert::response(&reply))
     } else {

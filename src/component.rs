@@ -7,16 +7,75 @@
 /// The version written into every id; bump it when a layout below changes.
 const VERSION: &str = "v1";
 
+use crate::progress::periods::Period;
+
+/// What a progress button does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkAction {
+    Done,
+    Learning,
+    Skip,
+    Undo,
+}
+
+impl MarkAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            MarkAction::Done => "done",
+            MarkAction::Learning => "learning",
+            MarkAction::Skip => "skip",
+            MarkAction::Undo => "undo",
+        }
+    }
+
+    fn parse(text: &str) -> Option<MarkAction> {
+        [
+            MarkAction::Done,
+            MarkAction::Learning,
+            MarkAction::Skip,
+            MarkAction::Undo,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == text)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ComponentId {
     /// A page of a `/roadmap` view. `node` is a roadmap id, or empty for the overview.
     RoadmapPage { node: String, page: usize },
+    /// Marks an item for whoever presses it.
+    Mark { item: String, action: MarkAction },
+    /// A leaderboard page. `owner` asked for it (their presses update the message, anyone
+    /// else gets their own private view); `starts` is the period it showed.
+    Board {
+        owner: u64,
+        period: Period,
+        section: String,
+        page: usize,
+        starts: i64,
+    },
 }
 
 impl ComponentId {
     pub fn encode(&self) -> String {
         match self {
             ComponentId::RoadmapPage { node, page } => format!("{VERSION}|rm|{node}|{page}"),
+            ComponentId::Mark { item, action } => {
+                format!("{VERSION}|mk|{item}|{}", action.as_str())
+            }
+            ComponentId::Board {
+                owner,
+                period,
+                section,
+                page,
+                starts,
+            } => {
+                format!(
+                    "{VERSION}|lb|{owner}|{}|{section}|{page}|{starts}",
+                    period.as_str()
+                )
+            }
         }
     }
 
@@ -30,6 +89,17 @@ impl ComponentId {
             "rm" => ComponentId::RoadmapPage {
                 node: parts.next()?.to_string(),
                 page: parts.next()?.parse().ok()?,
+            },
+            "mk" => ComponentId::Mark {
+                item: parts.next()?.to_string(),
+                action: MarkAction::parse(parts.next()?)?,
+            },
+            "lb" => ComponentId::Board {
+                owner: parts.next()?.parse().ok()?,
+                period: Period::parse(parts.next()?)?,
+                section: parts.next()?.to_string(),
+                page: parts.next()?.parse().ok()?,
+                starts: parts.next()?.parse().ok()?,
             },
             _ => return None,
         };
@@ -48,6 +118,25 @@ mod tests {
             page: 2,
         };
         assert_eq!(ComponentId::parse(&id.encode()), Some(id));
+        let mark = ComponentId::Mark {
+            item: "kafka".into(),
+            action: MarkAction::Undo,
+        };
+        assert_eq!(ComponentId::parse(&mark.encode()), Some(mark));
+        let board = ComponentId::Board {
+            owner: u64::MAX,
+            period: Period::Month,
+            section: "fundamental-concepts".into(),
+            page: 12,
+            starts: 1_800_000_000,
+        };
+        let encoded = board.encode();
+        assert!(
+            encoded.len() <= 100,
+            "{encoded} is {} characters",
+            encoded.len()
+        );
+        assert_eq!(ComponentId::parse(&encoded), Some(board));
         assert_eq!(ComponentId::parse("v0|rm|databases|2"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|x"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|1|extra"), None);

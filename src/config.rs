@@ -79,6 +79,11 @@ pub struct Config {
     /// Send Discord REST calls to this base URL instead of https://discord.com (a rate-limit
     /// proxy such as twilight-http-proxy or nirn-proxy, or the local Discord in tests).
     pub proxy_url: Option<String>,
+    /// Testing aid: read the current time from this file (epoch seconds or RFC 3339).
+    pub clock_file: Option<PathBuf>,
+    /// Also request the privileged Server Members intent, to learn at once when members
+    /// leave (it must be enabled on the application's Bot page too).
+    pub members_intent: bool,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/trilha.db";
@@ -175,7 +180,27 @@ impl Config {
             }
         };
 
+        let clock_file = get("TRILHA_CLOCK_FILE").map(PathBuf::from);
+        let members_intent = match get("DISCORD_MEMBERS_INTENT")
+            .as_deref()
+            .map(|v| v.trim().to_ascii_lowercase())
+        {
+            None => false,
+            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
+            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
+            Some(v) => {
+                return Err(ConfigError {
+                    variable: "DISCORD_MEMBERS_INTENT",
+                    problem: format!("`{v}` is not true or false"),
+                    hint: "Use true (and enable Server Members Intent on the Bot page) or false."
+                        .into(),
+                });
+            }
+        };
+
         Ok(Config {
+            clock_file,
+            members_intent,
             token,
             database_path,
             roadmap_dir,

@@ -1,7 +1,7 @@
 //! Two tiers of errors: a member's mistake, shown to them in their language, and an internal
 //! fault, logged with its cause chain while the member sees a generic apology.
 
-use crate::roadmap::Node;
+use crate::roadmap::{ItemIdx, Node};
 use crate::store::StoreError;
 
 /// Something the member can fix. Rendered by [`crate::render::errors::user_error`].
@@ -17,6 +17,17 @@ pub enum UserError {
     UnknownItem {
         query: String,
         suggestions: Vec<Node>,
+    },
+    /// The query names a section or group where an item is needed.
+    NotAnItem { node: Node, items: Vec<ItemIdx> },
+    /// `/undo` on an item that is not marked.
+    NothingToUndo { item: ItemIdx },
+    /// No section matches.
+    UnknownSection { query: String },
+    /// Not an IANA time zone; `suggestions` are zone names.
+    UnknownTimezone {
+        query: String,
+        suggestions: Vec<String>,
     },
 }
 

@@ -10,10 +10,12 @@
 
 pub mod ask;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod component;
 pub mod config;
 pub mod discord;
+pub mod edge;
 pub mod error;
 pub mod i18n;
 pub mod progress;

@@ -139,6 +139,12 @@ fn handle(shared: &Arc<Shared>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
                 let _ = tx.send(Outgoing::Close(4004, "Authentication failed.".into()));
                 return;
             }
+            // GUILD_MEMBERS (1 << 1) is privileged: refused unless enabled for the application.
+            let intents = payload["d"]["intents"].as_u64().unwrap_or(0);
+            if intents & (1 << 1) != 0 && !world.members_intent_enabled {
+                let _ = tx.send(Outgoing::Close(4014, "Disallowed intent(s).".into()));
+                return;
+            }
             world.gateway.identifies += 1;
             let _ = tx.send(Outgoing::ClientCompress(
                 payload["d"]["compress"].as_bool().unwrap_or(false),

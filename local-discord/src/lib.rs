@@ -51,6 +51,8 @@ pub struct Options {
     /// Send gateway frames as zlib-compressed binary frames.
     pub compress: bool,
     pub heartbeat_interval: Duration,
+    /// The application has the privileged Server Members intent enabled.
+    pub members_intent_enabled: bool,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             gateway_port: 0,
             compress: false,
             heartbeat_interval: Duration::from_millis(41_250),
+            members_intent_enabled: false,
         }
     }
 }
@@ -173,6 +176,7 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
     world.gateway_url = gateway_url;
     world.compress = options.compress;
     world.heartbeat_interval_ms = options.heartbeat_interval.as_millis() as u64;
+    world.members_intent_enabled = options.members_intent_enabled;
     let now = world::now_ms();
     let guild_id = world.snowflake();
     let moderation = world.snowflake();
@@ -627,6 +631,59 @@ impl LocalDiscord {
     /// Every request recorded so far.
     pub fn requests(&self) -> Vec<world::Recorded> {
         self.with_world(|w| w.requests.clone())
+    }
+
+    /// Adds `count` members named `m01`, `m02`, ... (pt-BR) to the server.
+    pub fn add_members(&self, count: usize) {
+        self.with_world(|w| {
+            let now = world::now_ms();
+            for n in 1..=count {
+                let id = w.snowflake();
+                let user = UserInfo {
+                    id,
+                    username: format!("m{n:02}"),
+                    global_name: Some(format!("Membro {n}")),
+                    bot: false,
+                };
+                let students = w.guilds[0]
+                    .roles
+                    .iter()
+                    .find(|r| r.name == "Estudantes")
+                    .map(|r| r.id)
+                    .into_iter()
+                    .collect();
+                w.guilds[0].members.push(MemberInfo {
+                    user,
+                    roles: students,
+                    locale: "pt-BR".into(),
+                    joined_ms: now,
+                });
+            }
+        });
+    }
+
+    /// A member leaves the server. The bot hears of it (GUILD_MEMBER_REMOVE) only if it asked
+    /// for the privileged Server Members intent.
+    pub fn leave(&self, name: &str) {
+        let (guild, user, with_intent) = self.with_world(|w| {
+            let guild = w.guilds[0].id;
+            let member = w.guilds[0]
+                .member_named(name)
+                .cloned()
+                .unwrap_or_else(|| panic!("no member {name}"));
+            w.guilds[0].members.retain(|m| m.user.id != member.user.id);
+            (
+                guild,
+                member.user,
+                w.gateway.intents.unwrap_or(0) & (1 << 1) != 0,
+            )
+        });
+        if with_intent {
+            self.dispatch(
+                "GUILD_MEMBER_REMOVE",
+                json!({"guild_id": guild.to_string(), "user": payloads::user(&user)}),
+            );
+        }
     }
 
     /// Makes the next `times` matching requests fail with `status` and `body`.

@@ -216,6 +216,8 @@ pub struct World {
     pub heartbeat_interval_ms: u64,
     /// The WebSocket URL `GET /gateway` hands out.
     pub gateway_url: String,
+    /// The application has the privileged Server Members intent enabled (Bot page).
+    pub members_intent_enabled: bool,
     next_id: u64,
 }
 
@@ -256,6 +258,7 @@ impl World {
             compress: false,
             heartbeat_interval_ms: 41_250,
             gateway_url: String::new(),
+            members_intent_enabled: false,
             next_id: 0,
         };
         world.application_id = world.snowflake();

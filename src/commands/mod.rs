@@ -5,26 +5,36 @@
 //! parses typed text. Handlers are plain async functions from an [`Invocation`] to a
 //! [`Reply`]; they never see serenity types.
 
+mod config;
+pub mod leaderboard;
+mod progress;
 mod roadmap;
 pub mod text;
 
+pub use config::timezone_choices;
+pub use progress::{ItemFilter, item_choices};
 pub use roadmap::choices as roadmap_choices;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::component::ComponentId;
+use crate::clock::Clock;
+use crate::component::{ComponentId, MarkAction};
+use crate::edge::Edge;
 use crate::error::{CommandError, UserError};
 use crate::i18n::Locale;
+use crate::progress::State;
 use crate::reply::{Choice, Reply};
 use crate::roadmap::Roadmap;
 use crate::store::Store;
+use crate::store::Target;
 
 /// Everything a command needs, built once before the bot starts.
 #[derive(Clone, Debug)]
 pub struct App {
     pub roadmap: Arc<Roadmap>,
     pub store: Store,
+    pub clock: Clock,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,8 +71,10 @@ pub struct CommandSpec {
     pub key: &'static str,
     pub options: &'static [OptionSpec],
     pub subcommands: &'static [SubcommandSpec],
-    /// Only usable in a server (Discord hides it in DMs; the handler also checks).
-    pub guild_only: bool,
+    /// Needs a server: in a DM it answers with a localized explanation.
+    pub needs_guild: bool,
+    /// Offered in DMs with the bot (so that the explanation can be given there).
+    pub in_dms: bool,
     /// Hidden by default from members without Manage Server, and checked on every call.
     pub manage_guild: bool,
 }
@@ -73,20 +85,107 @@ impl CommandSpec {
     }
 }
 
+/// An option naming a roadmap item, with autocomplete.
+const ITEM: OptionSpec = OptionSpec {
+    key: "item",
+    kind: OptionKind::String,
+    required: true,
+    autocomplete: true,
+    choices: &[],
+};
+
+const fn member_command(key: &'static str, options: &'static [OptionSpec]) -> CommandSpec {
+    CommandSpec {
+        key,
+        options,
+        subcommands: &[],
+        needs_guild: true,
+        in_dms: true,
+        manage_guild: false,
+    }
+}
+
 /// Every command trilha registers.
-pub static CATALOG: &[CommandSpec] = &[CommandSpec {
-    key: "roadmap",
-    options: &[OptionSpec {
-        key: "topic",
-        kind: OptionKind::String,
-        required: false,
-        autocomplete: true,
-        choices: &[],
-    }],
-    subcommands: &[],
-    guild_only: false,
-    manage_guild: false,
-}];
+pub static CATALOG: &[CommandSpec] = &[
+    CommandSpec {
+        key: "roadmap",
+        options: &[OptionSpec {
+            key: "topic",
+            kind: OptionKind::String,
+            required: false,
+            autocomplete: true,
+            choices: &[],
+        }],
+        subcommands: &[],
+        needs_guild: false,
+        in_dms: true,
+        manage_guild: false,
+    },
+    member_command("done", &[ITEM]),
+    member_command("learning", &[ITEM]),
+    member_command("skip", &[ITEM]),
+    member_command("undo", &[ITEM]),
+    member_command(
+        "progress",
+        &[OptionSpec {
+            key: "member",
+            kind: OptionKind::User,
+            required: false,
+            autocomplete: false,
+            choices: &[],
+        }],
+    ),
+    member_command("next", &[]),
+    member_command(
+        "leaderboard",
+        &[
+            OptionSpec {
+                key: "period",
+                kind: OptionKind::String,
+                required: false,
+                autocomplete: false,
+                choices: &["week", "month", "all"],
+            },
+            OptionSpec {
+                key: "section",
+                kind: OptionKind::String,
+                required: false,
+                autocomplete: true,
+                choices: &[],
+            },
+        ],
+    ),
+    CommandSpec {
+        key: "config",
+        options: &[],
+        subcommands: &[
+            SubcommandSpec {
+                key: "timezone",
+                options: &[OptionSpec {
+                    key: "zone",
+                    kind: OptionKind::String,
+                    required: true,
+                    autocomplete: true,
+                    choices: &[],
+                }],
+            },
+            SubcommandSpec {
+                key: "language",
+                options: &[OptionSpec {
+                    key: "language",
+                    kind: OptionKind::String,
+                    required: true,
+                    autocomplete: false,
+                    choices: &["pt-BR", "en", "auto"],
+                }],
+            },
+        ],
+        needs_guild: true,
+        // Admin commands are hidden in DMs and from members without Manage Server.
+        in_dms: false,
+        manage_guild: true,
+    },
+];
 
 pub fn command(key: &str) -> Option<&'static CommandSpec> {
     CATALOG.iter().find(|c| c.key == key)
@@ -194,44 +293,152 @@ pub struct Press {
     pub caller: Caller,
 }
 
+/// Records that a member is (again) in a server.
+pub async fn member_returned(app: &App, caller: &Caller) -> Result<(), CommandError> {
+    progress::touch(app, caller).await
+}
+
+/// Start-up upkeep of derived data: rebuilds leaderboard tallies when the roadmap's items or
+/// their sections changed since they were built (an id that left or came back), and drops
+/// week and month tallies of periods long over.
+pub async fn reconcile(app: &App) -> Result<(), CommandError> {
+    let fingerprint = progress::roadmap_fingerprint(&app.roadmap);
+    let now = app.clock.now();
+    if app.store.meta(progress::FINGERPRINT_KEY).await?.as_deref() != Some(fingerprint.as_str()) {
+        let started = std::time::Instant::now();
+        let guilds = app.store.guilds_with_progress().await?;
+        for &guild in &guilds {
+            let tz = progress::timezone(&app.store.guild_settings(guild).await?);
+            app.store
+                .rebuild_guild(guild, |marks| {
+                    crate::progress::tally::all_rows(&app.roadmap, &tz, now, marks)
+                })
+                .await?;
+        }
+        app.store
+            .set_meta(progress::FINGERPRINT_KEY, &fingerprint)
+            .await?;
+        tracing::info!(
+            guilds = guilds.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "leaderboards rebuilt for the current roadmap"
+        );
+    }
+    let pruned = app
+        .store
+        .prune_tallies(crate::progress::tally::retention_cutoff(now))
+        .await?;
+    if pruned > 0 {
+        tracing::info!(rows = pruned, "old weekly and monthly tallies pruned");
+    }
+    Ok(())
+}
+
 /// Runs a command and always produces a reply: member mistakes become localized
 /// explanations, internal faults a generic apology (their cause chain goes to the log).
-pub async fn respond(app: &App, invocation: &Invocation) -> Reply {
-    let result = execute(app, invocation).await;
+pub async fn respond(app: &App, edge: &dyn Edge, invocation: &Invocation) -> Reply {
+    let result = execute(app, edge, invocation).await;
     finish(app, result, &invocation.caller, invocation.command.key)
 }
 
-async fn execute(app: &App, inv: &Invocation) -> Result<Reply, CommandError> {
-    if inv.command.guild_only {
+async fn execute(app: &App, edge: &dyn Edge, inv: &Invocation) -> Result<Reply, CommandError> {
+    if inv.command.needs_guild {
         inv.caller.guild()?;
     }
     if inv.command.manage_guild && !inv.caller.can_manage_guild {
         return Err(UserError::NeedsManageGuild.into());
     }
-    match inv.command.key {
-        "roadmap" => roadmap::run(app, inv).await,
-        other => Err(CommandError::Internal(anyhow::anyhow!(
-            "no handler for command `{other}`"
+    let caller = &inv.caller;
+    let item = || inv.args.string("item").unwrap_or_default();
+    match (inv.command.key, inv.subcommand.map(|s| s.key)) {
+        ("roadmap", _) => roadmap::run(app, inv).await,
+        ("done", _) => {
+            progress::run_mark(app, caller, item(), Target::Set(Some(State::Done))).await
+        }
+        ("learning", _) => {
+            progress::run_mark(app, caller, item(), Target::Set(Some(State::Learning))).await
+        }
+        ("skip", _) => {
+            progress::run_mark(app, caller, item(), Target::Set(Some(State::Skipped))).await
+        }
+        ("undo", _) => progress::run_mark(app, caller, item(), Target::Undo).await,
+        ("progress", _) => progress::progress(app, caller, inv.args.user("member")).await,
+        ("next", _) => progress::next(app, caller).await,
+        ("leaderboard", _) => {
+            leaderboard::run(
+                app,
+                edge,
+                caller,
+                inv.args.string("period"),
+                inv.args.string("section"),
+            )
+            .await
+        }
+        ("config", Some("timezone")) => {
+            config::timezone(app, caller, inv.args.string("zone").unwrap_or_default()).await
+        }
+        ("config", Some("language")) => {
+            config::language(app, caller, inv.args.string("language").unwrap_or_default()).await
+        }
+        (other, sub) => Err(CommandError::Internal(anyhow::anyhow!(
+            "no handler for command `{other}` {sub:?}"
         ))),
     }
 }
 
 /// Answers a button press.
-pub async fn press(app: &App, press: &Press) -> Reply {
+pub async fn press(app: &App, edge: &dyn Edge, press: &Press) -> Reply {
+    let caller = &press.caller;
     let result = match ComponentId::parse(&press.custom_id) {
         Some(ComponentId::RoadmapPage { node, page }) => {
-            roadmap::page(app, &press.caller, &node, page).await
+            roadmap::page(app, caller, &node, page).await
+        }
+        Some(ComponentId::Mark { item, action }) => match app.roadmap.item_by_id(&item) {
+            Some(item) => {
+                let target = match action {
+                    MarkAction::Done => Target::Set(Some(State::Done)),
+                    MarkAction::Learning => Target::Set(Some(State::Learning)),
+                    MarkAction::Skip => Target::Set(Some(State::Skipped)),
+                    MarkAction::Undo => Target::Undo,
+                };
+                progress::mark(app, caller, item, target).await
+            }
+            // The item left the roadmap since the message was sent.
+            None => Err(UserError::StaleButton.into()),
+        },
+        Some(ComponentId::Board {
+            owner,
+            period,
+            section,
+            page,
+            starts,
+        }) => {
+            let pressed = leaderboard::Pressed {
+                owner,
+                period,
+                section: &section,
+                page,
+                starts,
+            };
+            leaderboard::press(app, edge, caller, &pressed).await
         }
         None => Err(UserError::StaleButton.into()),
     };
-    finish(app, result, &press.caller, "button")
+    finish(app, result, caller, "button")
 }
 
 /// Suggestions for the option being typed. Never fails: on an internal error the member
 /// simply sees no choices, and the cause is logged.
 pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choice> {
-    let choices = match request.command.key {
-        "roadmap" => roadmap::autocomplete(app, request).await,
+    let choices = match (request.command.key, request.option) {
+        ("roadmap", _) => roadmap::autocomplete(app, request).await,
+        (_, "item") => progress::autocomplete_item(app, request).await,
+        ("leaderboard", "section") => Ok(roadmap::section_choices(
+            &app.roadmap,
+            &request.partial,
+            request.caller.locale,
+        )),
+        ("config", "zone") => Ok(config::timezone_choices(&request.partial)),
         _ => Ok(Vec::new()),
     };
     match choices {

@@ -11,12 +11,15 @@ pub(super) async fn run(app: &App, inv: &Invocation) -> Result<Reply, CommandErr
     let locale = inv.caller.locale;
     let roadmap = &app.roadmap;
     let query = inv.args.string("topic").map(str::trim).unwrap_or_default();
+    let states = super::progress::caller_states(app, &inv.caller).await?;
+    let marks = states.as_ref();
     if query.is_empty() {
-        return Ok(view::overview(roadmap, locale, 0, None));
+        return Ok(view::overview(roadmap, locale, 0, marks));
     }
+    // Ids (what autocomplete sends) are resolver terms too, so alternatives are kept.
     let resolution = roadmap.resolve(query);
     Ok(match resolution.found {
-        Some(node) => view::node(roadmap, node, &resolution.alternatives, locale, 0, None),
+        Some(node) => view::node(roadmap, node, &resolution.alternatives, locale, 0, marks),
         None => view::not_found(roadmap, query, &resolution.suggestions, locale),
     })
 }
@@ -30,12 +33,13 @@ pub(super) async fn page(
 ) -> Result<Reply, CommandError> {
     let roadmap = &app.roadmap;
     let locale = caller.locale;
+    let states = super::progress::caller_states(app, caller).await?;
     if node_id.is_empty() {
-        return Ok(view::overview(roadmap, locale, page, None).as_update());
+        return Ok(view::overview(roadmap, locale, page, states.as_ref()).as_update());
     }
     // The id may have left the roadmap since the message was sent.
     let node = roadmap.node(node_id).ok_or(UserError::StaleButton)?;
-    Ok(view::node(roadmap, node, &[], locale, page, None).as_update())
+    Ok(view::node(roadmap, node, &[], locale, page, states.as_ref()).as_update())
 }
 
 pub(super) async fn autocomplete(
@@ -60,5 +64,16 @@ pub fn choices(roadmap: &Roadmap, partial: &str, locale: Locale) -> Vec<Choice> 
                 roadmap.node_id(s.node),
             )
         })
+        .collect()
+}
+
+/// Autocomplete choices for a section.
+pub fn section_choices(roadmap: &Roadmap, partial: &str, locale: Locale) -> Vec<Choice> {
+    roadmap
+        .suggest(partial, limits::CHOICES, |n| {
+            matches!(n, crate::roadmap::Node::Section(_))
+        })
+        .into_iter()
+        .map(|s| Choice::new(roadmap.node_name(s.node, locale), roadmap.node_id(s.node)))
         .collect()
 }

@@ -2,13 +2,14 @@
 //! turns interactions into [`crate::commands`] calls and replies into serenity builders.
 
 pub mod convert;
+mod edge;
 pub mod register;
 
 use std::time::Instant;
 
 use serenity::all::{
-    ClientBuilder, Context, CreateInteractionResponse, EventHandler, GatewayIntents, HttpBuilder,
-    Interaction, RawEventHandler, Ready, ResumedEvent,
+    ClientBuilder, Context, CreateInteractionResponse, EventHandler, GatewayIntents, Guild,
+    GuildId, HttpBuilder, Interaction, Member, RawEventHandler, Ready, ResumedEvent, User,
 };
 use serenity::async_trait;
 use serenity::model::event::Event;
@@ -86,7 +87,12 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         .map_err(StartError::Register)?;
 
     // `new_with_http` keeps our Http (and its proxy); `.token()` afterwards would replace it.
-    let mut client = ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+    let intents = if config.members_intent {
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
+    } else {
+        GatewayIntents::GUILDS
+    };
+    let mut client = ClientBuilder::new_with_http(http, intents)
         .event_handler(Handler { app })
         .raw_event_handler(UnparsedEventLogger)
         .await
@@ -134,13 +140,72 @@ impl EventHandler for Handler {
         tracing::info!("gateway session resumed");
     }
 
+    async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        let now = self.app.clock.now();
+        if let Err(error) = self
+            .app
+            .store
+            .record_guild(guild.id.get(), Some(&guild.preferred_locale), now)
+            .await
+        {
+            tracing::error!(guild_id = guild.id.get(), %error, "could not record the server");
+        }
+    }
+
+    /// Only with the Server Members intent (DISCORD_MEMBERS_INTENT=true).
+    async fn guild_member_removal(
+        &self,
+        _ctx: Context,
+        guild_id: GuildId,
+        user: User,
+        _member: Option<Member>,
+    ) {
+        let now = self.app.clock.now();
+        match self
+            .app
+            .store
+            .member_left(guild_id.get(), user.id.get(), now)
+            .await
+        {
+            Ok(()) => tracing::info!(
+                guild_id = guild_id.get(),
+                user_id = user.id.get(),
+                "member left; no longer ranked"
+            ),
+            Err(error) => tracing::error!(%error, "could not record a member leaving"),
+        }
+    }
+
+    async fn guild_member_addition(&self, _ctx: Context, member: Member) {
+        let caller = crate::commands::Caller {
+            user_id: member.user.id.get(),
+            guild_id: Some(member.guild_id.get()),
+            channel_id: None,
+            locale: crate::i18n::Locale::PtBr,
+            guild_locale: None,
+            can_manage_guild: false,
+        };
+        if let Err(error) = crate::commands::member_returned(&self.app, &caller).await {
+            tracing::error!(error = %error.chain(), "could not record a member joining");
+        }
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let started = Instant::now();
         match interaction {
             Interaction::Command(cmd) => {
                 let name = cmd.data.name.clone();
                 let reply = match convert::invocation(&cmd) {
-                    Ok(invocation) => commands::respond(&self.app, &invocation).await,
+                    Ok(invocation) => {
+                        commands::respond(
+                            &self.app,
+                            &edge::DiscordEdge {
+                                http: ctx.http.clone(),
+                            },
+                            &invocation,
+                        )
+                        .await
+                    }
                     Err(error) => {
                         tracing::warn!(%error, "interaction for a command this release does not know");
                         crate::render::errors::internal_error(convert::command_caller(&cmd).locale)
@@ -168,7 +233,14 @@ impl EventHandler for Handler {
             }
             Interaction::Component(component) => {
                 let press = convert::component_press(&component);
-                let reply = commands::press(&self.app, &press).await;
+                let reply = commands::press(
+                    &self.app,
+                    &edge::DiscordEdge {
+                        http: ctx.http.clone(),
+                    },
+                    &press,
+                )
+                .await;
                 send("button", reply, async |r| {
                     component.create_response(&ctx.http, r).await
                 })

@@ -51,10 +51,10 @@ pub fn build(spec: &CommandSpec) -> CreateCommand {
         .name_localized(Locale::PtBr.discord_tag(), pt_name)
         .description_localized(Locale::PtBr.discord_tag(), pt_description)
         .integration_types(vec![InstallationContext::Guild])
-        .contexts(if spec.guild_only {
-            vec![InteractionContext::Guild]
-        } else {
+        .contexts(if spec.in_dms {
             vec![InteractionContext::Guild, InteractionContext::BotDm]
+        } else {
+            vec![InteractionContext::Guild]
         });
     if spec.manage_guild {
         out = out.default_member_permissions(Permissions::MANAGE_GUILD);

@@ -2,8 +2,8 @@
 
 use super::{COLOUR_ERROR, COLOUR_NOT_FOUND};
 use crate::error::UserError;
-use crate::i18n::Locale;
-use crate::reply::{Embed, Reply};
+use crate::i18n::{Locale, fill};
+use crate::reply::{Embed, Reply, truncate};
 use crate::roadmap::Roadmap;
 
 pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply {
@@ -20,7 +20,63 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
         UserError::NeedsManageGuild => simple(t.needs_manage_guild),
         UserError::StaleButton => simple(t.stale_button),
         UserError::UnknownItem { query, suggestions } => {
-            super::roadmap::not_found(roadmap, query, suggestions, locale)
+            let mut reply = super::roadmap::not_found(roadmap, query, suggestions, locale);
+            if let Some(embed) = reply.embeds.first_mut() {
+                embed.title = fill(
+                    t.unknown_item_title,
+                    &[("query", &truncate(query.trim(), 100))],
+                );
+            }
+            reply
+        }
+        UserError::NotAnItem { node, items } => {
+            let names = items
+                .iter()
+                .take(5)
+                .map(|&i| format!("**{}**", roadmap.item(i).name.get(locale)))
+                .collect::<Vec<_>>()
+                .join(t.list_separator);
+            simple(&fill(
+                t.not_an_item,
+                &[
+                    ("name", &roadmap.node_name(*node, locale)),
+                    ("items", &names),
+                ],
+            ))
+        }
+        UserError::NothingToUndo { item } => simple(&fill(
+            t.nothing_to_undo,
+            &[("item", &roadmap.item(*item).name.get(locale))],
+        )),
+        UserError::UnknownSection { query } => {
+            let sections = roadmap
+                .sections()
+                .map(|(_, s)| format!("**{}**", s.name.get(locale)))
+                .collect::<Vec<_>>()
+                .join(t.list_separator);
+            simple(&fill(
+                t.unknown_section,
+                &[
+                    ("query", &truncate(query.trim(), 100)),
+                    ("sections", &sections),
+                ],
+            ))
+        }
+        UserError::UnknownTimezone { query, suggestions } => {
+            let mut text = fill(
+                t.config_timezone_unknown,
+                &[("timezone", &truncate(query.trim(), 100))],
+            );
+            if !suggestions.is_empty() {
+                let list = suggestions
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(t.list_separator);
+                text.push_str("\n\n");
+                text.push_str(&fill(t.not_found_suggestions, &[("suggestions", &list)]));
+            }
+            simple(&text)
         }
     }
 }

@@ -5,6 +5,8 @@
 //! fields into pages ([`paginate`]); nothing is cut silently.
 
 pub mod errors;
+pub mod leaderboard;
+pub mod progress;
 pub mod roadmap;
 
 use crate::i18n::{Locale, fill};

@@ -4,9 +4,9 @@ use super::{
     COLOUR_BRAND, COLOUR_NOT_FOUND, PageFrame, first_sentence, pack_lines, page_buttons, paginate,
     requirement_label, select_page,
 };
-use crate::component::ComponentId;
+use crate::component::{ComponentId, MarkAction};
 use crate::i18n::{Locale, fill};
-use crate::progress::{ItemStates, PENDING_MARKER};
+use crate::progress::{ItemStates, PENDING_MARKER, State};
 use crate::reply::{Button, ButtonStyle, Embed, Field, Reply, truncate};
 use crate::roadmap::{GroupIdx, ItemIdx, Node, Roadmap, SectionIdx};
 
@@ -210,9 +210,8 @@ fn section(
     }
     let mut fields = Vec::new();
     if section.groups.is_empty() {
-        let name = requirement_label(section.requirement, locale);
         fields.extend(pack_lines(
-            &capitalize(&name),
+            t.section_items,
             &item_lines(roadmap, &section.items, locale, marks),
             locale,
         ));
@@ -307,6 +306,55 @@ fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Repl
             .join(" · ");
         fields.push(Field::inline(t.item_field_related, related));
     }
+    // In a server, the member can mark the item right here.
+    let buttons = match marks {
+        Some(states) => {
+            let t = locale.texts();
+            let mark = |label: &str, style, action| {
+                Button::new(
+                    label,
+                    style,
+                    ComponentId::Mark {
+                        item: item.id.clone(),
+                        action,
+                    }
+                    .encode(),
+                )
+            };
+            let mut row = Vec::new();
+            let state = states.get(&i).copied();
+            if state != Some(State::Learning) {
+                row.push(mark(
+                    &format!("📖 {}", t.button_learning),
+                    ButtonStyle::Secondary,
+                    MarkAction::Learning,
+                ));
+            }
+            if state != Some(State::Done) {
+                row.push(mark(
+                    &format!("✅ {}", t.button_done),
+                    ButtonStyle::Success,
+                    MarkAction::Done,
+                ));
+            }
+            if state != Some(State::Skipped) {
+                row.push(mark(
+                    &format!("⏭️ {}", t.button_skip),
+                    ButtonStyle::Secondary,
+                    MarkAction::Skip,
+                ));
+            }
+            if state.is_some() {
+                row.push(mark(
+                    t.button_undo,
+                    ButtonStyle::Secondary,
+                    MarkAction::Undo,
+                ));
+            }
+            row
+        }
+        None => Vec::new(),
+    };
     let embed = Embed {
         title: item.name.get(locale).to_string(),
         description: item.description.get(locale).to_string(),
@@ -315,7 +363,7 @@ fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Repl
         fields,
         footer: Some(fill(t.item_footer, &[("id", &item.id)])),
     };
-    Reply::ephemeral(embed)
+    Reply::ephemeral(embed).with_rows(vec![buttons])
 }
 
 /// "Nothing matches": the closest names as a sentence and as buttons, or the sections.

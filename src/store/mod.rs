@@ -13,6 +13,17 @@ use std::time::Duration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
+
+mod guilds;
+mod leaderboard;
+mod members;
+mod meta;
+mod progress;
+
+pub use guilds::{DEFAULT_TIMEZONE, GuildSettings};
+pub use leaderboard::Ranked;
+pub use progress::{Cause, Change, Outcome, Target};
 
 /// How long a writer waits for the lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,6 +100,13 @@ impl Store {
     /// Waits for in-flight queries and closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// A write transaction holding the write lock from its first statement. SQLite's default
+    /// `BEGIN` (deferred) would take it at the first write and fail with SQLITE_BUSY when another
+    /// writer got there first; `BEGIN IMMEDIATE` waits for it (busy timeout) instead.
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// `SELECT 1`, for health checks.

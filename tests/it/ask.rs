@@ -139,3 +139,96 @@ fn the_database_file_is_created_with_its_folder() {
     assert!(sandbox.ask(&["/roadmap"]).status.success());
     assert!(crate::support::exists(&sandbox.database()));
 }
+
+#[test]
+fn every_command_answers_in_portuguese_and_in_english() {
+    let sandbox = Sandbox::new();
+    // (command, a phrase of the pt-BR reply, a phrase of the en reply)
+    let cases = [
+        (
+            "/done kafka",
+            "✅ Apache Kafka: concluído",
+            "✅ Apache Kafka: done",
+        ),
+        (
+            "/learning redis",
+            "📖 Redis: estudando",
+            "📖 Redis: learning",
+        ),
+        ("/skip ruby", "⏭️ Ruby: pulado", "⏭️ Ruby: skipped"),
+        ("/undo ruby", "↩️ Ruby: desmarcado", "Ruby"),
+        ("/progress", "📊 Progresso", "📊 Progress"),
+        ("/next", "🧭 Próximo passo", "🧭 Next step"),
+        (
+            "/leaderboard",
+            "🏆 Ranking · esta semana",
+            "🏆 Ranking · esta semana",
+        ),
+        (
+            "/leaderboard all",
+            "🏆 Ranking · geral",
+            "🏆 Ranking · geral",
+        ),
+        (
+            "/config timezone America/Manaus",
+            "agora é **America/Manaus**",
+            "is now **America/Manaus**",
+        ),
+        (
+            "/config language auto",
+            "seguem o idioma do servidor",
+            "follow the server's Discord language",
+        ),
+        ("/roadmap kafka", "Por que importa", "Why it matters"),
+    ];
+    for (command, pt, en) in cases {
+        for (locale, phrase) in [("pt-BR", pt), ("en-US", en)] {
+            let out = sandbox.ask(&[
+                command, "--guild", "1", "--user", "42", "--admin", "--locale", locale,
+            ]);
+            assert!(out.status.success(), "{command} ({locale}): {out:?}");
+            let text = stdout(&out);
+            assert!(
+                text.contains(phrase),
+                "{command} ({locale}) lacks {phrase:?}:\n{text}"
+            );
+        }
+    }
+    // The public leaderboard follows the server's language, not the member's: once an admin
+    // chooses English, both members get English.
+    sandbox.ask(&[
+        "/config language en",
+        "--guild",
+        "1",
+        "--user",
+        "42",
+        "--admin",
+    ]);
+    let text = stdout(&sandbox.ask(&[
+        "/leaderboard",
+        "--guild",
+        "1",
+        "--user",
+        "42",
+        "--locale",
+        "pt-BR",
+    ]));
+    assert!(
+        text.contains("🏆 Leaderboard · this week") && text.contains("[new message, public]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn progress_commands_in_a_dm_explain_that_they_need_a_server() {
+    let sandbox = Sandbox::new();
+    for (command, locale, phrase) in [
+        ("/done kafka", "pt-BR", "só funciona dentro de um servidor"),
+        ("/progress", "en-US", "only works inside a server"),
+        ("/leaderboard", "pt-BR", "só funciona dentro de um servidor"),
+    ] {
+        let out = sandbox.ask(&[command, "--locale", locale]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).contains(phrase), "{command}: {}", stdout(&out));
+    }
+}

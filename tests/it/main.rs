@@ -10,4 +10,5 @@ mod e2e;
 mod lookup;
 mod replies;
 mod roadmap_files;
+mod store;
 mod support;

@@ -22,13 +22,29 @@ const REIDENTIFY_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Scenario {
     pub description: String,
     #[serde(default)]
+    pub discord: DiscordSettings,
+    #[serde(default)]
     pub bot: BotSettings,
     pub step: Vec<Step>,
+}
+
+/// How the local Discord is set up.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    /// The application has the privileged Server Members intent enabled.
+    #[serde(default)]
+    pub members_intent: bool,
+    /// Extra members m01, m02, ... (pt-BR) in the server.
+    #[serde(default)]
+    pub extra_members: usize,
 }
 
 #[derive(Deserialize, Debug, Default)]
 #[serde(deny_unknown_fields)]
 pub struct BotSettings {
+    /// Start the bot's clock at this instant (RFC 3339) and let `advance` steps move it.
+    pub clock: Option<String>,
     /// Set DEV_GUILD_ID to the local server (commands registered there, not globally).
     #[serde(default)]
     pub dev_guild: bool,
@@ -61,9 +77,17 @@ pub struct Step {
     /// Send a raw dispatch: `{ name = "...", data = {...} }`.
     pub dispatch: Option<RawDispatch>,
 
+    /// A member leaves the server.
+    pub leave: Option<String>,
+    /// Moves the bot's clock forward: "90s", "10m", "25h", "3d" (needs `[bot] clock`).
+    pub advance: Option<String>,
+
     /// Who acts (a member of the local server): ana (Manage Server), bruno, carla (en-US).
     #[serde(rename = "as")]
     pub user: Option<String>,
+    /// The same action by each of these members, in order (the expectation applies to each).
+    #[serde(default)]
+    pub as_each: Vec<String>,
     pub locale: Option<String>,
     pub channel: Option<String>,
     #[serde(default)]
@@ -87,7 +111,7 @@ pub struct RawDispatch {
     pub data: toml::Value,
 }
 
-#[derive(Deserialize, Debug, Default)]
+#[derive(Deserialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Interaction callback type: 4 message, 7 update, 8 autocomplete.
@@ -143,6 +167,10 @@ pub struct Outcome {
 }
 
 pub struct Player {
+    /// Every member the server had at the start, by name (they may leave later).
+    roster: Vec<(String, u64)>,
+    /// The bot's clock (epoch seconds), when the scenario drives it.
+    clock: Option<(std::path::PathBuf, i64)>,
     pub discord: LocalDiscord,
     pub bot: Bot,
     /// Keeps the database folder alive for the bot.
@@ -157,15 +185,20 @@ fn fail<T>(step: usize, what: impl std::fmt::Display) -> Result<T, String> {
 }
 
 impl Player {
-    pub async fn start(settings: &BotSettings) -> Result<Player, String> {
+    pub async fn start(
+        discord_settings: &DiscordSettings,
+        settings: &BotSettings,
+    ) -> Result<Player, String> {
         let options = Options {
             compress: settings.compress,
             heartbeat_interval: Duration::from_millis(settings.heartbeat_ms.unwrap_or(41_250)),
+            members_intent_enabled: discord_settings.members_intent,
             ..Options::default()
         };
         let discord = LocalDiscord::start(options)
             .await
             .map_err(|e| e.to_string())?;
+        discord.add_members(discord_settings.extra_members);
         let sandbox = Sandbox::new();
         let mut env: Vec<(String, String)> = settings
             .env
@@ -175,8 +208,30 @@ impl Player {
         if settings.dev_guild {
             env.push(("DEV_GUILD_ID".into(), discord.guild_id().to_string()));
         }
+        let clock = match &settings.clock {
+            Some(start) => {
+                let at = start
+                    .parse::<jiff::Timestamp>()
+                    .map_err(|e| format!("bot.clock: {e}"))?
+                    .as_second();
+                let path = sandbox.dir.path().join("clock");
+                std::fs::write(&path, at.to_string()).map_err(|e| e.to_string())?;
+                env.push(("TRILHA_CLOCK_FILE".into(), path.display().to_string()));
+                Some((path, at))
+            }
+            None => None,
+        };
         let bot = Bot::start(&discord, &sandbox, &env);
+        let roster = discord.with_world(|w| {
+            w.guilds[0]
+                .members
+                .iter()
+                .map(|m| (m.user.username.clone(), m.user.id))
+                .collect()
+        });
         let player = Player {
+            roster,
+            clock,
             discord,
             bot,
             _sandbox: sandbox,
@@ -207,7 +262,43 @@ impl Player {
     }
 
     pub async fn play_step(&mut self, i: usize, step: &Step) -> Result<(), String> {
-        let user = step.user.clone().unwrap_or_else(|| "bruno".into());
+        if !step.as_each.is_empty() {
+            for user in &step.as_each {
+                self.act(i, step, user).await?;
+            }
+        } else {
+            let user = step.user.clone().unwrap_or_else(|| "bruno".into());
+            self.act(i, step, &user).await?;
+        }
+        if let Some(name) = &step.leave {
+            self.discord.leave(name);
+        }
+        if let Some(span) = &step.advance {
+            let Some((path, at)) = &mut self.clock else {
+                return fail(i, "`advance` needs `[bot] clock`");
+            };
+            *at += parse_span(span).ok_or_else(|| {
+                format!(
+                    "step {}: `{span}` is not a duration like 90s, 10m, 25h, 3d",
+                    i + 1
+                )
+            })?;
+            std::fs::write(path, at.to_string()).map_err(|e| e.to_string())?;
+        }
+        self.after_actions(i, step).await
+    }
+
+    /// Replaces `{name}` with the mention of that member of the local server.
+    fn expand(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (name, id) in &self.roster {
+            out = out.replace(&format!("{{{name}}}"), &format!("<@{id}>"));
+        }
+        out
+    }
+
+    async fn act(&mut self, i: usize, step: &Step, user: &str) -> Result<(), String> {
+        let user = user.to_string();
         let ctx = Self::context(step);
         let sent = if let Some(text) = &step.slash {
             Some(self.discord.slash(&user, text, &ctx))
@@ -254,7 +345,12 @@ impl Player {
                 .latencies
                 .push(response.latency);
             if let Some(expect) = expect {
-                check_expect(i, expect, &response)?;
+                let expanded = Expect {
+                    contains: expect.contains.iter().map(|c| self.expand(c)).collect(),
+                    not_contains: expect.not_contains.iter().map(|c| self.expand(c)).collect(),
+                    ..expect.clone()
+                };
+                check_expect(i, &expanded, &response)?;
             }
             if let Some(name) = &step.name {
                 self.named.insert(name.clone(), response.clone());
@@ -264,6 +360,10 @@ impl Player {
                 self.last = Some(response);
             }
         }
+        Ok(())
+    }
+
+    async fn after_actions(&mut self, i: usize, step: &Step) -> Result<(), String> {
         if let Some(action) = &step.gateway {
             let (identifies, resumes) = self
                 .discord
@@ -454,6 +554,22 @@ impl Player {
     }
 }
 
+/// Seconds in "90s", "10m", "25h", "3d".
+fn parse_span(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: i64 = number.parse().ok()?;
+    Some(
+        n * match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return None,
+        },
+    )
+}
+
 /// The first command, option or choice lacking a pt-BR name (or description where one exists).
 fn missing_pt_br(object: &serde_json::Value) -> Option<String> {
     let name = object["name"].as_str().unwrap_or("?").to_string();
@@ -588,7 +704,7 @@ pub async fn play(path: &Path) -> Result<Outcome, String> {
     let scenario: Scenario =
         toml::from_str(&source).map_err(|e| format!("invalid scenario: {e}"))?;
     let _ = &scenario.description;
-    let mut player = Player::start(&scenario.bot).await?;
+    let mut player = Player::start(&scenario.discord, &scenario.bot).await?;
     for (i, step) in scenario.step.iter().enumerate() {
         player.play_step(i, step).await?;
     }

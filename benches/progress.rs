@@ -1,0 +1,313 @@
+//! Progress and leaderboard benchmarks on a generated server: 100 000 members, 3 000 000
+//! progress rows (and as many events), the real migrations and the real tally rebuild.
+//!
+//! Run: `cargo bench --bench progress`. The database is generated once into
+//! `target/bench-data/` (about a minute) and reused.
+
+#[path = "timing.rs"]
+mod timing;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::tz::TimeZone;
+use trilha::clock::Clock;
+use trilha::commands::{App, Args, Caller, Invocation, Value, command};
+use trilha::i18n::Locale;
+use trilha::progress::State;
+use trilha::progress::periods::{Period, starts};
+use trilha::progress::tally::{TallyKey, change_writes};
+use trilha::store::{Change, Store, Target};
+
+const GUILD: u64 = 1;
+const MEMBERS: u64 = 100_000;
+const ROWS_PER_MEMBER: u64 = 30;
+const FIRST_USER: u64 = 1_000_000;
+/// 2026-11-18 15:00 UTC, a Wednesday: "now" for generation and measurement.
+const NOW: i64 = 1_795_532_400;
+const DATA_VERSION: &str = "v1";
+
+fn data_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench-data")
+        .join(format!("progress-{DATA_VERSION}.db"))
+}
+
+/// Fills progress and events with SQL (bench tooling): member u holds 30 of the 62 items
+/// (consecutive from a per-member offset), 70% done, 20% learning, 10% skipped, set at a time
+/// spread over the last 365 days.
+async fn generate(store_path: &PathBuf, items: &[String]) {
+    let started = Instant::now();
+    let store = Store::open(store_path).await.expect("opens");
+    store.close().await;
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(store_path)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("CREATE TEMP TABLE bench_items (idx INTEGER PRIMARY KEY, id TEXT NOT NULL)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for (i, id) in items.iter().enumerate() {
+        sqlx::query("INSERT INTO bench_items VALUES (?, ?)")
+            .bind(i as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    let n = items.len() as i64;
+    let total = (MEMBERS * ROWS_PER_MEMBER) as i64;
+    sqlx::query(
+        "INSERT INTO progress (guild_id, user_id, item_id, state, since)
+         WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1 - 1)
+         SELECT ?2, ?3 + i / ?4, (SELECT id FROM bench_items WHERE idx = ((i / ?4) * 7 + i % ?4) % ?5),
+                CASE WHEN (i * 1103515245 + 12345) % 100 < 70 THEN 'done'
+                     WHEN (i * 1103515245 + 12345) % 100 < 90 THEN 'learning' ELSE 'skipped' END,
+                ?6 - (i * 48271) % (365 * 86400)
+         FROM seq",
+    )
+    .bind(total)
+    .bind(GUILD as i64)
+    .bind(FIRST_USER as i64)
+    .bind(ROWS_PER_MEMBER as i64)
+    .bind(n)
+    .bind(NOW)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO progress_events (guild_id, user_id, item_id, from_state, to_state, cause, at)
+         SELECT guild_id, user_id, item_id, NULL, state, 'mark', since FROM progress",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    pool.close().await;
+    println!(
+        "generated {total} progress rows and as many events in {:.1?}",
+        started.elapsed()
+    );
+}
+
+fn invocation(key: &str, user: u64, args: Vec<(&'static str, Value)>) -> Invocation {
+    Invocation {
+        command: command(key).expect("command"),
+        subcommand: None,
+        args: Args(args.into_iter().collect()),
+        caller: Caller {
+            user_id: user,
+            guild_id: Some(GUILD),
+            channel_id: None,
+            locale: Locale::PtBr,
+            guild_locale: Some(Locale::PtBr),
+            can_manage_guild: false,
+        },
+    }
+}
+
+/// A deterministic spread of members across the whole ranking.
+fn member(i: usize) -> u64 {
+    FIRST_USER + (i as u64 * 7919) % MEMBERS
+}
+
+#[tokio::main]
+async fn main() {
+    let roadmap = Arc::new(
+        trilha::roadmap::load_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
+            .unwrap(),
+    );
+    let items: Vec<String> = roadmap.items().map(|(_, i)| i.id.clone()).collect();
+    let path = data_path();
+    let fresh = !path.exists();
+    if fresh {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        generate(&path, &items).await;
+    }
+    let store = Store::open(&path).await.unwrap();
+    let app = App {
+        roadmap: roadmap.clone(),
+        store: store.clone(),
+        clock: Clock::Fixed(NOW),
+    };
+    // The real start-up path: tallies are (re)built from progress when the roadmap changed.
+    let started = Instant::now();
+    trilha::commands::reconcile(&app).await.unwrap();
+    if fresh {
+        println!(
+            "tallies rebuilt by `reconcile` in {:.1?}",
+            started.elapsed()
+        );
+    }
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "database: {} ({} MiB), {MEMBERS} members, {} progress rows\n",
+        path.display(),
+        size >> 20,
+        MEMBERS * ROWS_PER_MEMBER
+    );
+
+    let tz = TimeZone::get("America/Sao_Paulo").unwrap();
+    let goal = Some(Duration::from_millis(5));
+    let n = 2000;
+
+    // /done: a real change each time (an item the member does not have yet), then put back.
+    let mut undo = Vec::new();
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = member(i);
+        let base = ((user - FIRST_USER) * 7) as usize;
+        let item = &items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()];
+        let change = Change {
+            guild: GUILD,
+            user,
+            item_id: item,
+            target: Target::Set(Some(State::Done)),
+            at: NOW,
+        };
+        let t = Instant::now();
+        let outcome = store
+            .apply(&change, |input| {
+                change_writes(&roadmap, &tz, NOW, item, input)
+            })
+            .await
+            .unwrap();
+        samples.push(t.elapsed());
+        assert!(outcome.changed, "measured a real change");
+        undo.push((user, item.clone()));
+    }
+    timing::report(
+        "store: /done write (apply + tallies)",
+        &timing::stats(samples),
+        goal,
+    );
+    for (user, item) in undo {
+        let change = Change {
+            guild: GUILD,
+            user,
+            item_id: &item,
+            target: Target::Set(None),
+            at: NOW,
+        };
+        store
+            .apply(&change, |input| {
+                change_writes(&roadmap, &tz, NOW, &item, input)
+            })
+            .await
+            .unwrap();
+    }
+
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = member(i);
+        let base = ((user - FIRST_USER) * 7) as usize;
+        let item = items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()].clone();
+        let inv = invocation("done", user, vec![("item", Value::String(item.clone()))]);
+        let t = Instant::now();
+        let reply = trilha::commands::respond(&app, &trilha::edge::Offline, &inv).await;
+        samples.push(t.elapsed());
+        assert!(
+            reply.embeds[0].title.contains("✅"),
+            "{:?}",
+            reply.embeds[0].title
+        );
+        let change = Change {
+            guild: GUILD,
+            user,
+            item_id: &item,
+            target: Target::Set(None),
+            at: NOW,
+        };
+        store
+            .apply(&change, |input| {
+                change_writes(&roadmap, &tz, NOW, &item, input)
+            })
+            .await
+            .unwrap();
+    }
+    timing::report(
+        "command: /done kafka (full reply)",
+        &timing::stats(samples),
+        goal,
+    );
+
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let inv = invocation("progress", member(i), vec![]);
+        let t = Instant::now();
+        let reply = trilha::commands::respond(&app, &trilha::edge::Offline, &inv).await;
+        samples.push(t.elapsed());
+        assert!(reply.embeds[0].description.contains("Progresso de"));
+    }
+    timing::report("command: /progress", &timing::stats(samples), goal);
+
+    for period in Period::ALL {
+        let key = TallyKey {
+            scope: String::new(),
+            period,
+            starts: starts(period, NOW, &tz),
+        };
+        let ranked = store.leaderboard_len(GUILD, &key).await.unwrap();
+        println!("\nperiod {}: {ranked} members ranked", period.as_str());
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let page = store.leaderboard(GUILD, &key, 0, 10).await.unwrap();
+            samples.push(t.elapsed());
+            assert_eq!(page.len(), 10);
+        }
+        timing::report(
+            &format!("store: page 1 ({})", period.as_str()),
+            &timing::stats(samples),
+            goal,
+        );
+        let mut samples = Vec::with_capacity(n);
+        for i in 0..n {
+            let user = member(i);
+            let t = Instant::now();
+            let _ = store.leaderboard_rank(GUILD, &key, user).await.unwrap();
+            samples.push(t.elapsed());
+        }
+        timing::report(
+            &format!("store: caller's rank ({})", period.as_str()),
+            &timing::stats(samples),
+            goal,
+        );
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let _ = store.leaderboard_len(GUILD, &key).await.unwrap();
+            samples.push(t.elapsed());
+        }
+        timing::report(
+            &format!("store: ranked count ({})", period.as_str()),
+            &timing::stats(samples),
+            goal,
+        );
+        let mut samples = Vec::with_capacity(n);
+        for i in 0..n {
+            let inv = invocation(
+                "leaderboard",
+                member(i),
+                vec![("period", Value::String(period.as_str().into()))],
+            );
+            let t = Instant::now();
+            let reply = trilha::commands::respond(&app, &trilha::edge::Offline, &inv).await;
+            samples.push(t.elapsed());
+            assert!(
+                reply.embeds[0].description.contains("🥇"),
+                "{:?}",
+                reply.embeds[0].description
+            );
+        }
+        timing::report(
+            &format!("command: /leaderboard {}", period.as_str()),
+            &timing::stats(samples),
+            goal,
+        );
+    }
+}

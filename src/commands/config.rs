@@ -1,0 +1,187 @@
+//! `/config timezone` and `/config language` (Manage Server).
+
+use jiff::tz::TimeZone;
+
+use super::{App, Caller};
+use crate::error::{CommandError, UserError};
+use crate::i18n::{Locale, fill};
+use crate::progress::tally::all_rows;
+use crate::reply::{Choice, Embed, Reply, limits};
+use crate::roadmap::search::{compact, normalize};
+
+/// Every IANA zone name this build knows, sorted.
+fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    names.sort();
+    names
+}
+
+/// Zone names matching what an admin typed: by prefix of the name or of its city, ignoring
+/// case and accents ("sao paulo" finds America/Sao_Paulo). Brazilian zones first when nothing
+/// is typed.
+pub fn timezone_choices(partial: &str) -> Vec<Choice> {
+    let query = compact(&normalize(partial));
+    let names = zone_names();
+    let mut ranked: Vec<(u8, String)> = names
+        .into_iter()
+        .filter_map(|name| {
+            let full = compact(&normalize(&name));
+            let city = compact(&normalize(name.rsplit('/').next().unwrap_or(&name)));
+            let rank = if query.is_empty() {
+                if name.starts_with("America/") && BRAZIL.contains(&name.as_str()) {
+                    0
+                } else {
+                    2
+                }
+            } else if city.starts_with(&query) {
+                0
+            } else if full.starts_with(&query) {
+                1
+            } else if full.contains(&query) {
+                2
+            } else {
+                return None;
+            };
+            Some((rank, name))
+        })
+        .collect();
+    // Among equally good matches, Brazil's zones first: the community is Brazilian.
+    ranked.sort_by_key(|(rank, name)| (*rank, !BRAZIL.contains(&name.as_str()), name.clone()));
+    ranked
+        .into_iter()
+        .take(limits::CHOICES)
+        .map(|(_, name)| Choice::new(&name, name.clone()))
+        .collect()
+}
+
+/// Brazil's zones, offered first.
+const BRAZIL: &[&str] = &[
+    "America/Sao_Paulo",
+    "America/Manaus",
+    "America/Recife",
+    "America/Fortaleza",
+    "America/Belem",
+    "America/Bahia",
+    "America/Cuiaba",
+    "America/Campo_Grande",
+    "America/Porto_Velho",
+    "America/Boa_Vista",
+    "America/Rio_Branco",
+    "America/Noronha",
+    "America/Maceio",
+    "America/Araguaina",
+    "America/Santarem",
+    "America/Eirunepe",
+];
+
+/// Finds a zone by exact name, ignoring case ("america/sao_paulo").
+fn find_zone(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if TimeZone::get(typed).is_ok() && zone_names().iter().any(|n| n == typed) {
+        return Some(typed.to_string());
+    }
+    zone_names()
+        .into_iter()
+        .find(|n| n.eq_ignore_ascii_case(typed))
+}
+
+pub(super) async fn timezone(
+    app: &App,
+    caller: &Caller,
+    typed: &str,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let Some(name) = find_zone(typed) else {
+        let suggestions = timezone_choices(typed)
+            .into_iter()
+            .take(5)
+            .map(|c| c.value)
+            .collect();
+        return Err(UserError::UnknownTimezone {
+            query: typed.to_string(),
+            suggestions,
+        }
+        .into());
+    };
+    let tz = TimeZone::get(&name)
+        .map_err(|e| CommandError::Internal(anyhow::anyhow!("zone {name}: {e}")))?;
+    let now = app.clock.now();
+    app.store
+        .set_timezone(guild, &name, now, |marks| {
+            all_rows(&app.roadmap, &tz, now, marks)
+        })
+        .await?;
+    let local = jiff::Timestamp::from_second(now)
+        .map(|t| t.to_zoned(tz).strftime("%H:%M").to_string())
+        .unwrap_or_default();
+    let t = caller.locale.texts();
+    Ok(Reply::ephemeral(Embed {
+        description: fill(
+            t.config_timezone_set,
+            &[("timezone", &name), ("time", &local)],
+        ),
+        colour: crate::render::COLOUR_BRAND,
+        ..Embed::default()
+    }))
+}
+
+pub(super) async fn language(
+    app: &App,
+    caller: &Caller,
+    choice: &str,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let locale = match choice {
+        "pt-BR" => Some(Locale::PtBr),
+        "en" => Some(Locale::En),
+        _ => None,
+    };
+    app.store
+        .set_guild_locale(guild, locale, app.clock.now())
+        .await?;
+    let t = caller.locale.texts();
+    let description = match locale {
+        Some(l) => {
+            let name = match l {
+                Locale::PtBr => t.language_pt_br,
+                Locale::En => t.language_en,
+            };
+            fill(t.config_language_set, &[("language", &name)])
+        }
+        None => t.config_language_auto.to_string(),
+    };
+    Ok(Reply::ephemeral(Embed {
+        description,
+        colour: crate::render::COLOUR_BRAND,
+        ..Embed::default()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_are_found_by_city_with_or_without_accents() {
+        assert_eq!(timezone_choices("são paulo")[0].value, "America/Sao_Paulo");
+        assert_eq!(timezone_choices("Lisbon")[0].value, "Europe/Lisbon");
+        assert_eq!(
+            timezone_choices("sao")[0].value,
+            "America/Sao_Paulo",
+            "not Africa/Sao_Tome"
+        );
+        assert_eq!(timezone_choices("")[0].value, "America/Araguaina");
+        assert!(
+            timezone_choices("")
+                .iter()
+                .take(16)
+                .all(|c| BRAZIL.contains(&c.value.as_str()))
+        );
+        assert!(timezone_choices("xyz-not-a-zone").is_empty());
+        assert_eq!(
+            find_zone("america/sao_paulo").as_deref(),
+            Some("America/Sao_Paulo")
+        );
+        assert!(find_zone("Mars/Olympus").is_none());
+    }
+}

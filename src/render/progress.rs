@@ -1,0 +1,411 @@
+//! Progress views: the confirmation of a mark, `/progress` and `/next`.
+
+use std::collections::HashMap;
+
+use super::{COLOUR_BRAND, first_sentence, pack_lines, requirement_label};
+use crate::component::{ComponentId, MarkAction};
+use crate::i18n::{Locale, fill};
+use crate::progress::next::NextStep;
+use crate::progress::standing::{Achievements, ScopeStanding, TrackStanding};
+use crate::progress::{ItemStates, State};
+use crate::reply::{Button, ButtonStyle, Embed, Field, Reply, limits, truncate};
+use crate::roadmap::{ItemIdx, Roadmap};
+use crate::store::Outcome;
+
+pub const COLOUR_DONE: u32 = 0x2e7d32;
+pub const COLOUR_LEARNING: u32 = 0xf9a825;
+pub const COLOUR_SKIPPED: u32 = 0x757575;
+
+pub fn state_name(state: Option<State>, locale: Locale) -> &'static str {
+    let t = locale.texts();
+    match state {
+        Some(State::Done) => t.state_done,
+        Some(State::Learning) => t.state_learning,
+        Some(State::Skipped) => t.state_skipped,
+        None => t.state_pending,
+    }
+}
+
+/// "Databases › NoSQL" or "Message brokers".
+pub fn scope_name(roadmap: &Roadmap, scope: &ScopeStanding, locale: Locale) -> String {
+    let section = roadmap.section(scope.section).name.get(locale);
+    match scope.group {
+        Some(g) => format!("{section} › {}", roadmap.group(g).name.get(locale)),
+        None => section.to_string(),
+    }
+}
+
+/// A five-step bar for a fraction.
+pub fn bar(fraction: f64) -> String {
+    let filled = (fraction.clamp(0.0, 1.0) * 5.0).round() as usize;
+    format!("{}{}", "▰".repeat(filled), "▱".repeat(5 - filled))
+}
+
+fn mark_button(label: &str, style: ButtonStyle, item: &str, action: MarkAction) -> Button {
+    Button::new(
+        truncate(label, limits::BUTTON_LABEL),
+        style,
+        ComponentId::Mark {
+            item: item.to_string(),
+            action,
+        }
+        .encode(),
+    )
+}
+
+/// The private confirmation of `/done`, `/learning`, `/skip`, `/undo` or a progress button.
+pub fn marked(
+    roadmap: &Roadmap,
+    item: ItemIdx,
+    outcome: &Outcome,
+    states: &ItemStates,
+    achieved: &Achievements,
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    let it = roadmap.item(item);
+    let name = it.name.get(locale);
+    let current = outcome.current.as_ref().map(|m| m.state);
+    let (title, colour) = match current {
+        Some(State::Done) => (t.mark_title_done, COLOUR_DONE),
+        Some(State::Learning) => (t.mark_title_learning, COLOUR_LEARNING),
+        Some(State::Skipped) => (t.mark_title_skipped, COLOUR_SKIPPED),
+        None => (t.mark_title_pending, COLOUR_BRAND),
+    };
+    let from = state_name(outcome.previous.as_ref().map(|m| m.state), locale);
+    let description = match (&outcome.current, outcome.changed) {
+        (Some(current), true) => fill(
+            t.mark_changed,
+            &[
+                ("from", &from),
+                ("when", &format!("<t:{}:R>", current.since)),
+            ],
+        ),
+        (None, true) => fill(t.mark_cleared, &[("from", &from)]),
+        (current, false) => fill(
+            t.mark_unchanged,
+            &[(
+                "when",
+                &format!("<t:{}:D>", current.as_ref().map_or(0, |m| m.since)),
+            )],
+        ),
+    };
+    let mut fields = Vec::new();
+    let section = crate::progress::standing::section_standing(roadmap, it.section, states);
+    let lines: Vec<String> = section
+        .scopes
+        .iter()
+        .map(|scope| {
+            let line = fill(
+                t.mark_standing_line,
+                &[
+                    ("scope", &scope_name(roadmap, scope, locale)),
+                    ("done", &scope.done),
+                    ("needed", &scope.needed),
+                    (
+                        "requirement",
+                        &requirement_label(Some(scope.requirement), locale),
+                    ),
+                ],
+            );
+            if scope.met() {
+                format!("✅ {line}")
+            } else {
+                format!("▫️ {line}")
+            }
+        })
+        .collect();
+    if !lines.is_empty() {
+        fields.extend(pack_lines(t.mark_field_standing, &lines, locale));
+    }
+    let mut wins: Vec<String> = achieved
+        .scopes
+        .iter()
+        .filter(|s| s.group.is_some())
+        .map(|s| {
+            fill(
+                t.achieved_scope,
+                &[("scope", &scope_name(roadmap, s, locale))],
+            )
+        })
+        .collect();
+    wins.extend(achieved.sections.iter().map(|&s| {
+        fill(
+            t.achieved_section,
+            &[("section", &roadmap.section(s).name.get(locale))],
+        )
+    }));
+    wins.extend(achieved.milestones.iter().map(|&tr| {
+        fill(
+            t.achieved_milestone,
+            &[("milestone", &roadmap.track(tr).milestone.get(locale))],
+        )
+    }));
+    if !wins.is_empty() {
+        fields.extend(pack_lines(t.mark_field_achievements, &wins, locale));
+    }
+    let buttons = match current {
+        Some(_) => vec![mark_button(
+            t.button_undo,
+            ButtonStyle::Secondary,
+            &it.id,
+            MarkAction::Undo,
+        )],
+        None => vec![
+            mark_button(
+                t.button_learning,
+                ButtonStyle::Secondary,
+                &it.id,
+                MarkAction::Learning,
+            ),
+            mark_button(
+                t.button_done,
+                ButtonStyle::Success,
+                &it.id,
+                MarkAction::Done,
+            ),
+        ],
+    };
+    let embed = Embed {
+        title: truncate(&fill(title, &[("item", &name)]), limits::EMBED_TITLE),
+        description,
+        url: None,
+        colour,
+        fields,
+        footer: Some(fill(t.item_footer, &[("id", &it.id)])),
+    };
+    Reply::ephemeral(embed).with_rows(vec![buttons])
+}
+
+/// `/progress`: per-section bars, counts and the milestone.
+pub fn progress(
+    roadmap: &Roadmap,
+    user: u64,
+    is_self: bool,
+    states: &ItemStates,
+    standing: &[TrackStanding],
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    if states.is_empty() {
+        let text = if is_self {
+            t.progress_empty_self.to_string()
+        } else {
+            fill(t.progress_empty_other, &[("user", &user)])
+        };
+        return Reply::ephemeral(Embed {
+            title: t.progress_title.into(),
+            description: text,
+            colour: COLOUR_BRAND,
+            ..Embed::default()
+        });
+    }
+    let count = |s: State| states.values().filter(|v| **v == s).count();
+    let mut description = String::new();
+    let mut fields = Vec::new();
+    for track in standing {
+        let tr = roadmap.track(track.track);
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str(&fill(
+            t.progress_of,
+            &[("user", &user), ("track", &tr.name.get(locale))],
+        ));
+        description.push('\n');
+        let milestone = tr.milestone.get(locale);
+        if track.milestone() {
+            description.push_str(&fill(
+                t.progress_milestone_reached,
+                &[("milestone", &milestone)],
+            ));
+        } else {
+            description.push_str(&fill(
+                t.progress_milestone,
+                &[
+                    ("milestone", &milestone),
+                    ("met", &track.met_sections()),
+                    ("required", &track.required_sections()),
+                ],
+            ));
+        }
+        let lines: Vec<String> = track
+            .sections
+            .iter()
+            .map(|s| {
+                let name = roadmap.section(s.section).name.get(locale);
+                let needed: usize = s.scopes.iter().map(|x| x.needed).sum();
+                let got: usize = s.scopes.iter().map(|x| x.done.min(x.needed)).sum();
+                let mark = if !s.required() {
+                    ""
+                } else if s.met() {
+                    " ✅"
+                } else {
+                    ""
+                };
+                let learning = if s.learning > 0 {
+                    format!(" · 📖 {}", s.learning)
+                } else {
+                    String::new()
+                };
+                if s.required() {
+                    format!(
+                        "`{}` **{name}** {got}/{needed}{mark}{learning}",
+                        bar(s.fraction())
+                    )
+                } else {
+                    format!(
+                        "`{}` **{name}** {}/{}{learning}",
+                        bar(s.fraction()),
+                        s.done,
+                        s.items
+                    )
+                }
+            })
+            .collect();
+        fields.extend(pack_lines(t.progress_field_sections, &lines, locale));
+        let missing: Vec<String> = track
+            .missing()
+            .map(|scope| {
+                fill(
+                    t.progress_missing_line,
+                    &[
+                        ("scope", &scope_name(roadmap, scope, locale)),
+                        (
+                            "requirement",
+                            &requirement_label(Some(scope.requirement), locale),
+                        ),
+                        ("done", &scope.done),
+                        ("needed", &scope.needed),
+                    ],
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            fields.extend(pack_lines(t.progress_field_missing, &missing, locale));
+        }
+    }
+    description.push_str("\n\n");
+    description.push_str(&fill(
+        t.progress_counts,
+        &[
+            ("done", &count(State::Done)),
+            ("learning", &count(State::Learning)),
+            ("skipped", &count(State::Skipped)),
+        ],
+    ));
+    let frame = super::PageFrame {
+        title: t.progress_title.into(),
+        description,
+        url: None,
+        colour: COLOUR_BRAND,
+        footer: t.progress_footer.into(),
+    };
+    let (embed, _, _) = super::select_page(super::paginate(&frame, fields), 0, locale);
+    Reply::ephemeral(embed)
+}
+
+/// `/next`: the first open requirement and what to study for it.
+pub fn next(
+    roadmap: &Roadmap,
+    step: &NextStep,
+    states: &ItemStates,
+    popularity: &HashMap<ItemIdx, u64>,
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    let description = match &step.scope {
+        Some(scope) => fill(
+            t.next_scope,
+            &[
+                ("scope", &scope_name(roadmap, scope, locale)),
+                (
+                    "requirement",
+                    &requirement_label(Some(scope.requirement), locale),
+                ),
+                ("done", &scope.done),
+                ("needed", &scope.needed),
+            ],
+        ),
+        None if step.suggestions.is_empty() => t.next_nothing_left.to_string(),
+        None => fill(
+            t.next_all_met,
+            &[("milestone", &roadmap.tracks()[0].milestone.get(locale))],
+        ),
+    };
+    let lines: Vec<String> = step
+        .suggestions
+        .iter()
+        .map(|&i| {
+            let item = roadmap.item(i);
+            let mut notes = Vec::new();
+            if states.get(&i) == Some(&State::Learning) {
+                notes.push(t.next_learning_note.to_string());
+            }
+            if let Some(&n) = popularity.get(&i).filter(|n| **n > 0) {
+                notes.push(fill(t.next_popular_note, &[("count", &n)]));
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(" · "))
+            };
+            format!(
+                "• **{}**: {}{notes}",
+                item.name.get(locale),
+                truncate(first_sentence(item.description.get(locale)), 90)
+            )
+        })
+        .collect();
+    let fields: Vec<Field> = if lines.is_empty() {
+        Vec::new()
+    } else {
+        pack_lines(t.next_field_suggestions, &lines, locale)
+    };
+    let buttons = step
+        .suggestions
+        .first()
+        .map(|&i| {
+            let item = roadmap.item(i);
+            let name = item.name.get(locale);
+            let mut row = Vec::new();
+            if states.get(&i) != Some(&State::Learning) {
+                row.push(mark_button(
+                    &format!("📖 {}: {name}", t.button_learning),
+                    ButtonStyle::Secondary,
+                    &item.id,
+                    MarkAction::Learning,
+                ));
+            }
+            row.push(mark_button(
+                &format!("✅ {}: {name}", t.button_done),
+                ButtonStyle::Success,
+                &item.id,
+                MarkAction::Done,
+            ));
+            row
+        })
+        .unwrap_or_default();
+    let embed = Embed {
+        title: t.next_title.into(),
+        description,
+        url: None,
+        colour: COLOUR_BRAND,
+        fields,
+        footer: Some(t.next_footer.into()),
+    };
+    Reply::ephemeral(embed).with_rows(vec![buttons])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_have_five_steps() {
+        assert_eq!(bar(0.0), "▱▱▱▱▱");
+        assert_eq!(bar(0.5), "▰▰▰▱▱");
+        assert_eq!(bar(1.0), "▰▰▰▰▰");
+        assert_eq!(bar(7.0), "▰▰▰▰▰");
+    }
+}

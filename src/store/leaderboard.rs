@@ -1,0 +1,126 @@
+//! Leaderboard reads: pages and ranks, straight from the ranking index.
+
+use super::{Store, StoreError, from_db_id, to_db_id};
+use crate::progress::tally::TallyKey;
+
+/// One ranked member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ranked {
+    /// 1-based.
+    pub rank: u64,
+    pub user_id: u64,
+    pub done: i64,
+    pub reached_at: i64,
+}
+
+impl Store {
+    /// `limit` members from position `offset` (0-based): most done first, then who got there
+    /// first, then by id so the order is total.
+    pub async fn leaderboard(
+        &self,
+        guild: u64,
+        key: &TallyKey,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Ranked>, StoreError> {
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, done, reached_at FROM done_tallies
+             WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ?
+             ORDER BY done DESC, reached_at, user_id
+             LIMIT ? OFFSET ?",
+        )
+        .bind(to_db_id(guild))
+        .bind(&key.scope)
+        .bind(key.period.as_str())
+        .bind(key.starts)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (user, done, reached_at))| Ranked {
+                rank: offset + i as u64 + 1,
+                user_id: from_db_id(user),
+                done,
+                reached_at,
+            })
+            .collect())
+    }
+
+    /// How many members are ranked.
+    pub async fn leaderboard_len(&self, guild: u64, key: &TallyKey) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(members), 0) FROM done_histogram WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ?",
+        )
+        .bind(to_db_id(guild))
+        .bind(&key.scope)
+        .bind(key.period.as_str())
+        .bind(key.starts)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// A member's own position, or `None` when they have nothing in this leaderboard.
+    pub async fn leaderboard_rank(
+        &self,
+        guild: u64,
+        key: &TallyKey,
+        user: u64,
+    ) -> Result<Option<Ranked>, StoreError> {
+        let own: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT done, reached_at FROM done_tallies
+             WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ? AND user_id = ?",
+        )
+        .bind(to_db_id(guild))
+        .bind(&key.scope)
+        .bind(key.period.as_str())
+        .bind(key.starts)
+        .bind(to_db_id(user))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((done, reached_at)) = own else {
+            return Ok(None);
+        };
+        // Members ahead: more done (a sum over the histogram's few rows), or as many done
+        // reached earlier or at the same second with a smaller id (a scan of the tie group only).
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT
+               (SELECT COALESCE(SUM(members), 0) FROM done_histogram
+                 WHERE guild_id = ?1 AND scope = ?2 AND period = ?3 AND starts = ?4 AND done > ?5)
+             + (SELECT COUNT(*) FROM done_tallies
+                 WHERE guild_id = ?1 AND scope = ?2 AND period = ?3 AND starts = ?4 AND done = ?5
+                   AND (reached_at, user_id) < (?6, ?7))",
+        )
+        .bind(to_db_id(guild))
+        .bind(&key.scope)
+        .bind(key.period.as_str())
+        .bind(key.starts)
+        .bind(done)
+        .bind(reached_at)
+        .bind(to_db_id(user))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Some(Ranked {
+            rank: ahead as u64 + 1,
+            user_id: user,
+            done,
+            reached_at,
+        }))
+    }
+
+    /// Drops week and month tallies of periods that started before `before`.
+    pub async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM done_tallies WHERE period != 'all' AND starts < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM done_histogram WHERE period != 'all' AND starts < ?")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
