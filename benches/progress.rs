@@ -133,6 +133,7 @@ async fn main() {
         roadmap: roadmap.clone(),
         store: store.clone(),
         clock: Clock::Fixed(NOW),
+        scheduler_wake: Default::default(),
     };
     // The real start-up path: tallies are (re)built from progress when the roadmap changed.
     let started = Instant::now();

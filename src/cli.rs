@@ -30,6 +30,23 @@ enum Command {
     Check,
     /// Run a slash command as a member would, against the local database, and print the reply.
     Ask(AskArgs),
+    /// Study prompts of a server.
+    #[command(subcommand)]
+    Prompts(PromptsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PromptsCommand {
+    /// List the next posts of a server: when (in its time zone) and about what.
+    Preview {
+        #[arg(long)]
+        guild: u64,
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// Language of the option names: pt-BR or en-US.
+        #[arg(long, default_value = "pt-BR")]
+        locale: String,
+    },
 }
 
 #[derive(ClapArgs, Debug)]
@@ -99,6 +116,11 @@ pub fn main() -> ExitCode {
             Command::Run => run(&config).await,
             Command::Check => check(&config),
             Command::Ask(args) => ask(&config, args).await,
+            Command::Prompts(PromptsCommand::Preview {
+                guild,
+                count,
+                locale,
+            }) => preview(&config, guild, count, &locale).await,
         }
     })
 }
@@ -117,6 +139,7 @@ async fn app(config: &Config) -> Result<App, anyhow::Error> {
         None => crate::clock::Clock::System,
     };
     let app = App {
+        scheduler_wake: Default::default(),
         roadmap,
         store,
         clock,
@@ -303,4 +326,63 @@ async fn ask_inner(
     } else {
         crate::ask::reply_text(&reply)
     })
+}
+
+async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> ExitCode {
+    let Some(locale) = Locale::parse(locale) else {
+        eprintln!("error: --locale `{locale}`: use pt-BR or en-US");
+        return ExitCode::from(2);
+    };
+    let app = match app(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = commands::prompts::preview(&app, guild, count).await;
+    app.store.close().await;
+    match result {
+        Ok(None) => {
+            eprintln!("server {guild} has no study prompts set up (/prompts setup)");
+            ExitCode::FAILURE
+        }
+        Ok(Some((schedule, upcoming))) => {
+            let tz = jiff::tz::TimeZone::get(&schedule.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let days = crate::prompts::schedule::Days(schedule.days).label(locale);
+            println!(
+                "server {guild}: channel {}, {days} at {} ({})",
+                schedule.channel, schedule.local_time, schedule.timezone
+            );
+            if schedule.paused {
+                println!(
+                    "paused ({}){}",
+                    schedule.pause_reason.as_deref().unwrap_or("admin"),
+                    schedule
+                        .pause_detail
+                        .as_deref()
+                        .map(|d| format!(": {d}"))
+                        .unwrap_or_default()
+                );
+            }
+            for (at, item, prompt) in upcoming {
+                let local = at.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M %Z");
+                let item = app.roadmap.item(item);
+                println!(
+                    "{local}  {:<28} prompt {}: {}",
+                    item.name.get(locale),
+                    prompt + 1,
+                    item.prompts
+                        .get(prompt)
+                        .map(|p| p.get(locale))
+                        .unwrap_or_default()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {}", error.chain());
+            ExitCode::FAILURE
+        }
+    }
 }

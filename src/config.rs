@@ -81,6 +81,12 @@ pub struct Config {
     pub proxy_url: Option<String>,
     /// Testing aid: read the current time from this file (epoch seconds or RFC 3339).
     pub clock_file: Option<PathBuf>,
+    /// How late a study prompt missed during downtime may still be posted (minutes).
+    pub prompt_grace_minutes: i64,
+    /// How often the prompt scheduler looks for due posts.
+    pub prompt_tick: std::time::Duration,
+    /// Prompt posts per second at most, across servers.
+    pub prompt_posts_per_second: f64,
     /// Also request the privileged Server Members intent, to learn at once when members
     /// leave (it must be enabled on the application's Bot page too).
     pub members_intent: bool,
@@ -181,6 +187,50 @@ impl Config {
         };
 
         let clock_file = get("TRILHA_CLOCK_FILE").map(PathBuf::from);
+        let number = |variable: &'static str,
+                      default: f64,
+                      min: f64,
+                      max: f64,
+                      hint: &str|
+         -> Result<f64, ConfigError> {
+            match get(variable) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && (min..=max).contains(v))
+                    .ok_or_else(|| ConfigError {
+                        variable,
+                        problem: format!(
+                            "`{}` is not a number between {min} and {max}",
+                            raw.trim()
+                        ),
+                        hint: hint.to_string(),
+                    }),
+            }
+        };
+        let prompt_grace_minutes = number(
+            "PROMPT_GRACE_MINUTES",
+            120.0,
+            0.0,
+            24.0 * 60.0,
+            "Use whole minutes, e.g. 120 (the default).",
+        )? as i64;
+        let prompt_tick = std::time::Duration::from_secs_f64(number(
+            "PROMPT_TICK_SECONDS",
+            15.0,
+            0.05,
+            3600.0,
+            "Use seconds, e.g. 15 (the default).",
+        )?);
+        let prompt_posts_per_second = number(
+            "PROMPT_POSTS_PER_SECOND",
+            40.0,
+            0.1,
+            50.0,
+            "Discord allows 50 requests per second per bot; the default is 40.",
+        )?;
         let members_intent = match get("DISCORD_MEMBERS_INTENT")
             .as_deref()
             .map(|v| v.trim().to_ascii_lowercase())
@@ -199,6 +249,9 @@ impl Config {
         };
 
         Ok(Config {
+            prompt_grace_minutes,
+            prompt_tick,
+            prompt_posts_per_second,
             clock_file,
             members_intent,
             token,
@@ -209,6 +262,16 @@ impl Config {
             dev_guild_id,
             proxy_url,
         })
+    }
+
+    /// The prompt scheduler's settings.
+    pub fn prompt_settings(&self) -> crate::prompts::scheduler::Settings {
+        crate::prompts::scheduler::Settings {
+            grace: self.prompt_grace_minutes * 60,
+            tick: self.prompt_tick,
+            posts_per_second: self.prompt_posts_per_second,
+            ..Default::default()
+        }
     }
 
     /// The token, or the error `run` reports when it is missing.

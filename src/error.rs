@@ -29,6 +29,20 @@ pub enum UserError {
         query: String,
         suggestions: Vec<String>,
     },
+    /// Not a time of day ("9h", "21:30").
+    BadTime { value: String },
+    /// Not a set of weekdays.
+    BadDays { value: String },
+    /// The bot lacks these permission bits in the channel (or cannot ping `role`).
+    MissingPermissions {
+        channel: u64,
+        missing: u64,
+        role: Option<u64>,
+    },
+    /// Prompts are not set up in this server.
+    PromptsNotConfigured,
+    /// Prompts are paused; nothing can be posted now.
+    PromptsPaused,
 }
 
 #[derive(Debug)]

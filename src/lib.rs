@@ -19,6 +19,7 @@ pub mod edge;
 pub mod error;
 pub mod i18n;
 pub mod progress;
+pub mod prompts;
 pub mod render;
 pub mod reply;
 pub mod roadmap;

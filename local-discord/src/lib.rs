@@ -686,6 +686,43 @@ impl LocalDiscord {
         }
     }
 
+    /// Delays the responses to the next `times` matching requests by `delay`, after doing the work.
+    pub fn hold(&self, method: &str, path_prefix: &str, delay: Duration, times: u32) {
+        self.with_world(|w| {
+            w.holds.push(world::Hold {
+                method: method.into(),
+                path_prefix: path_prefix.into(),
+                delay,
+                remaining: times,
+            })
+        });
+    }
+
+    /// Denies the bot permission bits in a channel of the server (a channel overwrite).
+    pub fn deny_bot(&self, channel: &str, bits: u64) {
+        self.with_world(|w| {
+            if let Some(c) = w.guilds[0]
+                .channels
+                .iter_mut()
+                .find(|c| c.name == channel.trim_start_matches('#'))
+            {
+                c.bot_denied |= bits;
+            }
+        });
+    }
+
+    /// Messages the bot posted in a channel (not ephemeral replies), oldest first, as bodies.
+    pub fn posts(&self, channel: &str) -> Vec<(u64, Value)> {
+        let id = self.channel_id(channel);
+        self.with_world(|w| {
+            w.channel_messages(id)
+                .into_iter()
+                .filter(|m| m.author_id == w.bot.id)
+                .map(|m| (m.id, m.body.clone()))
+                .collect()
+        })
+    }
+
     /// Makes the next `times` matching requests fail with `status` and `body`.
     pub fn fail(
         &self,

@@ -54,7 +54,7 @@ async fn handle(
     } else {
         serde_json::from_slice(&body).ok()
     };
-    let (status, answer) = {
+    let (status, answer, hold) = {
         let mut world = shared.world.lock().expect("world lock");
         let answer = respond(
             &mut world,
@@ -65,6 +65,16 @@ async fn handle(
             body_json.as_ref(),
             &body,
         );
+        let hold = world
+            .holds
+            .iter_mut()
+            .find(|h| {
+                h.remaining > 0 && h.method == method.as_str() && path.starts_with(&h.path_prefix)
+            })
+            .map(|h| {
+                h.remaining -= 1;
+                h.delay
+            });
         world.requests.push(Recorded {
             method: method.to_string(),
             path: path.clone(),
@@ -77,9 +87,12 @@ async fn handle(
             status: answer.0,
             at: std::time::Instant::now(),
         });
-        answer
+        (answer.0, answer.1, hold)
     };
     shared.changed.notify_waiters();
+    if let Some(delay) = hold {
+        tokio::time::sleep(delay).await;
+    }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match answer {
         Some(value) => (
@@ -255,6 +268,10 @@ fn route(
             Some((g, c)) => {
                 let mut v = payloads::channel(c, 0);
                 v["guild_id"] = json!(g.id.to_string());
+                // What the bot may not do here, as Discord expresses it: a member overwrite.
+                if c.bot_denied != 0 {
+                    v["permission_overwrites"] = json!([{"id": world.bot.id.to_string(), "type": 1, "allow": "0", "deny": c.bot_denied.to_string()}]);
+                }
                 reply(200, v)
             }
             None => unknown("Channel", 10003),
@@ -271,11 +288,35 @@ fn route(
             (None, _) => unknown("Guild", 10004),
             _ => not_found(),
         },
-        ("GET", ["guilds", g]) => match id(g).and_then(|g| world.guild(g)) {
-            Some(guild) => reply(
-                200,
-                json!({"id": guild.id.to_string(), "name": guild.name, "preferred_locale": guild.locale, "owner_id": guild.owner_id.to_string(), "roles": guild.roles.iter().map(payloads::role).collect::<Vec<_>>(), "features": [], "emojis": [], "stickers": []}),
-            ),
+        ("GET", ["guilds", g]) => match id(g).and_then(|g| world.guild(g)).cloned() {
+            Some(guild) => {
+                let mut v = crate::gateway::guild_create(world, &guild);
+                if let Some(obj) = v.as_object_mut() {
+                    for only_in_gateway in [
+                        "joined_at",
+                        "large",
+                        "unavailable",
+                        "member_count",
+                        "voice_states",
+                        "members",
+                        "channels",
+                        "threads",
+                        "presences",
+                        "stage_instances",
+                        "guild_scheduled_events",
+                        "soundboard_sounds",
+                        "embedded_activities",
+                        "activity_instances",
+                        "application_command_counts",
+                        "lazy",
+                        "version",
+                        "_application_id",
+                    ] {
+                        obj.remove(only_in_gateway);
+                    }
+                }
+                reply(200, v)
+            }
             None => unknown("Guild", 10004),
         },
         _ => not_found(),

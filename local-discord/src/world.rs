@@ -180,6 +180,16 @@ pub struct InjectedFailure {
     pub after_effect: bool,
 }
 
+/// A response the local Discord delays after doing the work (to test a client dying while it
+/// waits: the effect happened, the client never learns it).
+#[derive(Clone, Debug)]
+pub struct Hold {
+    pub method: String,
+    pub path_prefix: String,
+    pub delay: std::time::Duration,
+    pub remaining: u32,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct GatewayState {
     pub session_id: Option<String>,
@@ -211,6 +221,7 @@ pub struct World {
     pub interactions: HashMap<u64, InteractionRecord>,
     pub messages: Vec<StoredMessage>,
     pub failures: Vec<InjectedFailure>,
+    pub holds: Vec<Hold>,
     pub gateway: GatewayState,
     pub compress: bool,
     pub heartbeat_interval_ms: u64,
@@ -254,6 +265,7 @@ impl World {
             interactions: HashMap::new(),
             messages: Vec::new(),
             failures: Vec::new(),
+            holds: Vec::new(),
             gateway: GatewayState::default(),
             compress: false,
             heartbeat_interval_ms: 41_250,

@@ -75,7 +75,7 @@ const BRAZIL: &[&str] = &[
 ];
 
 /// Finds a zone by exact name, ignoring case ("america/sao_paulo").
-fn find_zone(typed: &str) -> Option<String> {
+pub(super) fn find_zone(typed: &str) -> Option<String> {
     let typed = typed.trim();
     if TimeZone::get(typed).is_ok() && zone_names().iter().any(|n| n == typed) {
         return Some(typed.to_string());

@@ -8,6 +8,7 @@
 mod config;
 pub mod leaderboard;
 mod progress;
+pub mod prompts;
 mod roadmap;
 pub mod text;
 
@@ -35,6 +36,8 @@ pub struct App {
     pub roadmap: Arc<Roadmap>,
     pub store: Store,
     pub clock: Clock,
+    /// Wakes the prompt scheduler (after `/prompts now`).
+    pub scheduler_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +185,85 @@ pub static CATALOG: &[CommandSpec] = &[
         ],
         needs_guild: true,
         // Admin commands are hidden in DMs and from members without Manage Server.
+        in_dms: false,
+        manage_guild: true,
+    },
+    CommandSpec {
+        key: "prompts",
+        options: &[],
+        subcommands: &[
+            SubcommandSpec {
+                key: "setup",
+                options: &[
+                    OptionSpec {
+                        key: "channel",
+                        kind: OptionKind::Channel,
+                        required: true,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "time",
+                        kind: OptionKind::String,
+                        required: true,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "days",
+                        kind: OptionKind::String,
+                        required: false,
+                        autocomplete: true,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "timezone",
+                        kind: OptionKind::String,
+                        required: false,
+                        autocomplete: true,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "role",
+                        kind: OptionKind::Role,
+                        required: false,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "section",
+                        kind: OptionKind::String,
+                        required: false,
+                        autocomplete: true,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "thread",
+                        kind: OptionKind::Boolean,
+                        required: false,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                ],
+            },
+            SubcommandSpec {
+                key: "pause",
+                options: &[],
+            },
+            SubcommandSpec {
+                key: "resume",
+                options: &[],
+            },
+            SubcommandSpec {
+                key: "now",
+                options: &[],
+            },
+            SubcommandSpec {
+                key: "status",
+                options: &[],
+            },
+        ],
+        needs_guild: true,
         in_dms: false,
         manage_guild: true,
     },
@@ -380,6 +462,11 @@ async fn execute(app: &App, edge: &dyn Edge, inv: &Invocation) -> Result<Reply, 
         ("config", Some("language")) => {
             config::language(app, caller, inv.args.string("language").unwrap_or_default()).await
         }
+        ("prompts", Some("setup")) => prompts::setup(app, edge, caller, &inv.args).await,
+        ("prompts", Some("pause")) => prompts::pause(app, caller).await,
+        ("prompts", Some("resume")) => prompts::resume(app, caller).await,
+        ("prompts", Some("now")) => prompts::now(app, caller).await,
+        ("prompts", Some("status")) => prompts::status(app, caller).await,
         (other, sub) => Err(CommandError::Internal(anyhow::anyhow!(
             "no handler for command `{other}` {sub:?}"
         ))),
@@ -439,6 +526,12 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
             request.caller.locale,
         )),
         ("config", "zone") => Ok(config::timezone_choices(&request.partial)),
+        ("prompts", option) => Ok(prompts::section_or_zone_choices(
+            app,
+            option,
+            &request.partial,
+            request.caller.locale,
+        )),
         _ => Ok(Vec::new()),
     };
     match choices {

@@ -4,7 +4,8 @@ use serenity::all::{
     AutocompleteChoice, ButtonStyle as DiscordButtonStyle, CommandDataOption,
     CommandDataOptionValue, CommandInteraction, ComponentInteraction, CreateActionRow,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage, Member, RoleId,
+    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
+    Member, RoleId,
 };
 
 use crate::commands::{
@@ -12,6 +13,32 @@ use crate::commands::{
 };
 use crate::i18n::Locale;
 use crate::reply::{ButtonAction, ButtonStyle, Choice, Delivery, Reply};
+
+/// Who a message may ping: nobody, except the roles the reply lists.
+fn allowed_mentions(reply: &Reply) -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .empty_users()
+        .empty_roles()
+        .roles(reply.mentions.roles.iter().copied().map(RoleId::new))
+}
+
+/// A channel message (study prompts) from a reply.
+pub fn create_message(reply: &Reply) -> CreateMessage {
+    let mut message = CreateMessage::new()
+        .embeds(reply.embeds.iter().map(embed).collect())
+        .components(
+            reply
+                .rows
+                .iter()
+                .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
+                .collect(),
+        )
+        .allowed_mentions(allowed_mentions(reply));
+    if let Some(content) = &reply.content {
+        message = message.content(content);
+    }
+    message
+}
 
 /// The exact interaction response body Discord receives for a reply.
 pub fn response(reply: &Reply) -> CreateInteractionResponse {
@@ -24,12 +51,7 @@ pub fn response(reply: &Reply) -> CreateInteractionResponse {
                 .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
                 .collect(),
         )
-        .allowed_mentions(
-            CreateAllowedMentions::new()
-                .empty_users()
-                .empty_roles()
-                .roles(reply.mentions.roles.iter().copied().map(RoleId::new)),
-        );
+        .allowed_mentions(allowed_mentions(reply));
     if let Some(content) = &reply.content {
         message = message.content(content);
     }

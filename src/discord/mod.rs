@@ -14,8 +14,11 @@ use serenity::all::{
 use serenity::async_trait;
 use serenity::model::event::Event;
 
+use std::sync::Arc;
+
 use crate::commands::{self, App};
 use crate::config::{Config, DiscordToken};
+use crate::prompts::scheduler::Scheduler;
 use crate::reply::Reply;
 
 /// Builds the REST client. With a proxy, serenity's own rate limiter must be off: it only
@@ -93,11 +96,29 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         GatewayIntents::GUILDS
     };
     let mut client = ClientBuilder::new_with_http(http, intents)
-        .event_handler(Handler { app })
+        .event_handler(Handler { app: app.clone() })
         .raw_event_handler(UnparsedEventLogger)
         .await
         .map_err(StartError::Gateway)?;
-    client.start().await.map_err(StartError::Gateway)?;
+    // Background work starts here, once per process: never from Ready, which fires again after
+    // every reconnect.
+    let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
+    let poster = Arc::new(edge::DiscordPoster {
+        http: client.http.clone(),
+    });
+    let instance = format!("pid{}-{}", std::process::id(), app.clock.now());
+    let scheduler = Arc::new(Scheduler::new(
+        app.clone(),
+        poster,
+        instance,
+        config.prompt_settings(),
+    ));
+    let scheduler_task = tokio::spawn(scheduler.run(app.scheduler_wake.clone(), stopped));
+
+    let result = client.start().await.map_err(StartError::Gateway);
+    let _ = stop_scheduler.send(true);
+    let _ = scheduler_task.await;
+    result?;
     Ok(())
 }
 

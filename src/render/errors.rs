@@ -78,6 +78,44 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
             }
             simple(&text)
         }
+        UserError::BadTime { value } => simple(&fill(
+            t.prompts_bad_time,
+            &[("value", &truncate(value, 60))],
+        )),
+        UserError::BadDays { value } => simple(&fill(
+            t.prompts_bad_days,
+            &[("value", &truncate(value, 60))],
+        )),
+        UserError::MissingPermissions {
+            channel,
+            missing,
+            role,
+        } => {
+            use crate::edge::permissions::*;
+            let mut names: Vec<String> = [
+                (VIEW_CHANNEL, t.perm_view_channel),
+                (SEND_MESSAGES, t.perm_send_messages),
+                (EMBED_LINKS, t.perm_embed_links),
+                (CREATE_PUBLIC_THREADS, t.perm_create_public_threads),
+                (SEND_MESSAGES_IN_THREADS, t.perm_send_messages_in_threads),
+            ]
+            .iter()
+            .filter(|(bit, _)| missing & bit != 0)
+            .map(|(_, name)| format!("**{name}**"))
+            .collect();
+            if let Some(role) = role {
+                names.push(fill(t.perm_mention_role, &[("role", role)]));
+            }
+            simple(&fill(
+                t.prompts_missing_permissions,
+                &[
+                    ("channel", channel),
+                    ("missing", &names.join(t.list_separator)),
+                ],
+            ))
+        }
+        UserError::PromptsNotConfigured => simple(t.prompts_not_configured),
+        UserError::PromptsPaused => simple(t.prompts_now_paused),
     }
 }
 

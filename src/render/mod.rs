@@ -7,6 +7,7 @@
 pub mod errors;
 pub mod leaderboard;
 pub mod progress;
+pub mod prompts;
 pub mod roadmap;
 
 use crate::i18n::{Locale, fill};

@@ -20,10 +20,12 @@ mod leaderboard;
 mod members;
 mod meta;
 mod progress;
+mod prompts;
 
 pub use guilds::{DEFAULT_TIMEZONE, GuildSettings};
 pub use leaderboard::Ranked;
 pub use progress::{Cause, Change, Outcome, Target};
+pub use prompts::{NewPost, PostEnd, PostStatus, PromptPost, PromptSchedule};
 
 /// How long a writer waits for the lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -232,3 +232,88 @@ fn progress_commands_in_a_dm_explain_that_they_need_a_server() {
         assert!(stdout(&out).contains(phrase), "{command}: {}", stdout(&out));
     }
 }
+
+#[test]
+fn admin_prompt_commands_work_offline_in_both_languages_and_preview_lists_the_next_posts() {
+    let sandbox = Sandbox::new();
+    let admin = ["--guild", "9", "--user", "42", "--admin"];
+    let run = |command: &str, locale: &str| {
+        let mut args = vec![command, "--locale", locale];
+        args.extend_from_slice(&admin);
+        stdout(&sandbox.ask(&args))
+    };
+    let text = run(
+        "/prompts setup channel:<#555> time:9h30 days:seg,qua,sex",
+        "pt-BR",
+    );
+    assert!(
+        text.contains(
+            "✅ Estudos configurados em <#555>: seg, qua, sex, às 09:30 (America/Sao_Paulo)."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Não consegui verificar as permissões"),
+        "offline, the check is reported as not done: {text}"
+    );
+    let text = run("/estudo status", "en-US");
+    assert!(
+        text.contains("In <#555>, Mon, Wed, Fri, at 09:30 (America/Sao_Paulo).")
+            && text.contains("Coming up"),
+        "{text}"
+    );
+    assert!(run("/prompts pause", "pt-BR").contains("Estudos pausados"));
+    assert!(run("/prompts now", "en-US").contains("Study prompts are paused"));
+    assert!(run("/prompts resume", "en-US").contains("Study prompts resumed. Next post:"));
+    assert!(run("/prompts now", "pt-BR").contains("Pedido registrado"));
+    // A member without Manage Server is refused, in their language.
+    let out = sandbox.ask(&[
+        "/prompts status",
+        "--guild",
+        "9",
+        "--user",
+        "43",
+        "--locale",
+        "en-US",
+    ]);
+    assert!(
+        stdout(&out).contains("Only members with the **Manage Server** permission"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = sandbox
+        .trilha()
+        .args(["prompts", "preview", "--guild", "9", "--count", "4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "a header and 4 posts:\n{text}");
+    assert!(
+        lines[0].starts_with("server 9: channel 555, seg, qua, sex at 09:30 (America/Sao_Paulo)"),
+        "{text}"
+    );
+    for line in &lines[1..] {
+        assert!(
+            line.contains(" 09:30 -03 "),
+            "local time in the server's zone: {line}"
+        );
+        assert!(
+            ["Mon", "Wed", "Fri"].iter().any(|d| line.starts_with(d)),
+            "only the chosen days: {line}"
+        );
+    }
+    assert!(
+        lines[1].contains("Fundamentos de frontend") && lines[2].contains("Java"),
+        "{text}"
+    );
+    let missing = sandbox
+        .trilha()
+        .args(["prompts", "preview", "--guild", "10"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("has no study prompts set up"));
+}

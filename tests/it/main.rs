@@ -8,6 +8,7 @@
 mod ask;
 mod e2e;
 mod lookup;
+mod prompts;
 mod replies;
 mod roadmap_files;
 mod store;

@@ -82,6 +82,17 @@ pub struct Step {
     /// Moves the bot's clock forward: "90s", "10m", "25h", "3d" (needs `[bot] clock`).
     pub advance: Option<String>,
 
+    /// Waits for the bot's next post in this channel (by name); `expect` applies to it, and
+    /// `name` lets a later `press` use its buttons.
+    pub wait_post: Option<String>,
+    /// Denies the bot permissions in a channel: `{ channel = "estudos", permissions = ["SEND_MESSAGES"] }`.
+    pub deny: Option<Deny>,
+    /// Delays the next matching response after doing the work:
+    /// `{ method = "POST", path = "/api/v10/channels/{estudos}/messages", seconds = 8 }`.
+    pub hold: Option<Hold>,
+    /// Waits until the local Discord received matching requests: `{ method, path, count }`.
+    pub wait_request: Option<RequestCount>,
+
     /// Who acts (a member of the local server): ana (Manage Server), bruno, carla (en-US).
     #[serde(rename = "as")]
     pub user: Option<String>,
@@ -111,6 +122,41 @@ pub struct RawDispatch {
     pub data: toml::Value,
 }
 
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Deny {
+    pub channel: String,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Hold {
+    pub method: String,
+    pub path: String,
+    pub seconds: u64,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCount {
+    pub method: String,
+    pub path: String,
+    pub count: usize,
+}
+
+fn permission_bit(name: &str) -> Option<u64> {
+    use local_discord::world::permissions::*;
+    Some(match name {
+        "VIEW_CHANNEL" => VIEW_CHANNEL,
+        "SEND_MESSAGES" => SEND_MESSAGES,
+        "EMBED_LINKS" => EMBED_LINKS,
+        "CREATE_PUBLIC_THREADS" => CREATE_PUBLIC_THREADS,
+        "SEND_MESSAGES_IN_THREADS" => SEND_MESSAGES_IN_THREADS,
+        _ => return None,
+    })
+}
+
 #[derive(Deserialize, Debug, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
@@ -134,6 +180,8 @@ pub struct Expect {
     pub no_mentions: Option<bool>,
     /// The local Discord refused to send the interaction (e.g. a command hidden from the member).
     pub refused: Option<String>,
+    /// The only roles the message may ping (by name); nobody else.
+    pub mentions_roles: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -151,6 +199,15 @@ pub struct Check {
     pub registered_localized: Option<bool>,
     #[serde(default)]
     pub registered_commands: Vec<String>,
+    /// Bot posts per channel, exactly, after a short settle (proves that nothing else came).
+    #[serde(default)]
+    pub posts: BTreeMap<String, usize>,
+    /// Requests received per "METHOD /path" (placeholders allowed), exactly.
+    #[serde(default)]
+    pub requests: BTreeMap<String, usize>,
+    /// Every request to these "METHOD /path" carried the same message nonce, enforced.
+    #[serde(default)]
+    pub same_nonce: Vec<String>,
     /// Lines in the bot's log (all runs) containing the key, exactly.
     #[serde(default)]
     pub log_count: BTreeMap<String, usize>,
@@ -166,7 +223,15 @@ pub struct Outcome {
     pub violations: Vec<String>,
 }
 
+/// Channels and roles of the local server, by name.
+struct Named {
+    channels: Vec<(String, u64)>,
+    roles: Vec<(String, u64)>,
+}
+
 pub struct Player {
+    /// Bot posts already consumed by `wait_post`, per channel.
+    posts_seen: BTreeMap<String, usize>,
     /// Every member the server had at the start, by name (they may leave later).
     roster: Vec<(String, u64)>,
     /// The bot's clock (epoch seconds), when the scenario drives it.
@@ -230,6 +295,7 @@ impl Player {
                 .collect()
         });
         let player = Player {
+            posts_seen: BTreeMap::new(),
             roster,
             clock,
             discord,
@@ -288,9 +354,77 @@ impl Player {
         self.after_actions(i, step).await
     }
 
-    /// Replaces `{name}` with the mention of that member of the local server.
-    fn expand(&self, text: &str) -> String {
+    fn check_expectation(
+        &self,
+        i: usize,
+        expect: &Expect,
+        response: &Response,
+    ) -> Result<(), String> {
+        let expanded = Expect {
+            contains: expect.contains.iter().map(|c| self.expand(c)).collect(),
+            not_contains: expect.not_contains.iter().map(|c| self.expand(c)).collect(),
+            ..expect.clone()
+        };
+        check_expect(i, &expanded, response)?;
+        if let Some(roles) = &expect.mentions_roles {
+            let ids: Vec<String> = roles
+                .iter()
+                .map(|r| self.discord.role_id(r).to_string())
+                .collect();
+            let am = &response.body["data"]["allowed_mentions"];
+            let listed: Vec<String> = am["roles"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            let empty = |key: &str| am[key].as_array().is_none_or(Vec::is_empty);
+            if listed != ids || !empty("parse") || !empty("users") {
+                return fail(
+                    i,
+                    format!("allowed_mentions = {am}, expected only roles {ids:?}"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The local server's channels and roles, by name.
+    fn named_ids(&self) -> Named {
+        self.discord.with_world(|w| {
+            let g = &w.guilds[0];
+            Named {
+                channels: g.channels.iter().map(|c| (c.name.clone(), c.id)).collect(),
+                roles: g.roles.iter().map(|r| (r.name.clone(), r.id)).collect(),
+            }
+        })
+    }
+
+    /// Replaces `{name}` (a member, channel or role of the local server) with its id, for paths.
+    fn expand_path(&self, text: &str) -> String {
+        let named = self.named_ids();
         let mut out = text.to_string();
+        for (name, id) in named
+            .channels
+            .iter()
+            .chain(&named.roles)
+            .chain(&self.roster)
+        {
+            out = out.replace(&format!("{{{name}}}"), &id.to_string());
+        }
+        out
+    }
+
+    /// Replaces `{member}`, `{#channel}` and `{&role}` with their mentions, for texts.
+    fn expand(&self, text: &str) -> String {
+        let named = self.named_ids();
+        let mut out = text.to_string();
+        for (name, id) in &named.channels {
+            out = out.replace(&format!("{{#{name}}}"), &format!("<#{id}>"));
+        }
+        for (name, id) in &named.roles {
+            out = out.replace(&format!("{{&{name}}}"), &format!("<@&{id}>"));
+        }
         for (name, id) in &self.roster {
             out = out.replace(&format!("{{{name}}}"), &format!("<@{id}>"));
         }
@@ -345,12 +479,7 @@ impl Player {
                 .latencies
                 .push(response.latency);
             if let Some(expect) = expect {
-                let expanded = Expect {
-                    contains: expect.contains.iter().map(|c| self.expand(c)).collect(),
-                    not_contains: expect.not_contains.iter().map(|c| self.expand(c)).collect(),
-                    ..expect.clone()
-                };
-                check_expect(i, &expanded, &response)?;
+                self.check_expectation(i, expect, &response)?;
             }
             if let Some(name) = &step.name {
                 self.named.insert(name.clone(), response.clone());
@@ -364,6 +493,65 @@ impl Player {
     }
 
     async fn after_actions(&mut self, i: usize, step: &Step) -> Result<(), String> {
+        if let Some(deny) = &step.deny {
+            let mut bits = 0;
+            for name in &deny.permissions {
+                bits |= permission_bit(name)
+                    .ok_or_else(|| format!("step {}: unknown permission {name}", i + 1))?;
+            }
+            self.discord.deny_bot(&deny.channel, bits);
+        }
+        if let Some(hold) = &step.hold {
+            let path = self.expand_path(&hold.path);
+            self.discord
+                .hold(&hold.method, &path, Duration::from_secs(hold.seconds), 1);
+        }
+        if let Some(wait) = &step.wait_request {
+            let path = self.expand_path(&wait.path);
+            let (method, count) = (wait.method.clone(), wait.count);
+            self.discord
+                .wait_until("requests", STEP_TIMEOUT, move |w| {
+                    (w.requests
+                        .iter()
+                        .filter(|r| r.method == method && r.path == path)
+                        .count()
+                        >= count)
+                        .then_some(())
+                })
+                .await
+                .map_err(|e| format!("step {}: {e}", i + 1))?;
+        }
+        if let Some(channel) = &step.wait_post {
+            let seen = self.posts_seen.get(channel).copied().unwrap_or(0);
+            let id = self.discord.channel_id(channel);
+            let bot = self.discord.with_world(|w| w.bot.id);
+            let post = self
+                .discord
+                .wait_until("a post", STEP_TIMEOUT, move |w| {
+                    let posts: Vec<_> = w
+                        .channel_messages(id)
+                        .into_iter()
+                        .filter(|m| m.author_id == bot)
+                        .collect();
+                    posts.get(seen).map(|m| (m.id, m.body.clone()))
+                })
+                .await
+                .map_err(|e| format!("step {}: {e}\nbot log:\n{}", i + 1, self.bot.log_text()))?;
+            self.posts_seen.insert(channel.clone(), seen + 1);
+            let response = Response {
+                interaction: 0,
+                latency: Duration::ZERO,
+                body: serde_json::json!({"type": 0, "data": post.1}),
+                message: Some(post.0),
+            };
+            if let Some(expect) = &step.expect {
+                self.check_expectation(i, expect, &response)?;
+            }
+            if let Some(name) = &step.name {
+                self.named.insert(name.clone(), response.clone());
+            }
+            self.last = Some(response);
+        }
         if let Some(action) = &step.gateway {
             let (identifies, resumes) = self
                 .discord
@@ -509,6 +697,71 @@ impl Player {
                 if let Some(missing) = missing_pt_br(c) {
                     return fail(i, format!("no pt-BR localization: {missing}"));
                 }
+            }
+        }
+        if !check.posts.is_empty() {
+            // Give the scheduler a few ticks to (wrongly) post more.
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            for (channel, n) in &check.posts {
+                let found = self.discord.posts(channel).len();
+                if found != *n {
+                    return fail(
+                        i,
+                        format!(
+                            "{found} posts in #{channel}, expected {n}\n{}",
+                            self.bot.log_text()
+                        ),
+                    );
+                }
+            }
+        }
+        let requests = self.discord.requests();
+        for (route, n) in &check.requests {
+            let (method, path) = route
+                .split_once(' ')
+                .ok_or_else(|| format!("step {}: `{route}` is not METHOD /path", i + 1))?;
+            let path = self.expand_path(path);
+            let found = requests
+                .iter()
+                .filter(|r| r.method == method && r.path == path)
+                .count();
+            if found != *n {
+                return fail(
+                    i,
+                    format!("{found} requests `{method} {path}`, expected {n}"),
+                );
+            }
+        }
+        for route in &check.same_nonce {
+            let (method, path) = route
+                .split_once(' ')
+                .ok_or_else(|| format!("step {}: `{route}` is not METHOD /path", i + 1))?;
+            let path = self.expand_path(path);
+            let matching: Vec<_> = requests
+                .iter()
+                .filter(|r| r.method == method && r.path == path)
+                .collect();
+            let nonces: Vec<String> = matching
+                .iter()
+                .map(|r| {
+                    r.body
+                        .as_ref()
+                        .map_or(String::new(), |b| b["nonce"].to_string())
+                })
+                .collect();
+            let enforced = matching
+                .iter()
+                .all(|r| r.body.as_ref().is_some_and(|b| b["enforce_nonce"] == true));
+            if nonces.is_empty()
+                || nonces.iter().any(|n| *n != nonces[0] || n == "null")
+                || !enforced
+            {
+                return fail(
+                    i,
+                    format!(
+                        "nonces of `{method} {path}`: {nonces:?} (enforce_nonce on all: {enforced})"
+                    ),
+                );
             }
         }
         // Logs arrive asynchronously: wait for the expected count, then require it exactly.

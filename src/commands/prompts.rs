@@ -1,0 +1,374 @@
+//! `/prompts setup | pause | resume | now | status` (Manage Server), and the schedule preview.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::leaderboard::{public_locale, resolve_section};
+use super::progress::timezone;
+use super::{App, Args, Caller};
+use crate::edge::{Edge, EdgeError, permissions};
+use crate::error::{CommandError, UserError};
+use crate::i18n::{Locale, fill};
+use crate::prompts::rotation::{self, Counts};
+use crate::prompts::schedule::{Days, Schedule, parse_time};
+use crate::prompts::scheduler::schedule_of;
+use crate::render::prompts as view;
+use crate::reply::{Choice, Reply};
+use crate::roadmap::{ItemIdx, Roadmap};
+use crate::store::{PromptSchedule, Store};
+
+/// How many upcoming posts `/prompts status` lists.
+const UPCOMING: usize = 3;
+
+/// Suggestions for the days option, in the member's language (values parse in both).
+pub fn days_choices(partial: &str, locale: Locale) -> Vec<Choice> {
+    let options: &[&str] = match locale {
+        Locale::PtBr => &[
+            "todos os dias",
+            "dias úteis",
+            "seg,qua,sex",
+            "ter,qui",
+            "fim de semana",
+            "seg",
+            "sex",
+        ],
+        Locale::En => &[
+            "every day",
+            "weekdays",
+            "mon,wed,fri",
+            "tue,thu",
+            "weekends",
+            "mon",
+            "fri",
+        ],
+    };
+    let typed = crate::roadmap::search::normalize(partial);
+    options
+        .iter()
+        .filter(|o| typed.is_empty() || crate::roadmap::search::normalize(o).starts_with(&typed))
+        .map(|o| Choice::new(o, *o))
+        .chain(
+            Days::parse(partial)
+                .filter(|_| !typed.is_empty())
+                .map(|d| Choice::new(&d.label(locale), partial.trim())),
+        )
+        .take(crate::reply::limits::CHOICES)
+        .collect()
+}
+
+/// The next `count` posts of a server: when (in its time zone) and about what.
+pub async fn preview(
+    app: &App,
+    guild: u64,
+    count: usize,
+) -> Result<Option<(PromptSchedule, Vec<(Timestamp, ItemIdx, usize)>)>, CommandError> {
+    let Some(row) = app.store.schedule(guild).await? else {
+        return Ok(None);
+    };
+    let Some(schedule) = schedule_of(&row) else {
+        return Ok(Some((row, Vec::new())));
+    };
+    let now = app.clock.now();
+    let roadmap = &app.roadmap;
+    let posted = app.store.posted_items(guild).await?;
+    let counts = counts(roadmap, &app.store, guild).await?;
+    let pool = rotation::pool(roadmap, row.section.as_deref());
+    let items = rotation::preview(roadmap, &pool, &posted, &counts, count);
+    let mut at = Timestamp::from_second(row.next_due_at.unwrap_or(now).max(now) - 1)
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut out = Vec::new();
+    for (item, prompt) in items {
+        let Some(slot) = schedule.next_after(at) else {
+            break;
+        };
+        out.push((slot, item, prompt));
+        at = slot;
+    }
+    Ok(Some((row, out)))
+}
+
+async fn counts(roadmap: &Roadmap, store: &Store, guild: u64) -> Result<Counts, CommandError> {
+    Ok(store
+        .item_counts(guild)
+        .await?
+        .into_iter()
+        .filter_map(|(id, learning, done)| roadmap.item_by_id(&id).map(|i| (i, (learning, done))))
+        .collect())
+}
+
+pub(super) async fn setup(
+    app: &App,
+    edge: &dyn Edge,
+    caller: &Caller,
+    args: &Args,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let channel = args
+        .channel("channel")
+        .ok_or_else(|| CommandError::Internal(anyhow::anyhow!("channel option missing")))?;
+    let typed_time = args.string("time").unwrap_or_default();
+    let time = parse_time(typed_time).ok_or_else(|| UserError::BadTime {
+        value: typed_time.to_string(),
+    })?;
+    let days = match args.string("days") {
+        Some(d) => Days::parse(d).ok_or_else(|| UserError::BadDays {
+            value: d.to_string(),
+        })?,
+        None => Days::EVERY_DAY,
+    };
+    let settings = app.store.guild_settings(guild).await?;
+    let zone = match args.string("timezone").filter(|z| !z.trim().is_empty()) {
+        Some(z) => super::config::find_zone(z).ok_or_else(|| UserError::UnknownTimezone {
+            query: z.to_string(),
+            suggestions: super::config::timezone_choices(z)
+                .into_iter()
+                .take(5)
+                .map(|c| c.value)
+                .collect(),
+        })?,
+        None => settings.timezone.clone(),
+    };
+    let section = args
+        .string("section")
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| resolve_section(app, s))
+        .transpose()?;
+    let role = args.role("role");
+    let thread = args.boolean("thread").unwrap_or(false);
+
+    // Can the bot post there? Say exactly what is missing.
+    let mut required =
+        permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
+    if thread {
+        required |= permissions::CREATE_PUBLIC_THREADS | permissions::SEND_MESSAGES_IN_THREADS;
+    }
+    let t = caller.locale.texts();
+    let mut notes = Vec::new();
+    match edge.channel_access(guild, channel, role).await {
+        Ok(access) => {
+            let missing = required & !access.permissions;
+            let unpingable = role.filter(|_| access.role_pingable == Some(false));
+            if missing != 0 || unpingable.is_some() {
+                return Err(UserError::MissingPermissions {
+                    channel,
+                    missing,
+                    role: unpingable,
+                }
+                .into());
+            }
+        }
+        Err(EdgeError::Unavailable) => notes.push(t.prompts_setup_unverified.to_string()),
+        Err(EdgeError::UnknownChannel) => {
+            return Err(UserError::MissingPermissions {
+                channel,
+                missing: required,
+                role: None,
+            }
+            .into());
+        }
+        Err(EdgeError::Discord(detail)) => {
+            tracing::warn!(guild_id = guild, channel_id = channel, %detail, "could not check the prompt channel");
+            notes.push(t.prompts_setup_unverified.to_string());
+        }
+    }
+
+    let tz = TimeZone::get(&zone)
+        .map_err(|e| CommandError::Internal(anyhow::anyhow!("zone {zone}: {e}")))?;
+    let schedule = Schedule { time, days, tz };
+    let now = app.clock.now();
+    let next = schedule
+        .next_after(Timestamp::from_second(now).unwrap_or(Timestamp::UNIX_EPOCH))
+        .map(|t| t.as_second());
+    let row = PromptSchedule {
+        guild,
+        channel,
+        local_time: format!("{:02}:{:02}", time.hour(), time.minute()),
+        days: days.0,
+        timezone: zone.clone(),
+        role,
+        section: section.map(|s| app.roadmap.section(s).id.clone()),
+        thread,
+        paused: false,
+        pause_reason: None,
+        pause_detail: None,
+        next_due_at: next,
+        requested_at: None,
+        created_by: caller.user_id,
+    };
+    app.store.save_schedule(&row, now).await?;
+    tracing::info!(guild_id = guild, channel_id = channel, time = %row.local_time, days = row.days, timezone = %zone, "study prompts set up");
+
+    let locale = caller.locale;
+    let mut text = fill(
+        t.prompts_setup_done,
+        &[
+            ("channel", &channel),
+            ("days", &days.label(locale)),
+            ("time", &row.local_time),
+            ("timezone", &zone),
+            ("next", &next.unwrap_or(now)),
+        ],
+    );
+    if let Some(role) = role {
+        text.push('\n');
+        text.push_str(&fill(t.prompts_setup_role, &[("role", &role)]));
+    }
+    if let Some(s) = section {
+        text.push('\n');
+        text.push_str(&fill(
+            t.prompts_setup_section,
+            &[("section", &app.roadmap.section(s).name.get(locale))],
+        ));
+    }
+    if thread {
+        text.push('\n');
+        text.push_str(t.prompts_setup_thread);
+    }
+    if let Some((_, upcoming)) = preview(app, guild, 1).await?
+        && let Some((_, item, _)) = upcoming.first()
+    {
+        text.push('\n');
+        text.push_str(&fill(
+            t.prompts_setup_first,
+            &[("item", &app.roadmap.item(*item).name.get(locale))],
+        ));
+    }
+    for note in notes {
+        text.push_str("\n\n⚠️ ");
+        text.push_str(&note);
+    }
+    Ok(view::notice(text))
+}
+
+async fn existing(app: &App, guild: u64) -> Result<PromptSchedule, CommandError> {
+    app.store
+        .schedule(guild)
+        .await?
+        .ok_or_else(|| UserError::PromptsNotConfigured.into())
+}
+
+pub(super) async fn pause(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    existing(app, guild).await?;
+    app.store
+        .pause_schedule(guild, "admin", None, app.clock.now())
+        .await?;
+    Ok(view::notice(
+        caller.locale.texts().prompts_paused.to_string(),
+    ))
+}
+
+pub(super) async fn resume(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let row = existing(app, guild).await?;
+    let now = app.clock.now();
+    let schedule = schedule_of(&row).ok_or(UserError::PromptsNotConfigured)?;
+    let next = schedule
+        .next_after(Timestamp::from_second(now).unwrap_or(Timestamp::UNIX_EPOCH))
+        .map_or(now, |t| t.as_second());
+    app.store.resume_schedule(guild, next, now).await?;
+    Ok(view::notice(fill(
+        caller.locale.texts().prompts_resumed,
+        &[("next", &next)],
+    )))
+}
+
+pub(super) async fn now(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let row = existing(app, guild).await?;
+    if !app.store.request_post(guild, app.clock.now()).await? {
+        return Err(UserError::PromptsPaused.into());
+    }
+    app.scheduler_wake.notify_one();
+    Ok(view::notice(fill(
+        caller.locale.texts().prompts_now_requested,
+        &[("channel", &row.channel)],
+    )))
+}
+
+pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let locale = caller.locale;
+    let t = locale.texts();
+    let Some((row, upcoming)) = preview(app, guild, UPCOMING).await? else {
+        return Err(UserError::PromptsNotConfigured.into());
+    };
+    let days = Days(row.days).label(locale);
+    let mut description = fill(
+        t.status_schedule,
+        &[
+            ("channel", &row.channel),
+            ("days", &days),
+            ("time", &row.local_time),
+            ("timezone", &row.timezone),
+        ],
+    );
+    description.push('\n');
+    if row.paused {
+        let detail = row.pause_detail.clone().unwrap_or_default();
+        let text = match row.pause_reason.as_deref() {
+            Some("forbidden") => t.status_paused_forbidden,
+            Some("missing") => t.status_paused_missing,
+            Some("invalid") => t.status_paused_invalid,
+            _ => t.status_paused_admin,
+        };
+        description.push_str(&fill(
+            text,
+            &[("channel", &row.channel), ("detail", &detail)],
+        ));
+    } else if let Some(next) = row.next_due_at {
+        description.push_str(&fill(t.status_next, &[("next", &next)]));
+    }
+    if let Some(role) = row.role {
+        description.push('\n');
+        description.push_str(&fill(t.prompts_setup_role, &[("role", &role)]));
+    }
+    let recent = app
+        .store
+        .recent_posts(guild, 5)
+        .await?
+        .iter()
+        .map(|p| view::status_line(&app.roadmap, p, locale))
+        .collect();
+    let upcoming = if row.paused {
+        Vec::new()
+    } else {
+        upcoming
+            .iter()
+            .map(|(at, item, _)| {
+                format!(
+                    "<t:{}:f> · **{}**",
+                    at.as_second(),
+                    app.roadmap.item(*item).name.get(locale)
+                )
+            })
+            .collect()
+    };
+    let _ = public_locale;
+    Ok(view::status(
+        t.status_title,
+        description,
+        recent,
+        upcoming,
+        locale,
+    ))
+}
+
+pub(super) fn section_or_zone_choices(
+    app: &App,
+    option: &str,
+    partial: &str,
+    locale: Locale,
+) -> Vec<Choice> {
+    match option {
+        "timezone" => super::config::timezone_choices(partial),
+        "section" => super::roadmap::section_choices(&app.roadmap, partial, locale),
+        "days" => days_choices(partial, locale),
+        _ => Vec::new(),
+    }
+}
+
+/// `timezone` of the server, for callers outside this module.
+pub fn server_timezone(settings: &crate::store::GuildSettings) -> TimeZone {
+    timezone(settings)
+}

@@ -1,0 +1,31 @@
+//! Periodic study prompts: when they are due ([`schedule`]), what they are about
+//! ([`rotation`]) and the scheduler that posts them exactly once per slot ([`scheduler`]).
+
+pub mod rotation;
+pub mod schedule;
+pub mod scheduler;
+
+/// The nonce of a slot's message (at most 25 characters, as Discord requires). Derived from the
+/// server and the slot, so a retry after a crash sends the same one and Discord returns the
+/// message it already created instead of posting again.
+pub fn nonce(guild: u64, slot: i64) -> String {
+    // FNV-1a: stable across releases and platforms, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in guild.to_le_bytes().into_iter().chain(slot.to_le_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("trilha-{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nonces_are_stable_short_and_distinct() {
+        let a = super::nonce(1, 1_800_000_000);
+        assert_eq!(a, super::nonce(1, 1_800_000_000));
+        assert!(a.len() <= 25, "{a}");
+        assert_ne!(a, super::nonce(1, 1_800_000_060));
+        assert_ne!(a, super::nonce(2, 1_800_000_000));
+    }
+}

@@ -1,0 +1,173 @@
+//! Study prompt posts and the `/prompts` replies.
+
+use super::{COLOUR_BRAND, pack_lines, requirement_label};
+use crate::component::{ComponentId, MarkAction};
+use crate::i18n::{Locale, fill};
+use crate::reply::{
+    Button, ButtonStyle, Delivery, Embed, Field, Mentions, Reply, limits, truncate,
+};
+use crate::roadmap::{ItemIdx, Roadmap};
+use crate::store::{PostStatus, PromptPost};
+
+/// A study prompt as posted in the server's channel, in the server's language. The configured
+/// role is the only mention it may make.
+pub fn post(
+    roadmap: &Roadmap,
+    item: ItemIdx,
+    prompt_index: usize,
+    role: Option<u64>,
+    thread: bool,
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    let it = roadmap.item(item);
+    let prompt = it
+        .prompts
+        .get(prompt_index)
+        .or_else(|| it.prompts.first())
+        .map(|p| p.get(locale))
+        .unwrap_or_default();
+    let mut fields = vec![Field::new(t.item_field_why, it.why.get(locale))];
+    if !it.links.is_empty() {
+        let links: Vec<String> = it.links.iter().map(|l| format!("• {l}")).collect();
+        fields.extend(pack_lines(t.item_field_links, &links, locale));
+    }
+    let section = roadmap.section(it.section);
+    let requirement = section
+        .requirement
+        .or(it.group.and_then(|g| roadmap.group(g).requirement));
+    fields.push(Field::inline(
+        t.item_field_section,
+        format!(
+            "{} ({})",
+            section.name.get(locale),
+            requirement_label(requirement, locale)
+        ),
+    ));
+    let embed = Embed {
+        title: truncate(
+            &fill(t.prompt_title, &[("item", &it.name.get(locale))]),
+            limits::EMBED_TITLE,
+        ),
+        description: format!("**{prompt}**"),
+        url: it.links.first().cloned(),
+        colour: COLOUR_BRAND,
+        fields,
+        footer: Some(
+            if thread {
+                t.prompt_footer_thread
+            } else {
+                t.prompt_footer
+            }
+            .to_string(),
+        ),
+    };
+    let mark = |label: String, style, action| {
+        Button::new(
+            label,
+            style,
+            ComponentId::Mark {
+                item: it.id.clone(),
+                action,
+            }
+            .encode(),
+        )
+    };
+    let buttons = vec![
+        mark(
+            format!("📖 {}", t.button_learning),
+            ButtonStyle::Secondary,
+            MarkAction::Learning,
+        ),
+        mark(
+            format!("✅ {}", t.button_done),
+            ButtonStyle::Success,
+            MarkAction::Done,
+        ),
+    ];
+    Reply {
+        delivery: Delivery::NewMessage,
+        ephemeral: false,
+        content: role.map(|r| format!("<@&{r}>")),
+        embeds: vec![embed],
+        rows: vec![buttons],
+        mentions: Mentions {
+            roles: role.into_iter().collect(),
+        },
+    }
+}
+
+/// The name of the answers thread (Discord: 1 to 100 characters).
+pub fn thread_name(roadmap: &Roadmap, item: ItemIdx, locale: Locale) -> String {
+    truncate(
+        &fill(
+            locale.texts().prompt_thread_name,
+            &[("item", &roadmap.item(item).name.get(locale))],
+        ),
+        100,
+    )
+}
+
+pub fn status_line(roadmap: &Roadmap, post: &PromptPost, locale: Locale) -> String {
+    let t = locale.texts();
+    let item = roadmap
+        .item_by_id(&post.item_id)
+        .map_or(post.item_id.as_str(), |i| roadmap.item(i).name.get(locale));
+    let status = match post.status {
+        PostStatus::Sent => t.post_status_sent.to_string(),
+        PostStatus::Sending => t.post_status_sending.to_string(),
+        PostStatus::Skipped => t.post_status_skipped.to_string(),
+        PostStatus::Failed => format!(
+            "{}: {}",
+            t.post_status_failed,
+            post.error.as_deref().unwrap_or("?")
+        ),
+    };
+    let manual = if post.manual {
+        format!(" ({})", t.post_manual)
+    } else {
+        String::new()
+    };
+    let item = if item.is_empty() {
+        String::new()
+    } else {
+        format!("**{item}** · ")
+    };
+    format!("<t:{}:f> · {item}{status}{manual}", post.slot)
+}
+
+/// A short private answer to an admin.
+pub fn notice(text: String) -> Reply {
+    Reply::ephemeral(Embed {
+        description: text,
+        colour: COLOUR_BRAND,
+        ..Embed::default()
+    })
+}
+
+pub fn status(
+    title: &str,
+    description: String,
+    recent: Vec<String>,
+    upcoming: Vec<String>,
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    let mut fields = Vec::new();
+    let recent = if recent.is_empty() {
+        vec![t.status_none_yet.to_string()]
+    } else {
+        recent
+    };
+    fields.extend(pack_lines(t.status_field_recent, &recent, locale));
+    if !upcoming.is_empty() {
+        fields.extend(pack_lines(t.status_field_upcoming, &upcoming, locale));
+    }
+    Reply::ephemeral(Embed {
+        title: title.to_string(),
+        description,
+        colour: COLOUR_BRAND,
+        fields,
+        ..Embed::default()
+    })
+}

@@ -1,0 +1,521 @@
+//! Study-prompt schedules and posts.
+
+use sqlx::FromRow;
+
+use super::{Store, StoreError, from_db_id, to_db_id};
+
+/// A server's prompt schedule, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromptSchedule {
+    pub guild: u64,
+    pub channel: u64,
+    pub local_time: String,
+    pub days: u8,
+    pub timezone: String,
+    pub role: Option<u64>,
+    pub section: Option<String>,
+    pub thread: bool,
+    pub paused: bool,
+    pub pause_reason: Option<String>,
+    pub pause_detail: Option<String>,
+    pub next_due_at: Option<i64>,
+    pub requested_at: Option<i64>,
+    pub created_by: u64,
+}
+
+#[derive(FromRow)]
+struct ScheduleRow {
+    guild_id: i64,
+    channel_id: i64,
+    local_time: String,
+    days: i64,
+    timezone: String,
+    role_id: Option<i64>,
+    section_id: Option<String>,
+    thread: i64,
+    paused: i64,
+    pause_reason: Option<String>,
+    pause_detail: Option<String>,
+    next_due_at: Option<i64>,
+    requested_at: Option<i64>,
+    created_by: i64,
+}
+
+impl From<ScheduleRow> for PromptSchedule {
+    fn from(r: ScheduleRow) -> Self {
+        PromptSchedule {
+            guild: from_db_id(r.guild_id),
+            channel: from_db_id(r.channel_id),
+            local_time: r.local_time,
+            days: r.days as u8,
+            timezone: r.timezone,
+            role: r.role_id.map(from_db_id),
+            section: r.section_id,
+            thread: r.thread != 0,
+            paused: r.paused != 0,
+            pause_reason: r.pause_reason,
+            pause_detail: r.pause_detail,
+            next_due_at: r.next_due_at,
+            requested_at: r.requested_at,
+            created_by: from_db_id(r.created_by),
+        }
+    }
+}
+
+const SCHEDULE_COLUMNS: &str = "guild_id, channel_id, local_time, days, timezone, role_id, section_id, thread, paused, \
+     pause_reason, pause_detail, next_due_at, requested_at, created_by";
+
+/// A post of one slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromptPost {
+    pub guild: u64,
+    pub slot: i64,
+    pub manual: bool,
+    pub item_id: String,
+    pub prompt_index: usize,
+    pub channel: u64,
+    pub nonce: String,
+    pub status: PostStatus,
+    pub attempts: u32,
+    pub message_id: Option<u64>,
+    pub error: Option<String>,
+    pub finished_at: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostStatus {
+    Sending,
+    Sent,
+    Skipped,
+    Failed,
+}
+
+impl PostStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Sending => "sending",
+            PostStatus::Sent => "sent",
+            PostStatus::Skipped => "skipped",
+            PostStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> PostStatus {
+        match text {
+            "sent" => PostStatus::Sent,
+            "skipped" => PostStatus::Skipped,
+            "failed" => PostStatus::Failed,
+            _ => PostStatus::Sending,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct PostRow {
+    guild_id: i64,
+    slot: i64,
+    kind: String,
+    item_id: String,
+    prompt_index: i64,
+    channel_id: i64,
+    nonce: String,
+    status: String,
+    attempts: i64,
+    message_id: Option<i64>,
+    error: Option<String>,
+    finished_at: Option<i64>,
+}
+
+impl From<PostRow> for PromptPost {
+    fn from(r: PostRow) -> Self {
+        PromptPost {
+            guild: from_db_id(r.guild_id),
+            slot: r.slot,
+            manual: r.kind == "manual",
+            item_id: r.item_id,
+            prompt_index: r.prompt_index.max(0) as usize,
+            channel: from_db_id(r.channel_id),
+            nonce: r.nonce,
+            status: PostStatus::parse(&r.status),
+            attempts: r.attempts.max(0) as u32,
+            message_id: r.message_id.map(from_db_id),
+            error: r.error,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+const POST_COLUMNS: &str = "guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, message_id, error, finished_at";
+
+/// The slot a post is for, and where and how it is sent.
+#[derive(Clone, Copy, Debug)]
+pub struct NewPost<'a> {
+    pub guild: u64,
+    pub slot: i64,
+    pub manual: bool,
+    pub channel: u64,
+    pub nonce: &'a str,
+}
+
+/// How a slot's handling ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostEnd {
+    Sent {
+        message_id: u64,
+    },
+    /// Too late after downtime: not posted.
+    Skipped,
+    /// The channel is gone or closed to the bot: the schedule pauses with this reason.
+    Failed {
+        error: String,
+        pause_reason: &'static str,
+    },
+    /// A transient failure past the grace window: given up on this slot.
+    GaveUp {
+        error: String,
+    },
+}
+
+impl Store {
+    /// Creates or replaces a server's schedule, active, with its first slot.
+    pub async fn save_schedule(&self, s: &PromptSchedule, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO prompt_schedules (guild_id, channel_id, local_time, days, timezone, role_id, section_id, thread,
+                 paused, pause_reason, pause_detail, paused_at, next_due_at, claimed_by, claimed_until, created_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?, NULL, NULL, ?, ?, ?)
+             ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, local_time = excluded.local_time,
+                 days = excluded.days, timezone = excluded.timezone, role_id = excluded.role_id,
+                 section_id = excluded.section_id, thread = excluded.thread, paused = 0, pause_reason = NULL,
+                 pause_detail = NULL, paused_at = NULL, next_due_at = excluded.next_due_at,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(to_db_id(s.guild))
+        .bind(to_db_id(s.channel))
+        .bind(&s.local_time)
+        .bind(i64::from(s.days))
+        .bind(&s.timezone)
+        .bind(s.role.map(to_db_id))
+        .bind(&s.section)
+        .bind(i64::from(s.thread))
+        .bind(s.next_due_at)
+        .bind(to_db_id(s.created_by))
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
+        let row: Option<ScheduleRow> = sqlx::query_as(&format!(
+            "SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = ?"
+        ))
+        .bind(to_db_id(guild))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(PromptSchedule::from))
+    }
+
+    /// Pauses a schedule (`reason`: 'admin', 'forbidden' or 'missing').
+    pub async fn pause_schedule(
+        &self,
+        guild: u64,
+        reason: &str,
+        detail: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE prompt_schedules SET paused = 1, pause_reason = ?, pause_detail = ?, paused_at = ?, claimed_by = NULL,
+                 claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
+        )
+        .bind(reason)
+        .bind(detail)
+        .bind(now)
+        .bind(now)
+        .bind(to_db_id(guild))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Resumes a schedule from its next slot.
+    pub async fn resume_schedule(
+        &self,
+        guild: u64,
+        next_due_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE prompt_schedules SET paused = 0, pause_reason = NULL, pause_detail = NULL, paused_at = NULL,
+                 next_due_at = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
+        )
+        .bind(next_due_at)
+        .bind(now)
+        .bind(to_db_id(guild))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Asks for a post right away; `false` when the server has no active schedule.
+    pub async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE prompt_schedules SET requested_at = ?, updated_at = ? WHERE guild_id = ? AND paused = 0")
+            .bind(now)
+            .bind(now)
+            .bind(to_db_id(guild))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Claims up to `limit` due schedules for `instance` until `until`, atomically: two
+    /// schedulers can never claim the same server at the same time.
+    pub async fn claim_due(
+        &self,
+        instance: &str,
+        now: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<Vec<PromptSchedule>, StoreError> {
+        let mut tx = self.write().await?;
+        let rows: Vec<ScheduleRow> = sqlx::query_as(&format!(
+            "UPDATE prompt_schedules SET claimed_by = ?1, claimed_until = ?3
+             WHERE guild_id IN (
+                 SELECT guild_id FROM prompt_schedules
+                 WHERE paused = 0 AND (next_due_at <= ?2 OR requested_at <= ?2)
+                   AND (claimed_until IS NULL OR claimed_until <= ?2)
+                 ORDER BY MIN(COALESCE(next_due_at, requested_at), COALESCE(requested_at, next_due_at)), guild_id LIMIT ?4)
+             RETURNING {SCHEDULE_COLUMNS}"
+        ))
+        .bind(instance)
+        .bind(now)
+        .bind(until)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(PromptSchedule::from).collect())
+    }
+
+    /// Releases one server's claim, if `instance` still holds it.
+    pub async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE guild_id = ? AND claimed_by = ?")
+            .bind(to_db_id(guild))
+            .bind(instance)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Releases every claim of an instance (at shutdown), so another can take over at once.
+    pub async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?")
+            .bind(instance)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The post of a slot: the existing one (a retry), or a new one in 'sending' state with
+    /// the item chosen by `choose` (called only when there is none yet).
+    pub async fn begin_post(
+        &self,
+        new: &NewPost<'_>,
+        now: i64,
+        choose: impl FnOnce(&[String]) -> Option<(String, usize)>,
+    ) -> Result<Option<PromptPost>, StoreError> {
+        let NewPost {
+            guild,
+            slot,
+            manual,
+            channel,
+            nonce,
+        } = *new;
+        let mut tx = self.write().await?;
+        let existing: Option<PostRow> = sqlx::query_as(&format!(
+            "SELECT {POST_COLUMNS} FROM prompt_posts WHERE guild_id = ? AND slot = ?"
+        ))
+        .bind(to_db_id(guild))
+        .bind(slot)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            let mut post = PromptPost::from(row);
+            if post.status == PostStatus::Sending {
+                sqlx::query("UPDATE prompt_posts SET attempts = attempts + 1 WHERE guild_id = ? AND slot = ?")
+                    .bind(to_db_id(guild))
+                    .bind(slot)
+                    .execute(&mut *tx)
+                    .await?;
+                post.attempts += 1;
+            }
+            tx.commit().await?;
+            return Ok(Some(post));
+        }
+        let posted: Vec<String> = sqlx::query_scalar(
+            "SELECT item_id FROM prompt_posts WHERE guild_id = ? AND status = 'sent' ORDER BY slot",
+        )
+        .bind(to_db_id(guild))
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some((item_id, prompt_index)) = choose(&posted) else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "INSERT INTO prompt_posts (guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', 1, ?)",
+        )
+        .bind(to_db_id(guild))
+        .bind(slot)
+        .bind(if manual { "manual" } else { "scheduled" })
+        .bind(&item_id)
+        .bind(prompt_index as i64)
+        .bind(to_db_id(channel))
+        .bind(nonce)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(PromptPost {
+            guild,
+            slot,
+            manual,
+            item_id,
+            prompt_index,
+            channel,
+            nonce: nonce.to_string(),
+            status: PostStatus::Sending,
+            attempts: 1,
+            message_id: None,
+            error: None,
+            finished_at: None,
+        }))
+    }
+
+    /// Records how a slot ended and moves the schedule on (a scheduled slot to `next_due_at`, a
+    /// manual one clears the request, a failure pauses it), in one transaction. The claim stays
+    /// until [`Store::release_claim`].
+    pub async fn end_slot(
+        &self,
+        guild: u64,
+        slot: i64,
+        manual: bool,
+        end: &PostEnd,
+        next_due_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let (status, message_id, error) = match end {
+            PostEnd::Sent { message_id } => (PostStatus::Sent, Some(to_db_id(*message_id)), None),
+            PostEnd::Skipped => (
+                PostStatus::Skipped,
+                None,
+                Some("missed during downtime, past the grace window"),
+            ),
+            PostEnd::Failed { error, .. } | PostEnd::GaveUp { error } => {
+                (PostStatus::Failed, None, Some(error.as_str()))
+            }
+        };
+        // A skipped slot has no post row yet; the others do.
+        sqlx::query(
+            "INSERT INTO prompt_posts (guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, created_at, finished_at, error, message_id)
+             SELECT ?1, ?2, 'scheduled', '', 0, channel_id, '', ?3, ?4, ?4, ?5, ?6 FROM prompt_schedules WHERE guild_id = ?1
+             ON CONFLICT (guild_id, slot) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
+                 error = excluded.error, message_id = COALESCE(excluded.message_id, prompt_posts.message_id)",
+        )
+        .bind(to_db_id(guild))
+        .bind(slot)
+        .bind(status.as_str())
+        .bind(now)
+        .bind(error)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?;
+        if let PostEnd::Failed {
+            error,
+            pause_reason,
+        } = end
+        {
+            sqlx::query(
+                "UPDATE prompt_schedules SET paused = 1, pause_reason = ?, pause_detail = ?, paused_at = ?, claimed_by = NULL,
+                     claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
+            )
+            .bind(*pause_reason)
+            .bind(error)
+            .bind(now)
+            .bind(now)
+            .bind(to_db_id(guild))
+            .execute(&mut *tx)
+            .await?;
+        } else if manual {
+            sqlx::query("UPDATE prompt_schedules SET requested_at = NULL, updated_at = ? WHERE guild_id = ?")
+                .bind(now)
+                .bind(to_db_id(guild))
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query(
+                "UPDATE prompt_schedules SET next_due_at = ?, updated_at = ? WHERE guild_id = ?",
+            )
+            .bind(next_due_at)
+            .bind(now)
+            .bind(to_db_id(guild))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// After a transient failure: leaves the slot due, and lets no scheduler retry before `retry_at`.
+    pub async fn retry_later(
+        &self,
+        guild: u64,
+        slot: i64,
+        error: &str,
+        retry_at: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE prompt_posts SET error = ? WHERE guild_id = ? AND slot = ?")
+            .bind(error)
+            .bind(to_db_id(guild))
+            .bind(slot)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = ? WHERE guild_id = ?",
+        )
+        .bind(retry_at)
+        .bind(to_db_id(guild))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The latest posts of a server, newest first.
+    pub async fn recent_posts(
+        &self,
+        guild: u64,
+        limit: u32,
+    ) -> Result<Vec<PromptPost>, StoreError> {
+        let rows: Vec<PostRow> = sqlx::query_as(&format!(
+            "SELECT {POST_COLUMNS} FROM prompt_posts WHERE guild_id = ? ORDER BY slot DESC LIMIT ?"
+        ))
+        .bind(to_db_id(guild))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(PromptPost::from).collect())
+    }
+
+    /// Items of the server's sent posts, oldest first: the rotation's history.
+    pub async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT item_id FROM prompt_posts WHERE guild_id = ? AND status = 'sent' ORDER BY slot",
+        )
+        .bind(to_db_id(guild))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

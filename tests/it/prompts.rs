@@ -1,0 +1,240 @@
+//! The prompt scheduler against real SQLite files, with a recording poster.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use trilha::clock::Clock;
+use trilha::commands::App;
+use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
+use trilha::reply::Reply;
+use trilha::store::{PromptSchedule, Store};
+
+use crate::support::{Sandbox, roadmap};
+
+/// Records every post, keyed by nonce, like Discord with `enforce_nonce`: the same nonce twice
+/// returns the first message.
+#[derive(Default)]
+struct Recorder {
+    posts: Mutex<Vec<(u64, String)>>,
+    by_nonce: Mutex<BTreeMap<String, u64>>,
+}
+
+#[async_trait]
+impl Poster for Recorder {
+    async fn post(&self, channel: u64, _message: &Reply, nonce: &str) -> Result<u64, PostError> {
+        // Let the other instance interleave.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        self.posts
+            .lock()
+            .unwrap()
+            .push((channel, nonce.to_string()));
+        let mut by_nonce = self.by_nonce.lock().unwrap();
+        let next = by_nonce.len() as u64 + 1;
+        Ok(*by_nonce.entry(nonce.to_string()).or_insert(next))
+    }
+
+    async fn open_thread(
+        &self,
+        _channel: u64,
+        _message: u64,
+        _name: &str,
+    ) -> Result<(), PostError> {
+        Ok(())
+    }
+}
+
+/// Wednesday 2026-11-18 09:00 in São Paulo.
+const NINE: i64 = 1_795_521_600;
+
+fn schedule(guild: u64) -> PromptSchedule {
+    PromptSchedule {
+        guild,
+        channel: 10_000 + guild,
+        local_time: "09:00".into(),
+        days: 0b111_1111,
+        timezone: "America/Sao_Paulo".into(),
+        role: None,
+        section: None,
+        thread: false,
+        paused: false,
+        pause_reason: None,
+        pause_detail: None,
+        next_due_at: Some(NINE),
+        requested_at: None,
+        created_by: 1,
+    }
+}
+
+async fn app(sandbox: &Sandbox) -> App {
+    App {
+        roadmap: roadmap(),
+        store: Store::open(&sandbox.database()).await.unwrap(),
+        clock: Clock::Fixed(NINE),
+        scheduler_wake: Default::default(),
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        posts_per_second: 10_000.0,
+        batch: 7,
+        ..Settings::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_schedulers_on_one_database_post_each_slot_exactly_once() {
+    let sandbox = Sandbox::new();
+    // Two apps, two connection pools on the same file: as two processes would have.
+    let a = app(&sandbox).await;
+    let b = app(&sandbox).await;
+    for guild in 1..=60 {
+        a.store
+            .save_schedule(&schedule(guild), NINE - 3600)
+            .await
+            .unwrap();
+    }
+    let recorder = Arc::new(Recorder::default());
+    let one = Arc::new(Scheduler::new(a, recorder.clone(), "one", settings()));
+    let two = Arc::new(Scheduler::new(b, recorder.clone(), "two", settings()));
+    let (r1, r2) = tokio::join!(one.tick(NINE + 5), two.tick(NINE + 5));
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    let posts = recorder.posts.lock().unwrap().clone();
+    assert_eq!(
+        posts.len(),
+        60,
+        "one post per server ({} + {} claimed)",
+        r1.claimed,
+        r2.claimed
+    );
+    let channels: std::collections::BTreeSet<u64> = posts.iter().map(|p| p.0).collect();
+    assert_eq!(channels.len(), 60, "every server got its post, none twice");
+    assert_eq!(r1.posted + r2.posted, 60);
+    assert!(
+        r1.posted > 0 && r2.posted > 0,
+        "both instances did work ({} / {})",
+        r1.posted,
+        r2.posted
+    );
+
+    // The slot is recorded: ticking again, by either, posts nothing more.
+    let (again1, again2) = tokio::join!(one.tick(NINE + 10), two.tick(NINE + 10));
+    assert_eq!(again1.unwrap().posted + again2.unwrap().posted, 0);
+    assert_eq!(recorder.posts.lock().unwrap().len(), 60);
+    // And the next slot is tomorrow at 09:00.
+    let store = Store::open(&sandbox.database()).await.unwrap();
+    assert_eq!(
+        store.schedule(7).await.unwrap().unwrap().next_due_at,
+        Some(NINE + 86_400)
+    );
+}
+
+#[tokio::test]
+async fn a_slot_past_the_grace_window_is_skipped_and_never_posted_late() {
+    let sandbox = Sandbox::new();
+    let app = app(&sandbox).await;
+    app.store
+        .save_schedule(&schedule(1), NINE - 3600)
+        .await
+        .unwrap();
+    let recorder = Arc::new(Recorder::default());
+    let scheduler = Arc::new(Scheduler::new(
+        app.clone(),
+        recorder.clone(),
+        "one",
+        settings(),
+    ));
+    // Three days later at 12:00: every 09:00 since is more than 2 h old.
+    let report = scheduler.tick(NINE + 3 * 86_400 + 3 * 3600).await.unwrap();
+    assert_eq!((report.posted, report.skipped), (0, 1));
+    assert!(recorder.posts.lock().unwrap().is_empty());
+    assert_eq!(
+        app.store.schedule(1).await.unwrap().unwrap().next_due_at,
+        Some(NINE + 4 * 86_400)
+    );
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_pauses() {
+    struct Flaky {
+        calls: Mutex<Vec<String>>,
+        outcomes: Mutex<Vec<Result<u64, PostError>>>,
+    }
+    #[async_trait]
+    impl Poster for Flaky {
+        async fn post(
+            &self,
+            _channel: u64,
+            _message: &Reply,
+            nonce: &str,
+        ) -> Result<u64, PostError> {
+            self.calls.lock().unwrap().push(nonce.to_string());
+            self.outcomes.lock().unwrap().remove(0)
+        }
+        async fn open_thread(&self, _c: u64, _m: u64, _n: &str) -> Result<(), PostError> {
+            Ok(())
+        }
+    }
+    let sandbox = Sandbox::new();
+    let app = app(&sandbox).await;
+    app.store
+        .save_schedule(&schedule(1), NINE - 3600)
+        .await
+        .unwrap();
+    app.store
+        .save_schedule(&schedule(2), NINE - 3600)
+        .await
+        .unwrap();
+    let poster = Arc::new(Flaky {
+        calls: Mutex::new(Vec::new()),
+        outcomes: Mutex::new(vec![
+            Err(PostError::Transient("502 Bad Gateway".into())),
+            Err(PostError::Gone {
+                status: 403,
+                detail: "Missing Permissions".into(),
+            }),
+            Ok(77),
+        ]),
+    });
+    let scheduler = Arc::new(Scheduler::new(
+        app.clone(),
+        poster.clone(),
+        "one",
+        Settings {
+            batch: 1,
+            ..settings()
+        },
+    ));
+    let first = scheduler.tick(NINE).await.unwrap();
+    assert_eq!((first.retrying, first.paused), (1, 1));
+    assert!(
+        app.store.schedule(2).await.unwrap().unwrap().paused,
+        "a 403 pauses the server"
+    );
+    assert_eq!(
+        app.store
+            .schedule(2)
+            .await
+            .unwrap()
+            .unwrap()
+            .pause_reason
+            .as_deref(),
+        Some("forbidden")
+    );
+    // Nothing before the backoff has passed.
+    assert_eq!(scheduler.tick(NINE + 5).await.unwrap().posted, 0);
+    let retry = scheduler.tick(NINE + 20).await.unwrap();
+    assert_eq!(retry.posted, 1);
+    let calls = poster.calls.lock().unwrap().clone();
+    assert_eq!(
+        calls[0], calls[2],
+        "the retry carries the first attempt's nonce"
+    );
+    // The paused server is never retried.
+    assert_eq!(
+        scheduler.tick(NINE + 86_400).await.unwrap().claimed,
+        1,
+        "only server 1 (its next day)"
+    );
+}
