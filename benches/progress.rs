@@ -129,12 +129,7 @@ async fn main() {
         generate(&path, &items).await;
     }
     let store = Store::open(&path).await.unwrap();
-    let app = App {
-        roadmap: roadmap.clone(),
-        store: store.clone(),
-        clock: Clock::Fixed(NOW),
-        scheduler_wake: Default::default(),
-    };
+    let app = App::new(roadmap.clone(), store.clone(), Clock::Fixed(NOW));
     // The real start-up path: tallies are (re)built from progress when the roadmap changed.
     let started = Instant::now();
     trilha::commands::reconcile(&app).await.unwrap();

@@ -71,12 +71,7 @@ async fn fresh(dir: &tempfile::TempDir, name: &str, servers: u64) -> App {
         };
         store.save_schedule(&schedule, NINE - 86_400).await.unwrap();
     }
-    App {
-        roadmap,
-        store,
-        clock: Clock::Fixed(NINE),
-        scheduler_wake: Default::default(),
-    }
+    App::new(roadmap, store, Clock::Fixed(NINE))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -33,6 +33,13 @@ enum Command {
     /// Study prompts of a server.
     #[command(subcommand)]
     Prompts(PromptsCommand),
+    /// Write a consistent copy of the database while the bot runs, and check it.
+    Backup {
+        /// Where to write the copy (a new file).
+        file: std::path::PathBuf,
+    },
+    /// Ask a running trilha's /healthz (HEALTH_ADDR): exit 0 when healthy (Docker HEALTHCHECK).
+    Health,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,6 +128,8 @@ pub fn main() -> ExitCode {
                 count,
                 locale,
             }) => preview(&config, guild, count, &locale).await,
+            Command::Backup { file } => backup(&config, &file).await,
+            Command::Health => health(&config).await,
         }
     })
 }
@@ -135,15 +144,10 @@ async fn app(config: &Config) -> Result<App, anyhow::Error> {
     let roadmap = load_roadmap(config)?;
     let store = Store::open(&config.database_path).await?;
     let clock = match &config.clock_file {
-        Some(path) => crate::clock::Clock::File(path.clone()),
+        Some(path) => crate::clock::Clock::file(path.clone()),
         None => crate::clock::Clock::System,
     };
-    let app = App {
-        scheduler_wake: Default::default(),
-        roadmap,
-        store,
-        clock,
-    };
+    let app = App::new(roadmap, store, clock);
     commands::reconcile(&app)
         .await
         .map_err(|e| anyhow::anyhow!(e.chain()))?;
@@ -161,14 +165,22 @@ async fn run(config: &Config) -> ExitCode {
             database = %config.database_path.display(),
             "trilha starting"
         );
-        crate::discord::run(config, app).await
+        let result = crate::discord::run(config, app.clone()).await;
+        // Every write has committed; closing checkpoints the WAL into the database file.
+        app.store.close().await;
+        result
     }
     .await;
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "trilha stopped");
-            eprintln!("error: {error:#}");
+            // Once: a structured line for log collectors, or plain text for a person.
+            match config.log_format {
+                crate::config::LogFormat::Json => {
+                    tracing::error!(error = format!("{error:#}"), "trilha stopped")
+                }
+                crate::config::LogFormat::Text => eprintln!("error: {error:#}"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -382,6 +394,61 @@ async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> Exi
         }
         Err(error) => {
             eprintln!("error: {}", error.chain());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+    let store = match Store::open(&config.database_path).await {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = std::time::Instant::now();
+    let result = store.backup(file).await;
+    store.close().await;
+    match result {
+        Ok(counts) => {
+            let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backup written to {} ({} KiB) in {:.1?}; integrity check ok",
+                file.display(),
+                size / 1024,
+                started.elapsed()
+            );
+            for (table, rows) in counts {
+                println!("  {table}: {rows} rows");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {:#}", anyhow::Error::new(error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn health(config: &Config) -> ExitCode {
+    let Some(addr) = config.health_addr else {
+        eprintln!(
+            "error: HEALTH_ADDR is not set: the running trilha has no health endpoint to ask"
+        );
+        return ExitCode::FAILURE;
+    };
+    match crate::ops::health::probe(addr).await {
+        Ok((200, body)) => {
+            println!("{body}");
+            ExitCode::SUCCESS
+        }
+        Ok((status, body)) => {
+            eprintln!("unhealthy ({status}): {body}");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("error: cannot reach trilha at {addr}: {error}");
             ExitCode::FAILURE
         }
     }

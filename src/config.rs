@@ -83,6 +83,8 @@ pub struct Config {
     pub clock_file: Option<PathBuf>,
     /// How late a study prompt missed during downtime may still be posted (minutes).
     pub prompt_grace_minutes: i64,
+    /// Where to serve `/healthz` and `/metrics` (off when unset).
+    pub health_addr: Option<std::net::SocketAddr>,
     /// How often the prompt scheduler looks for due posts.
     pub prompt_tick: std::time::Duration,
     /// Prompt posts per second at most, across servers.
@@ -187,6 +189,14 @@ impl Config {
         };
 
         let clock_file = get("TRILHA_CLOCK_FILE").map(PathBuf::from);
+        let health_addr = match get("HEALTH_ADDR") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse::<std::net::SocketAddr>().map_err(|_| ConfigError {
+                variable: "HEALTH_ADDR",
+                problem: format!("`{}` is not an address and port", raw.trim()),
+                hint: "Use host:port, e.g. 127.0.0.1:8080 (or 0.0.0.0:8080 in a container), or leave it unset to turn the listener off.".into(),
+            })?),
+        };
         let number = |variable: &'static str,
                       default: f64,
                       min: f64,
@@ -249,6 +259,7 @@ impl Config {
         };
 
         Ok(Config {
+            health_addr,
             prompt_grace_minutes,
             prompt_tick,
             prompt_posts_per_second,

@@ -18,6 +18,7 @@ pub mod discord;
 pub mod edge;
 pub mod error;
 pub mod i18n;
+pub mod ops;
 pub mod progress;
 pub mod prompts;
 pub mod render;

@@ -60,6 +60,11 @@ async fn connection(stream: TcpStream, conn: u64, shared: Arc<Shared>) {
     let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
+    if shared.world.lock().expect("world lock").gateway_down {
+        let mut ws = ws;
+        let _ = ws.close(None).await;
+        return;
+    }
     let (mut sink, mut incoming) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
     let (interval, compress) = {

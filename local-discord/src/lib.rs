@@ -390,6 +390,28 @@ impl LocalDiscord {
         }
     }
 
+    /// A gateway outage: every connection is closed and new ones are refused until
+    /// [`LocalDiscord::gateway_up`].
+    pub fn gateway_outage(&self) {
+        self.with_world(|w| {
+            w.gateway.active = None;
+            w.gateway_down = true;
+        });
+        for tx in self
+            .shared
+            .connections
+            .lock()
+            .expect("connections")
+            .values()
+        {
+            let _ = tx.send(gateway::Outgoing::Close(1001, "going away".into()));
+        }
+    }
+
+    pub fn gateway_up(&self) {
+        self.with_world(|w| w.gateway_down = false);
+    }
+
     /// Asks the bot to reconnect and resume (op 7), as Discord does before maintenance.
     pub fn reconnect(&self) -> bool {
         self.send_op(json!({"op": 7, "s": null, "t": null, "d": null}))

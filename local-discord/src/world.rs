@@ -229,6 +229,8 @@ pub struct World {
     pub gateway_url: String,
     /// The application has the privileged Server Members intent enabled (Bot page).
     pub members_intent_enabled: bool,
+    /// New gateway connections are closed at once (an outage).
+    pub gateway_down: bool,
     next_id: u64,
 }
 
@@ -271,6 +273,7 @@ impl World {
             heartbeat_interval_ms: 41_250,
             gateway_url: String::new(),
             members_intent_enabled: false,
+            gateway_down: false,
             next_id: 0,
         };
         world.application_id = world.snowflake();

@@ -38,6 +38,19 @@ pub struct App {
     pub clock: Clock,
     /// Wakes the prompt scheduler (after `/prompts now`).
     pub scheduler_wake: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<crate::ops::metrics::Metrics>,
+}
+
+impl App {
+    pub fn new(roadmap: Arc<Roadmap>, store: Store, clock: Clock) -> App {
+        App {
+            roadmap,
+            store,
+            clock,
+            scheduler_wake: Default::default(),
+            metrics: Default::default(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -420,7 +433,13 @@ pub async fn reconcile(app: &App) -> Result<(), CommandError> {
 /// explanations, internal faults a generic apology (their cause chain goes to the log).
 pub async fn respond(app: &App, edge: &dyn Edge, invocation: &Invocation) -> Reply {
     let result = execute(app, edge, invocation).await;
-    finish(app, result, &invocation.caller, invocation.command.key)
+    finish(
+        app,
+        result,
+        &invocation.caller,
+        "command",
+        invocation.command.key,
+    )
 }
 
 async fn execute(app: &App, edge: &dyn Edge, inv: &Invocation) -> Result<Reply, CommandError> {
@@ -511,7 +530,17 @@ pub async fn press(app: &App, edge: &dyn Edge, press: &Press) -> Reply {
         }
         None => Err(UserError::StaleButton.into()),
     };
-    finish(app, result, caller, "button")
+    finish(app, result, caller, "button", button_name(&press.custom_id))
+}
+
+/// The kind of a button, for metrics ("roadmap page", "mark", "leaderboard page").
+fn button_name(custom_id: &str) -> &'static str {
+    match ComponentId::parse(custom_id) {
+        Some(ComponentId::RoadmapPage { .. }) => "roadmap_page",
+        Some(ComponentId::Mark { .. }) => "mark",
+        Some(ComponentId::Board { .. }) => "leaderboard_page",
+        None => "stale",
+    }
 }
 
 /// Suggestions for the option being typed. Never fails: on an internal error the member
@@ -536,17 +565,40 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
     };
     match choices {
         Ok(mut choices) => {
+            app.metrics.interaction(
+                "autocomplete",
+                request.command.key,
+                crate::ops::metrics::Outcome::Ok,
+            );
             choices.truncate(crate::reply::limits::CHOICES);
             choices
         }
         Err(error) => {
+            app.metrics.interaction(
+                "autocomplete",
+                request.command.key,
+                crate::ops::metrics::Outcome::InternalError,
+            );
             tracing::error!(command = request.command.key, error = %error.chain(), "autocomplete failed");
             Vec::new()
         }
     }
 }
 
-fn finish(app: &App, result: Result<Reply, CommandError>, caller: &Caller, what: &str) -> Reply {
+fn finish(
+    app: &App,
+    result: Result<Reply, CommandError>,
+    caller: &Caller,
+    kind: &'static str,
+    what: &str,
+) -> Reply {
+    use crate::ops::metrics::Outcome;
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(CommandError::User(_)) => Outcome::UserError,
+        Err(CommandError::Internal(_)) => Outcome::InternalError,
+    };
+    app.metrics.interaction(kind, what, outcome);
     match result {
         Ok(reply) => reply,
         Err(CommandError::User(error)) => {

@@ -5,19 +5,23 @@ pub mod convert;
 mod edge;
 pub mod register;
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serenity::all::{
-    ClientBuilder, Context, CreateInteractionResponse, EventHandler, GatewayIntents, Guild,
-    GuildId, HttpBuilder, Interaction, Member, RawEventHandler, Ready, ResumedEvent, User,
+    ClientBuilder, ConnectionStage, Context, CreateInteractionResponse, EventHandler,
+    GatewayIntents, Guild, GuildId, HttpBuilder, Interaction, Member, RawEventHandler, Ready,
+    ResumedEvent, ShardStageUpdateEvent, User,
 };
 use serenity::async_trait;
+use serenity::gateway::GatewayError;
 use serenity::model::event::Event;
-
-use std::sync::Arc;
 
 use crate::commands::{self, App};
 use crate::config::{Config, DiscordToken};
+use crate::edge::{Edge, permissions};
+use crate::i18n::Locale;
+use crate::ops::shutdown::{self, InFlight};
 use crate::prompts::scheduler::Scheduler;
 use crate::reply::Reply;
 
@@ -35,16 +39,31 @@ pub fn http(token: &DiscordToken, proxy_url: Option<&str>) -> serenity::http::Ht
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(
-        "Discord rejected the bot token (401 Unauthorized). Reset the token on the Bot page of your application and put the new one in DISCORD_TOKEN."
+        "Discord rejected the bot token (401 Unauthorized). Reset the token on the Bot page of your application (https://discord.com/developers/applications) and put the new one in DISCORD_TOKEN."
     )]
     BadToken,
-    #[error("cannot reach Discord at {base}: {source}. Check the network (or DISCORD_PROXY_URL).")]
+    #[error(
+        "Discord refused the privileged Server Members intent (close code 4014). Enable \"Server Members Intent\" on the Bot page of your application, or set DISCORD_MEMBERS_INTENT=false."
+    )]
+    DisallowedIntent,
+    // serenity's messages end with a period of their own.
+    #[error(
+        "cannot reach Discord at {base}: {}. Check the network (or DISCORD_PROXY_URL).",
+        .cause.to_string().trim_end_matches('.')
+    )]
     Unreachable {
         base: String,
-        source: serenity::Error,
+        cause: serenity::Error,
     },
     #[error("registering slash commands failed: {0}")]
     Register(serenity::Error),
+    #[error(
+        "cannot listen on HEALTH_ADDR {addr}: {cause}. Choose a free port, or leave HEALTH_ADDR unset."
+    )]
+    Health {
+        addr: std::net::SocketAddr,
+        cause: std::io::Error,
+    },
     #[error("the gateway connection failed: {0}")]
     Gateway(serenity::Error),
 }
@@ -56,7 +75,26 @@ fn is_unauthorized(error: &serenity::Error) -> bool {
     )
 }
 
-/// Connects to Discord and serves interactions until the gateway stops.
+fn gateway_error(error: serenity::Error) -> StartError {
+    match error {
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => StartError::BadToken,
+        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => {
+            StartError::DisallowedIntent
+        }
+        other => StartError::Gateway(other),
+    }
+}
+
+/// How long in-flight interactions may take to finish at shutdown (the whole shutdown must fit
+/// in 10 s: Docker's default grace period).
+const DRAIN: Duration = Duration::from_secs(7);
+/// How often the gateway's state is read for health.
+const GATEWAY_WATCH: Duration = Duration::from_secs(2);
+/// Prompt channels checked at start-up (more are checked when they post).
+const STARTUP_CHANNEL_CHECKS: u32 = 50;
+
+/// Connects to Discord and serves interactions until the gateway stops or a SIGTERM/SIGINT
+/// asks for a clean shutdown.
 pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let token = config.require_token()?;
     let http = http(token, config.proxy_url.as_deref());
@@ -74,7 +112,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
             } else {
                 StartError::Unreachable {
                     base: base.clone(),
-                    source,
+                    cause: source,
                 }
             }
         })?;
@@ -89,20 +127,42 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         .await
         .map_err(StartError::Register)?;
 
-    // `new_with_http` keeps our Http (and its proxy); `.token()` afterwards would replace it.
+    let health = match config.health_addr {
+        Some(addr) => Some(
+            crate::ops::health::bind(addr)
+                .await
+                .map_err(|cause| StartError::Health { addr, cause })?,
+        ),
+        None => None,
+    };
+
     let intents = if config.members_intent {
         GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
     } else {
         GatewayIntents::GUILDS
     };
+    let in_flight = Arc::new(InFlight::default());
+    // `new_with_http` keeps our Http (and its proxy); `.token()` afterwards would replace it.
     let mut client = ClientBuilder::new_with_http(http, intents)
-        .event_handler(Handler { app: app.clone() })
+        .event_handler(Handler {
+            app: app.clone(),
+            in_flight: in_flight.clone(),
+        })
         .raw_event_handler(UnparsedEventLogger)
         .await
         .map_err(StartError::Gateway)?;
+
+    check_prompt_channels(
+        &app,
+        &edge::DiscordEdge {
+            http: client.http.clone(),
+        },
+    )
+    .await;
+
     // Background work starts here, once per process: never from Ready, which fires again after
     // every reconnect.
-    let (stop_scheduler, stopped) = tokio::sync::watch::channel(false);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let poster = Arc::new(edge::DiscordPoster {
         http: client.http.clone(),
     });
@@ -113,17 +173,119 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         instance,
         config.prompt_settings(),
     ));
-    let scheduler_task = tokio::spawn(scheduler.run(app.scheduler_wake.clone(), stopped));
+    let scheduler_task = tokio::spawn(
+        scheduler
+            .clone()
+            .run(app.scheduler_wake.clone(), stopped.clone()),
+    );
+    let health_task = health.map(|listener| {
+        let health = crate::ops::health::Health {
+            metrics: app.metrics.clone(),
+            store: app.store.clone(),
+        };
+        tokio::spawn(crate::ops::health::serve(listener, health, stopped.clone()))
+    });
 
-    let result = client.start().await.map_err(StartError::Gateway);
-    let _ = stop_scheduler.send(true);
+    // Gateway health from serenity's own record of each shard: refreshed on every heartbeat
+    // acknowledgement, reset when a shard restarts. Stage events alone miss a resume that
+    // starts between two reports.
+    let runners = client.shard_manager.runners.clone();
+    let metrics = app.metrics.clone();
+    let mut watching = stopped.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(GATEWAY_WATCH) => {}
+                _ = watching.changed() => break,
+            }
+            let runners = runners.lock().await;
+            if !runners.is_empty()
+                && runners
+                    .values()
+                    .all(|r| r.stage == ConnectionStage::Connected)
+            {
+                metrics.gateway_up();
+            } else {
+                metrics.gateway_down();
+            }
+        }
+    });
+
+    // Shutdown: stop taking interactions, let those in flight finish, then close the gateway.
+    let shard_manager = client.shard_manager.clone();
+    let drained_in_flight = in_flight.clone();
+    let stop_scheduler = scheduler.clone();
+    tokio::spawn(async move {
+        let signal = shutdown::signal().await;
+        tracing::info!(
+            signal,
+            in_flight = drained_in_flight.in_flight(),
+            "shutting down"
+        );
+        drained_in_flight.close();
+        stop_scheduler.stop();
+        if !drained_in_flight.wait_idle(DRAIN).await {
+            tracing::warn!(
+                in_flight = drained_in_flight.in_flight(),
+                "interactions still running after {DRAIN:?}; stopping anyway"
+            );
+        }
+        shard_manager.shutdown_all().await;
+    });
+
+    let result = client.start().await.map_err(gateway_error);
+    let _ = stop.send(true);
+    scheduler.stop();
     let _ = scheduler_task.await;
+    if let Some(task) = health_task {
+        let _ = task.await;
+    }
     result?;
+    tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Tells the operator at start-up about prompt channels the bot can no longer post in (the
+/// scheduler would pause them at their next post; this says so before).
+async fn check_prompt_channels(app: &App, edge: &dyn Edge) {
+    let schedules = match app.store.active_schedules(STARTUP_CHANNEL_CHECKS).await {
+        Ok(s) => s,
+        Err(error) => {
+            tracing::error!(%error, "could not read the prompt schedules");
+            return;
+        }
+    };
+    let needed = permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
+    for s in schedules {
+        match edge.channel_access(s.guild, s.channel, None).await {
+            Ok(access) if access.permissions & needed == needed => {}
+            Ok(access) => {
+                let missing: Vec<&str> = [
+                    (permissions::VIEW_CHANNEL, "View Channel"),
+                    (permissions::SEND_MESSAGES, "Send Messages"),
+                    (permissions::EMBED_LINKS, "Embed Links"),
+                ]
+                .iter()
+                .filter(|(bit, _)| access.permissions & bit == 0)
+                .map(|(_, name)| *name)
+                .collect();
+                tracing::error!(
+                    guild_id = s.guild,
+                    channel_id = s.channel,
+                    missing = missing.join(", "),
+                    "the bot may not post study prompts in this channel: grant it these permissions there, or run /prompts setup with another channel"
+                );
+            }
+            Err(error) => {
+                tracing::error!(guild_id = s.guild, channel_id = s.channel, %error, "cannot check the study prompt channel; run /prompts status in that server")
+            }
+        }
+    }
 }
 
 struct Handler {
     app: App,
+    in_flight: Arc<InFlight>,
 }
 
 /// Sends a reply, unless it would break Discord's limits: then the member gets the generic
@@ -142,23 +304,36 @@ async fn send(
             ?violations,
             "reply breaks Discord's limits; sent an apology instead"
         );
-        convert::response(&crate::render::errors::internal_error(
-            crate::i18n::Locale::En,
-        ))
+        convert::response(&crate::render::errors::internal_error(Locale::En))
     };
     if let Err(error) = respond(response).await {
         tracing::error!(command = what, %error, "could not answer the interaction");
     }
 }
 
+fn restarting(locale: Locale) -> Reply {
+    Reply::ephemeral_text(locale.texts().restarting)
+}
+
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
+        self.app.metrics.gateway_session();
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "gateway ready");
     }
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        self.app.metrics.gateway_session();
         tracing::info!("gateway session resumed");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        // serenity reports stages around received events only (a resume can start between
+        // two reports), so "up" is simply: the latest stage is Connected.
+        match event.new {
+            ConnectionStage::Connected => self.app.metrics.gateway_up(),
+            _ => self.app.metrics.gateway_down(),
+        }
     }
 
     async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
@@ -202,7 +377,7 @@ impl EventHandler for Handler {
             user_id: member.user.id.get(),
             guild_id: Some(member.guild_id.get()),
             channel_id: None,
-            locale: crate::i18n::Locale::PtBr,
+            locale: Locale::PtBr,
             guild_locale: None,
             can_manage_guild: false,
         };
@@ -213,21 +388,19 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let started = Instant::now();
-        match interaction {
+        let ticket = self.in_flight.enter();
+        let edge = edge::DiscordEdge {
+            http: ctx.http.clone(),
+        };
+        let kind = match interaction {
             Interaction::Command(cmd) => {
                 let name = cmd.data.name.clone();
-                let reply = match convert::invocation(&cmd) {
-                    Ok(invocation) => {
-                        commands::respond(
-                            &self.app,
-                            &edge::DiscordEdge {
-                                http: ctx.http.clone(),
-                            },
-                            &invocation,
-                        )
-                        .await
+                let reply = match (&ticket, convert::invocation(&cmd)) {
+                    (None, _) => restarting(convert::command_caller(&cmd).locale),
+                    (Some(_), Ok(invocation)) => {
+                        commands::respond(&self.app, &edge, &invocation).await
                     }
-                    Err(error) => {
+                    (Some(_), Err(error)) => {
                         tracing::warn!(%error, "interaction for a command this release does not know");
                         crate::render::errors::internal_error(convert::command_caller(&cmd).locale)
                     }
@@ -237,38 +410,43 @@ impl EventHandler for Handler {
                 })
                 .await;
                 tracing::info!(command = %name, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = started.elapsed().as_millis() as u64, "command answered");
+                "command"
             }
             Interaction::Autocomplete(cmd) => {
-                let choices = match convert::autocomplete_request(&cmd) {
-                    Ok(Some(request)) => commands::autocomplete(&self.app, &request).await,
-                    Ok(None) => Vec::new(),
-                    Err(error) => {
+                let choices = match (&ticket, convert::autocomplete_request(&cmd)) {
+                    (Some(_), Ok(Some(request))) => {
+                        commands::autocomplete(&self.app, &request).await
+                    }
+                    (_, Err(error)) => {
                         tracing::warn!(%error, "autocomplete for a command this release does not know");
                         Vec::new()
                     }
+                    _ => Vec::new(),
                 };
                 let response = convert::autocomplete_response(&choices);
                 if let Err(error) = cmd.create_response(&ctx.http, response).await {
                     tracing::warn!(%error, "could not answer autocomplete");
                 }
+                "autocomplete"
             }
             Interaction::Component(component) => {
                 let press = convert::component_press(&component);
-                let reply = commands::press(
-                    &self.app,
-                    &edge::DiscordEdge {
-                        http: ctx.http.clone(),
-                    },
-                    &press,
-                )
-                .await;
+                let reply = match &ticket {
+                    Some(_) => commands::press(&self.app, &edge, &press).await,
+                    None => restarting(press.caller.locale),
+                };
                 send("button", reply, async |r| {
                     component.create_response(&ctx.http, r).await
                 })
                 .await;
+                "button"
             }
-            _ => {}
-        }
+            _ => return,
+        };
+        self.app
+            .metrics
+            .latency(kind, started.elapsed().as_secs_f64());
+        drop(ticket);
     }
 }
 

@@ -6,6 +6,7 @@ pub static TEXTS: Texts = Texts {
     internal_error: "Something went wrong on my side and the bot's operator has been told. Please try again in a moment.",
     needs_guild: "This command only works inside a server: progress and rankings belong to each community. Use it in one of the server's channels.",
     needs_manage_guild: "Only members with the **Manage Server** permission can use this command.",
+    restarting: "The bot is restarting; please try again in a few seconds.",
     stale_button: "This button belongs to an old version of the message. Run the command again to see the current one.",
     page_indicator: "Page {page} of {pages}",
     button_previous: "Previous",

@@ -126,6 +126,7 @@ texts! {
     internal_error,
     needs_guild,
     needs_manage_guild,
+    restarting,
     stale_button,
     page_indicator,
     button_previous,

@@ -6,6 +6,7 @@ pub static TEXTS: Texts = Texts {
     internal_error: "Algo deu errado do meu lado e já avisei quem cuida do bot. Tente de novo em instantes.",
     needs_guild: "Esse comando só funciona dentro de um servidor: o progresso e o ranking são de cada comunidade. Use-o em um canal do servidor.",
     needs_manage_guild: "Só quem tem a permissão **Gerenciar servidor** pode usar esse comando.",
+    restarting: "O bot está reiniciando; tente de novo em alguns segundos.",
     stale_button: "Esse botão é de uma versão antiga da mensagem. Use o comando de novo para ver a versão atual.",
     page_indicator: "Página {page} de {pages}",
     button_previous: "Anterior",

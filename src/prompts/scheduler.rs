@@ -133,6 +133,8 @@ pub struct Scheduler {
     instance: String,
     settings: Settings,
     pacer: Pacer,
+    /// Set at shutdown: no new claims, no new posts; what is running finishes.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The schedule of a stored row, or `None` when it cannot be read (then it is paused).
@@ -167,6 +169,7 @@ impl Scheduler {
             instance: instance.into(),
             settings,
             pacer,
+            stopping: Default::default(),
         }
     }
 
@@ -174,11 +177,22 @@ impl Scheduler {
         &self.instance
     }
 
+    /// Stops claiming and posting; posts already sending finish, claims are released by `run`.
+    pub fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.app.scheduler_wake.notify_one();
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Handles every slot due at `now`.
     pub async fn tick(self: &Arc<Self>, now: i64) -> Result<TickReport, StoreError> {
         let mut report = TickReport::default();
         let permits = Arc::new(Semaphore::new(self.settings.in_flight.max(1)));
-        loop {
+        while !self.stopping() {
             let claimed = self
                 .app
                 .store
@@ -195,6 +209,9 @@ impl Scheduler {
             report.claimed += claimed.len();
             let mut tasks = tokio::task::JoinSet::new();
             for schedule in claimed {
+                if self.stopping() {
+                    break; // its claim is released when the scheduler stops
+                }
                 let this = self.clone();
                 let permit = permits
                     .clone()
@@ -258,6 +275,7 @@ impl Scheduler {
                         "prompt slot missed during downtime and past the grace window; skipped"
                     );
                     report.skipped += 1;
+                    self.app.metrics.prompt_failed("skipped");
                 }
                 Due::Post => {
                     self.post_slot(row, slot, false, next, now, &mut report)
@@ -384,6 +402,7 @@ impl Scheduler {
                     .await?;
                 tracing::info!(guild_id = row.guild, slot, item = %post.item_id, message_id, attempts = post.attempts, manual, "study prompt posted");
                 report.posted += 1;
+                self.app.metrics.prompt_posted();
             }
             Err(PostError::Gone { status, detail }) => {
                 let reason = if status == 404 {
@@ -407,6 +426,7 @@ impl Scheduler {
                     .await?;
                 tracing::warn!(guild_id = row.guild, channel_id = row.channel, %error, "prompt channel unusable; prompts paused for this server");
                 report.paused += 1;
+                self.app.metrics.prompt_failed(reason);
             }
             Err(PostError::Transient(error)) => {
                 let retry_at = now + backoff(post.attempts);
@@ -428,6 +448,7 @@ impl Scheduler {
                         )
                         .await?;
                     tracing::warn!(guild_id = row.guild, slot, %error, "prompt post failed until the end of its grace window; slot given up");
+                    self.app.metrics.prompt_failed("given_up");
                 }
             }
         }
@@ -452,7 +473,7 @@ impl Scheduler {
                 _ = wake.notified() => {}
                 _ = shutdown.changed() => {}
             }
-            if *shutdown.borrow() {
+            if *shutdown.borrow() || self.stopping() {
                 break;
             }
         }

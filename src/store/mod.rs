@@ -15,6 +15,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+mod backup;
 mod guilds;
 mod leaderboard;
 mod members;
@@ -22,6 +23,7 @@ mod meta;
 mod progress;
 mod prompts;
 
+pub use backup::{BackupError, TABLES, TableCounts};
 pub use guilds::{DEFAULT_TIMEZONE, GuildSettings};
 pub use leaderboard::Ranked;
 pub use progress::{Cause, Change, Outcome, Target};
@@ -35,19 +37,19 @@ const MAX_CONNECTIONS: u32 = 8;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "cannot create the database folder {path}: {source}. Check DATABASE_URL and that the user running trilha may write there."
+        "cannot create the database folder {path}: {cause}. Check DATABASE_URL and that the user running trilha may write there."
     )]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
-        "cannot open the database {path}: {source}. Check DATABASE_URL and that the user running trilha may write there."
+        "cannot open the database {path}: {cause}. Check DATABASE_URL and that the user running trilha may write there."
     )]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error("cannot upgrade the database schema: {0}")]
+    Open { path: PathBuf, cause: sqlx::Error },
+    #[error("cannot upgrade the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("database error: {0}")]
+    #[error("database error")]
     Query(#[from] sqlx::Error),
 }
 
@@ -73,13 +75,13 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
                 path: parent.to_path_buf(),
-                source,
+                cause: source,
             })?;
         }
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(|source| StoreError::Open {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             })?
             .filename(path)
             .create_if_missing(true)
@@ -93,7 +95,7 @@ impl Store {
             .await
             .map_err(|source| StoreError::Open {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             })?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store { pool })

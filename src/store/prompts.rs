@@ -216,6 +216,15 @@ impl Store {
         Ok(row.map(PromptSchedule::from))
     }
 
+    /// Active schedules (not paused), up to `limit`.
+    pub async fn active_schedules(&self, limit: u32) -> Result<Vec<PromptSchedule>, StoreError> {
+        let rows: Vec<ScheduleRow> = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE paused = 0 ORDER BY guild_id LIMIT ?"))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(PromptSchedule::from).collect())
+    }
+
     /// Pauses a schedule (`reason`: 'admin', 'forbidden' or 'missing').
     pub async fn pause_schedule(
         &self,

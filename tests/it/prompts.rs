@@ -67,12 +67,11 @@ fn schedule(guild: u64) -> PromptSchedule {
 }
 
 async fn app(sandbox: &Sandbox) -> App {
-    App {
-        roadmap: roadmap(),
-        store: Store::open(&sandbox.database()).await.unwrap(),
-        clock: Clock::Fixed(NINE),
-        scheduler_wake: Default::default(),
-    }
+    App::new(
+        roadmap(),
+        Store::open(&sandbox.database()).await.unwrap(),
+        Clock::Fixed(NINE),
+    )
 }
 
 fn settings() -> Settings {

@@ -12,6 +12,8 @@ use crate::support::{Sandbox, repo};
 /// A running bot. Its log lines (stderr) are collected, tagged with the run they came from.
 pub struct Bot {
     child: Option<Child>,
+    /// Reads the current run's stderr until it closes.
+    reader: Option<std::thread::JoinHandle<()>>,
     env: Vec<(String, String)>,
     dir: std::path::PathBuf,
     pub logs: Arc<Mutex<Vec<(u32, String)>>>,
@@ -38,6 +40,7 @@ impl Bot {
             env.push((k.clone(), v.clone()));
         }
         let mut bot = Bot {
+            reader: None,
             child: None,
             env,
             dir: sandbox.dir.path().to_path_buf(),
@@ -64,12 +67,48 @@ impl Bot {
         let stderr = child.stderr.take().expect("stderr is piped");
         let logs = self.logs.clone();
         let run = self.run;
-        std::thread::spawn(move || {
+        self.reader = Some(std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 logs.lock().expect("logs").push((run, line));
             }
-        });
+        }));
         self.child = Some(child);
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends SIGTERM, as `docker stop` and systemd do.
+    pub fn terminate(&self) {
+        if let Some(pid) = self.pid() {
+            let status = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill -TERM {pid} failed");
+        }
+    }
+
+    /// Waits for the process to exit by itself, returning its exit code (`None` on timeout or
+    /// a signal).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let child = self.child.as_mut()?;
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                // Every line the process wrote is collected before anyone reads the log.
+                if let Some(reader) = self.reader.take() {
+                    let _ = reader.join();
+                }
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// `kill -9`: no chance to flush or clean up.

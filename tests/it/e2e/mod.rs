@@ -5,6 +5,7 @@
 
 mod bot;
 mod checker;
+mod ops;
 mod scenario;
 
 use std::path::PathBuf;

@@ -239,7 +239,7 @@ pub struct Player {
     pub discord: LocalDiscord,
     pub bot: Bot,
     /// Keeps the database folder alive for the bot.
-    _sandbox: Sandbox,
+    sandbox: Sandbox,
     last: Option<Response>,
     named: BTreeMap<String, Response>,
     pub outcome: Arc<Mutex<Outcome>>,
@@ -280,7 +280,7 @@ impl Player {
                     .map_err(|e| format!("bot.clock: {e}"))?
                     .as_second();
                 let path = sandbox.dir.path().join("clock");
-                std::fs::write(&path, at.to_string()).map_err(|e| e.to_string())?;
+                write_clock(&path, at).map_err(|e| e.to_string())?;
                 env.push(("TRILHA_CLOCK_FILE".into(), path.display().to_string()));
                 Some((path, at))
             }
@@ -300,13 +300,18 @@ impl Player {
             clock,
             discord,
             bot,
-            _sandbox: sandbox,
+            sandbox,
             last: None,
             named: BTreeMap::new(),
             outcome: Arc::default(),
         };
         player.wait_ready(1).await?;
         Ok(player)
+    }
+
+    /// The bot's working folder and database.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
     }
 
     /// Waits for the `nth` READY of the current bot run to have been handled.
@@ -349,7 +354,7 @@ impl Player {
                     i + 1
                 )
             })?;
-            std::fs::write(path, at.to_string()).map_err(|e| e.to_string())?;
+            write_clock(path, *at).map_err(|e| e.to_string())?;
         }
         self.after_actions(i, step).await
     }
@@ -805,6 +810,13 @@ impl Player {
         }
         Ok(())
     }
+}
+
+/// Writes the bot's clock atomically (a reader never sees a half-written file).
+fn write_clock(path: &std::path::Path, at: i64) -> std::io::Result<()> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, at.to_string())?;
+    std::fs::rename(&temporary, path)
 }
 
 /// Seconds in "90s", "10m", "25h", "3d".

@@ -1,0 +1,582 @@
+//! Operations: graceful shutdown, health and metrics, backups, start-up errors, JSON logs.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use local_discord::{Context, LocalDiscord, Options, client};
+use trilha::progress::State;
+use trilha::store::Store;
+
+use super::bot::Bot;
+use super::scenario::{BotSettings, DiscordSettings, Player};
+use crate::support::{Sandbox, repo};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_burst_keeps_every_acknowledged_write_and_exits_zero() {
+    let mut player = Player::start(
+        &DiscordSettings {
+            extra_members: 20,
+            ..Default::default()
+        },
+        &BotSettings::default(),
+    )
+    .await
+    .unwrap();
+    let items = ["kafka", "redis", "git"];
+    let users: Vec<String> = (1..=20).map(|n| format!("m{n:02}")).collect();
+    let mut sent = Vec::new();
+    for (n, user) in users.iter().enumerate() {
+        for item in items {
+            let id = player
+                .discord
+                .slash(user, &format!("/done {item}"), &Context::default())
+                .unwrap();
+            sent.push((user.clone(), item, id));
+        }
+        if n == 9 {
+            // Mid-burst: answers are coming back, more interactions keep coming.
+            player
+                .discord
+                .wait_until("some answers", Duration::from_secs(10), |w| {
+                    (w.interactions
+                        .values()
+                        .filter(|i| i.response.is_some())
+                        .count()
+                        >= 5)
+                        .then_some(())
+                })
+                .await
+                .unwrap();
+            player.bot.terminate();
+        }
+    }
+    let exit = tokio::task::block_in_place(|| player.bot.wait_exit(Duration::from_secs(10)));
+    assert_eq!(
+        exit,
+        Some(0),
+        "exits 0 within 10 s\n{}",
+        player.bot.log_text()
+    );
+
+    // Which writes did the bot acknowledge? Those answered "done".
+    let mut acknowledged = Vec::new();
+    let mut told_restarting = 0;
+    for (user, item, id) in &sent {
+        let answered = player
+            .discord
+            .with_world(|w| w.interactions[id].response.clone());
+        if let Some((_, body)) = answered {
+            let text = body.to_string();
+            if text.contains("concluído") {
+                acknowledged.push((player.discord.user_id(user), *item));
+            } else if text.contains("reiniciando") {
+                told_restarting += 1;
+            }
+        }
+    }
+    assert!(
+        !acknowledged.is_empty(),
+        "some writes were acknowledged before the signal"
+    );
+    let store = Store::open(&player.sandbox().database()).await.unwrap();
+    let guild = player.discord.guild_id();
+    let mut by_user: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+    for (user, item) in &acknowledged {
+        by_user.entry(*user).or_default().push(item);
+    }
+    for (user, items) in &by_user {
+        let marks = store.member_marks(guild, *user).await.unwrap();
+        for item in items {
+            assert!(
+                marks
+                    .iter()
+                    .any(|m| m.item_id == *item && m.state == State::Done),
+                "acknowledged {item} of {user} is in the database"
+            );
+        }
+    }
+    let logs = player.bot.log_text();
+    assert!(
+        logs.contains("shutting down") && logs.contains("signal=\"SIGTERM\""),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("prompt scheduler stopped") && logs.contains("stopped cleanly"),
+        "{logs}"
+    );
+    eprintln!(
+        "{} acknowledged, {told_restarting} told to retry, {} unanswered",
+        acknowledged.len(),
+        sent.len() - acknowledged.len() - told_restarting
+    );
+    assert!(
+        player.discord.violations().is_empty(),
+        "{:?}",
+        player.discord.violations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_and_metrics_report_what_they_document() {
+    let port = free_port();
+    let env = BTreeMap::from([
+        ("HEALTH_ADDR".to_string(), format!("127.0.0.1:{port}")),
+        ("PROMPT_TICK_SECONDS".to_string(), "0.1".to_string()),
+    ]);
+    // A short heartbeat (Discord: ~41 s) so the outage below is noticed in a second, not a minute.
+    let settings = BotSettings {
+        env,
+        heartbeat_ms: Some(300),
+        ..Default::default()
+    };
+    let player = Player::start(&DiscordSettings::default(), &settings)
+        .await
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let get = |path: &'static str| {
+        let base = base.clone();
+        async move {
+            client::request(&base, "GET", path, None, None)
+                .await
+                .unwrap()
+        }
+    };
+    let (status, body) = get("/healthz").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ok", "gateway": "connected", "database": "ok"})
+    );
+    assert_eq!(get("/nowhere").await.0, 404);
+
+    let id = player
+        .discord
+        .slash("bruno", "/roadmap kafka", &Context::default())
+        .unwrap();
+    player
+        .discord
+        .response(id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let id = player
+        .discord
+        .slash("bruno", "/undo kafka", &Context::default())
+        .unwrap();
+    player
+        .discord
+        .response(id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let id = player
+        .discord
+        .slash(
+            "ana",
+            "/prompts setup channel:#estudos time:9h",
+            &Context::default(),
+        )
+        .unwrap();
+    player
+        .discord
+        .response(id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let id = player
+        .discord
+        .slash("ana", "/prompts now", &Context::default())
+        .unwrap();
+    player
+        .discord
+        .response(id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    player
+        .discord
+        .wait_until("a prompt", Duration::from_secs(5), |w| {
+            (!w.channel_messages(w.guilds[0].channel_named("estudos").unwrap().id)
+                .is_empty())
+            .then_some(())
+        })
+        .await
+        .unwrap();
+    player.discord.reconnect();
+    player
+        .discord
+        .wait_until("a resume", Duration::from_secs(5), |w| {
+            (w.gateway.resumes == 1).then_some(())
+        })
+        .await
+        .unwrap();
+    player
+        .bot
+        .wait_log("gateway session resumed", 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        client::request(&base, "GET", "/metrics", None, None)
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    let text = raw_get(port, "/metrics").await;
+    for expected in [
+        "trilha_interactions_total{kind=\"command\",command=\"roadmap\",outcome=\"ok\"} 1\n",
+        "trilha_interactions_total{kind=\"command\",command=\"undo\",outcome=\"user_error\"} 1\n",
+        "trilha_interactions_total{kind=\"command\",command=\"prompts\",outcome=\"ok\"} 2\n",
+        "trilha_interaction_duration_seconds_count{kind=\"command\"} 4\n",
+        "trilha_interaction_duration_seconds_bucket{kind=\"command\",le=\"+Inf\"} 4\n",
+        "trilha_prompts_posted_total 1\n",
+        "trilha_gateway_connected 1\n",
+        "trilha_gateway_reconnects_total 1\n",
+        "# TYPE trilha_interaction_duration_seconds histogram\n",
+    ] {
+        assert!(
+            text.contains(expected),
+            "/metrics lacks {expected:?}:\n{text}"
+        );
+    }
+
+    // The gateway goes away: unhealthy, said why; it comes back: healthy again.
+    player.discord.gateway_outage();
+    let mut unhealthy = None;
+    for _ in 0..300 {
+        let (status, body) = get("/healthz").await;
+        if status == 503 {
+            unhealthy = Some(body);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = unhealthy.expect("/healthz turns 503 during a gateway outage");
+    assert_eq!(body["gateway"], "disconnected");
+    assert_eq!(body["database"], "ok");
+    let probe = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trilha"))
+            .arg("health")
+            .env_clear()
+            .env("HEALTH_ADDR", format!("127.0.0.1:{port}"))
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        probe.status.code(),
+        Some(1),
+        "`trilha health` fails while unhealthy"
+    );
+    player.discord.gateway_up();
+    let mut healthy = false;
+    for _ in 0..200 {
+        if get("/healthz").await.0 == 200 {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        healthy,
+        "healthy again after the outage\n{}",
+        player.bot.log_text()
+    );
+    let probe = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trilha"))
+            .arg("health")
+            .env_clear()
+            .env("HEALTH_ADDR", format!("0.0.0.0:{port}"))
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(probe.status.code(), Some(0), "{probe:?}");
+    assert!(String::from_utf8_lossy(&probe.stdout).contains("\"gateway\":\"connected\""));
+    assert!(
+        player.discord.violations().is_empty(),
+        "{:?}",
+        player.discord.violations()
+    );
+}
+
+/// The raw text of a GET (the test client parses JSON only).
+async fn raw_get(port: u16, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_backup_opens_and_holds_every_row() {
+    let sandbox = Sandbox::new();
+    for (user, command) in [
+        ("42", "/done kafka"),
+        ("42", "/learning redis"),
+        ("43", "/done git"),
+        ("43", "/skip ruby"),
+    ] {
+        assert!(
+            sandbox
+                .ask(&[command, "--guild", "7", "--user", user])
+                .status
+                .success()
+        );
+    }
+    assert!(
+        sandbox
+            .ask(&[
+                "/prompts setup channel:<#5> time:9h",
+                "--guild",
+                "7",
+                "--user",
+                "42",
+                "--admin"
+            ])
+            .status
+            .success()
+    );
+    let source = Store::open(&sandbox.database()).await.unwrap();
+    let before = source.table_counts().await.unwrap();
+    source.close().await;
+
+    let target = sandbox.dir.path().join("backups/2026-11-24.db");
+    let out = sandbox
+        .trilha()
+        .arg("backup")
+        .arg(&target)
+        .output()
+        .unwrap();
+    let text = crate::support::stdout(&out);
+    assert!(out.status.success(), "{out:?}");
+    assert!(text.contains("integrity check ok"), "{text}");
+    let copy = Store::open(&target).await.unwrap();
+    assert_eq!(
+        copy.table_counts().await.unwrap(),
+        before,
+        "the copy holds every row of every table"
+    );
+    let marks = copy.member_marks(7, 42).await.unwrap();
+    assert_eq!(marks.len(), 2);
+    assert!(copy.schedule(7).await.unwrap().is_some());
+    let progress_rows = before.iter().find(|(t, _)| *t == "progress").unwrap().1;
+    assert_eq!(progress_rows, 4);
+    assert!(
+        text.contains(&format!("progress: {progress_rows} rows")),
+        "{text}"
+    );
+
+    let again = sandbox
+        .trilha()
+        .arg("backup")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&again).contains("already exists"),
+        "a backup never overwrites"
+    );
+}
+
+/// Runs the bot against a local Discord with `env` and expects it to stop with `message`.
+async fn start_fails(
+    discord: &LocalDiscord,
+    sandbox: &Sandbox,
+    env: &[(&str, &str)],
+    message: &str,
+) {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut bot = Bot::start(discord, sandbox, &env);
+    let code = tokio::task::block_in_place(|| bot.wait_exit(Duration::from_secs(20)));
+    let logs = bot.log_text();
+    assert_eq!(code, Some(1), "exits 1\n{logs}");
+    assert!(
+        logs.contains(message),
+        "the operator is told `{message}`:\n{logs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_errors_tell_the_operator_what_to_do() {
+    let discord = LocalDiscord::start(Options::default()).await.unwrap();
+    let sandbox = Sandbox::new();
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("DISCORD_TOKEN", "T3RoZXI.dG9rZW4.bm90LXRoZS1yaWdodC1vbmU")],
+        "error: Discord rejected the bot token (401 Unauthorized). Reset the token on the Bot page",
+    )
+    .await;
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("DISCORD_TOKEN", "")],
+        "error: DISCORD_TOKEN: is not set. Copy .env.example to .env",
+    )
+    .await;
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("DISCORD_TOKEN", "Bot abc.def.ghi")],
+        "error: configuration: DISCORD_TOKEN: starts with `Bot `",
+    )
+    .await;
+    let blocker = sandbox.dir.path().join("a-file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let url = format!("sqlite://{}/trilha.db", blocker.display());
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("DATABASE_URL", url.as_str())],
+        &format!(
+            "error: cannot create the database folder {}",
+            blocker.display()
+        ),
+    )
+    .await;
+    let broken = repo().join("tests/fixtures/broken/06-missing-translation");
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("ROADMAP_DIR", broken.to_str().unwrap())],
+        "field `description.en`: missing English (en) translation",
+    )
+    .await;
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("DISCORD_MEMBERS_INTENT", "true")],
+        "error: Discord refused the privileged Server Members intent (close code 4014)",
+    )
+    .await;
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("HEALTH_ADDR", "nonsense")],
+        "error: configuration: HEALTH_ADDR: `nonsense` is not an address and port",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_channel_the_bot_may_not_post_in_is_reported_at_start_up() {
+    let mut player = Player::start(
+        &DiscordSettings::default(),
+        &BotSettings {
+            allow_errors: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = player
+        .discord
+        .slash(
+            "ana",
+            "/prompts setup channel:#estudos time:9h",
+            &Context::default(),
+        )
+        .unwrap();
+    player
+        .discord
+        .response(id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    player.discord.deny_bot(
+        "estudos",
+        local_discord::world::permissions::SEND_MESSAGES
+            | local_discord::world::permissions::EMBED_LINKS,
+    );
+    player.bot.restart();
+    player
+        .bot
+        .wait_log(
+            "the bot may not post study prompts in this channel",
+            1,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let logs = player.bot.log_text();
+    assert!(
+        logs.contains("missing=\"Send Messages, Embed Links\""),
+        "{logs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line_with_fields() {
+    let env = BTreeMap::from([("LOG_FORMAT".to_string(), "json".to_string())]);
+    let player = Player::start(
+        &DiscordSettings::default(),
+        &BotSettings {
+            env,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = player
+        .discord
+        .slash("bruno", "/roadmap git", &Context::default())
+        .unwrap();
+    player
+        .discord
+        .response(id, Duration::from_secs(5))
+        .await
+        .unwrap();
+    player
+        .bot
+        .wait_log("command answered", 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let logs = player.bot.logs.lock().unwrap().clone();
+    assert!(!logs.is_empty());
+    let mut answered = None;
+    for (_, line) in &logs {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            value["timestamp"].is_string()
+                && value["level"].is_string()
+                && value["target"].is_string(),
+            "{line}"
+        );
+        if value["message"] == "command answered" {
+            answered = Some(value);
+        }
+    }
+    let answered = answered.expect("a `command answered` line");
+    assert_eq!(answered["command"], "roadmap");
+    assert_eq!(answered["user_id"], player.discord.user_id("bruno"));
+    assert!(
+        !logs.iter().any(|(_, l)| l.contains(player.discord.token())),
+        "the token never appears in logs"
+    );
+    assert!(
+        player.discord.violations().is_empty(),
+        "{:?}",
+        player.discord.violations()
+    );
+}
