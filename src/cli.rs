@@ -400,6 +400,14 @@ async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> Exi
 }
 
 async fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+    // Opening would create an empty database, and its backup would "succeed".
+    if !config.database_path.is_file() {
+        eprintln!(
+            "error: there is no database at {}: set DATABASE_URL to the file the bot uses (a relative path is read from the current folder)",
+            config.database_path.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let store = match Store::open(&config.database_path).await {
         Ok(store) => store,
         Err(error) => {

@@ -57,14 +57,14 @@ fn encode(frame: &Value, compress_all: bool, client_compress: bool) -> Message {
 }
 
 async fn connection(stream: TcpStream, conn: u64, shared: Arc<Shared>) {
+    // An outage as clients meet it: the connection is reset before any WebSocket handshake.
+    if shared.world.lock().expect("world lock").gateway_down {
+        drop(stream);
+        return;
+    }
     let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
         return;
     };
-    if shared.world.lock().expect("world lock").gateway_down {
-        let mut ws = ws;
-        let _ = ws.close(None).await;
-        return;
-    }
     let (mut sink, mut incoming) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
     let (interval, compress) = {

@@ -85,9 +85,10 @@ fn gateway_error(error: serenity::Error) -> StartError {
     }
 }
 
-/// How long in-flight interactions may take to finish at shutdown (the whole shutdown must fit
-/// in 10 s: Docker's default grace period).
-const DRAIN: Duration = Duration::from_secs(7);
+/// How long in-flight interactions may take to finish at shutdown. The whole shutdown must fit
+/// in 10 s (Docker's default grace period): this, plus up to 5 s that serenity waits for a shard
+/// to acknowledge its shutdown.
+const DRAIN: Duration = Duration::from_secs(4);
 /// How often the gateway's state is read for health.
 const GATEWAY_WATCH: Duration = Duration::from_secs(2);
 /// Prompt channels checked at start-up (more are checked when they post).
@@ -215,7 +216,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let shard_manager = client.shard_manager.clone();
     let drained_in_flight = in_flight.clone();
     let stop_scheduler = scheduler.clone();
-    tokio::spawn(async move {
+    let shutdown_task = tokio::spawn(async move {
         let signal = shutdown::signal().await;
         tracing::info!(
             signal,
@@ -231,9 +232,20 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
             );
         }
         shard_manager.shutdown_all().await;
+        // `shutdown_all` returns early, without releasing `Client::start`, when no shard runner
+        // exists: the state serenity is in while it retries starting a shard during an outage.
+        // Releasing it ourselves is harmless otherwise (a second value nobody reads).
+        shard_manager.return_with_value(Ok(())).await;
     });
 
     let result = client.start().await.map_err(gateway_error);
+    if in_flight.is_closing() {
+        // Signalled: let the shutdown task finish while `client` (which owns the receiving end
+        // of `return_with_value`) is still alive.
+        let _ = shutdown_task.await;
+    } else {
+        shutdown_task.abort();
+    }
     let _ = stop.send(true);
     scheduler.stop();
     let _ = scheduler_task.await;

@@ -65,6 +65,11 @@ impl InFlight {
         self.closing.store(true, Ordering::Release);
     }
 
+    /// Whether `close` was called.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
     pub fn in_flight(&self) -> usize {
         self.count.load(Ordering::Acquire)
     }

@@ -47,6 +47,15 @@ pub enum StoreError {
         "cannot open the database {path}: {cause}. Check DATABASE_URL and that the user running trilha may write there."
     )]
     Open { path: PathBuf, cause: sqlx::Error },
+    /// The database holds migrations this build does not know: it was written by a newer trilha.
+    #[error(
+        "the database {path} was upgraded by a newer trilha (its schema has migration {version}, this build stops at {known}). Run that newer version, or restore the backup you made before upgrading."
+    )]
+    NewerSchema {
+        path: PathBuf,
+        version: i64,
+        known: i64,
+    },
     #[error("cannot upgrade the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error")]
@@ -97,7 +106,18 @@ impl Store {
                 path: path.to_path_buf(),
                 cause: source,
             })?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        let migrator = sqlx::migrate!("./migrations");
+        match migrator.run(&pool).await {
+            Ok(()) => {}
+            Err(sqlx::migrate::MigrateError::VersionMissing(version)) => {
+                return Err(StoreError::NewerSchema {
+                    path: path.to_path_buf(),
+                    version,
+                    known: migrator.iter().map(|m| m.version).max().unwrap_or(0),
+                });
+            }
+            Err(other) => return Err(other.into()),
+        }
         Ok(Store { pool })
     }
 

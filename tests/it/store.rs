@@ -583,3 +583,35 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
         "the sequence left several non-empty boards ({boards})"
     );
 }
+
+/// A downgrade: the database was migrated by a newer trilha. The older build must refuse it and
+/// say what to do, and leave the data as it was.
+#[tokio::test]
+async fn a_database_from_a_newer_trilha_is_refused_with_what_to_do() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.database();
+    let store = Store::open(&path).await.unwrap();
+    store.close().await;
+    // What a newer release's migration leaves behind, written the way sqlx records it.
+    {
+        use sqlx::Connection;
+        let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (9001, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&mut raw)
+        .await
+        .unwrap();
+        raw.close().await.unwrap();
+    }
+    let error = Store::open(&path).await.unwrap_err().to_string();
+    assert!(
+        error.contains("was upgraded by a newer trilha")
+            && error.contains("migration 9001")
+            && error.contains("restore the backup"),
+        "{error}"
+    );
+}

@@ -112,6 +112,7 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_write_and_exits_zero() 
         logs.contains("prompt scheduler stopped") && logs.contains("stopped cleanly"),
         "{logs}"
     );
+    assert!(!logs.contains("failed to send return value"), "{logs}");
     eprintln!(
         "{} acknowledged, {told_restarting} told to retry, {} unanswered",
         acknowledged.len(),
@@ -122,6 +123,37 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_write_and_exits_zero() 
         "{:?}",
         player.discord.violations()
     );
+}
+
+/// `docker stop` during a Discord outage: serenity has given up on the shard and keeps retrying
+/// to start it, so no shard runner exists. The bot must still stop at once, not wait for SIGKILL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_discord_is_unreachable_still_exits_zero() {
+    let settings = BotSettings {
+        heartbeat_ms: Some(300),
+        ..Default::default()
+    };
+    let mut player = Player::start(&DiscordSettings::default(), &settings)
+        .await
+        .unwrap();
+    player.discord.gateway_outage();
+    // The state that used to hang: the runner is gone and the queuer keeps failing to start it.
+    player
+        .bot
+        .wait_log("Err starting shard", 1, Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
+    player.bot.terminate();
+    let exit = tokio::task::block_in_place(|| player.bot.wait_exit(Duration::from_secs(10)));
+    assert_eq!(
+        exit,
+        Some(0),
+        "exits 0 within 10 s of SIGTERM during an outage\n{}",
+        player.bot.log_text()
+    );
+    let logs = player.bot.log_text();
+    assert!(logs.contains("stopped cleanly"), "{logs}");
+    assert!(!logs.contains("failed to send return value"), "{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,6 +289,7 @@ async fn healthz_and_metrics_report_what_they_document() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let body = unhealthy.expect("/healthz turns 503 during a gateway outage");
+    assert_eq!(body["status"], "unavailable");
     assert_eq!(body["gateway"], "disconnected");
     assert_eq!(body["database"], "ok");
     let probe = tokio::task::spawn_blocking(move || {
@@ -394,6 +427,22 @@ async fn a_backup_opens_and_holds_every_row() {
         crate::support::stderr(&again).contains("already exists"),
         "a backup never overwrites"
     );
+
+    // A DATABASE_URL that points nowhere (say, a relative path run from the wrong folder) must
+    // not produce a "successful" backup of a fresh, empty database.
+    let empty = Sandbox::new();
+    let target = empty.dir.path().join("backup.db");
+    let nowhere = empty.trilha().arg("backup").arg(&target).output().unwrap();
+    assert_eq!(nowhere.status.code(), Some(1), "{nowhere:?}");
+    let said = crate::support::stderr(&nowhere);
+    assert!(
+        said.contains(&format!(
+            "there is no database at {}",
+            empty.database().display()
+        )),
+        "{said}"
+    );
+    assert!(!target.exists() && !empty.database().exists());
 }
 
 /// Runs the bot against a local Discord with `env` and expects it to stop with `message`.
@@ -527,7 +576,11 @@ async fn a_prompt_channel_the_bot_may_not_post_in_is_reported_at_start_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_per_line_with_fields() {
-    let env = BTreeMap::from([("LOG_FORMAT".to_string(), "json".to_string())]);
+    // At the most verbose level, dependencies included: the token must not leak even there.
+    let env = BTreeMap::from([
+        ("LOG_FORMAT".to_string(), "json".to_string()),
+        ("RUST_LOG".to_string(), "trace".to_string()),
+    ]);
     let player = Player::start(
         &DiscordSettings::default(),
         &BotSettings {
@@ -571,8 +624,12 @@ async fn json_logs_are_one_object_per_line_with_fields() {
     assert_eq!(answered["command"], "roadmap");
     assert_eq!(answered["user_id"], player.discord.user_id("bruno"));
     assert!(
+        logs.iter().any(|(_, l)| l.contains("\"level\":\"TRACE\"")),
+        "trace lines were written"
+    );
+    assert!(
         !logs.iter().any(|(_, l)| l.contains(player.discord.token())),
-        "the token never appears in logs"
+        "the token never appears in logs, even at trace"
     );
     assert!(
         player.discord.violations().is_empty(),
