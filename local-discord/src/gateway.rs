@@ -104,7 +104,13 @@ async fn connection(stream: TcpStream, conn: u64, shared: Arc<Shared>) {
                     handle(&shared, conn, &tx, payload);
                 }
                 Some(Ok(Message::Ping(p))) => { let _ = sink.send(Message::Pong(p)).await; }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                // Complete the closing handshake as Discord does: tungstenite queued the echo
+                // of the client's close frame, `close` flushes it.
+                Some(Ok(Message::Close(_))) => {
+                    let _ = sink.close().await;
+                    break;
+                }
+                None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             },
         }

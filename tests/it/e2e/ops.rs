@@ -113,6 +113,10 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_write_and_exits_zero() 
         "{logs}"
     );
     assert!(!logs.contains("failed to send return value"), "{logs}");
+    assert!(
+        !logs.contains("error awaiting close frame"),
+        "the gateway closing handshake completes\n{logs}"
+    );
     eprintln!(
         "{} acknowledged, {told_restarting} told to retry, {} unanswered",
         acknowledged.len(),
