@@ -22,17 +22,23 @@ fn allowed_mentions(reply: &Reply) -> CreateAllowedMentions {
         .roles(reply.mentions.roles.iter().copied().map(RoleId::new))
 }
 
+fn embeds(reply: &Reply) -> Vec<CreateEmbed> {
+    reply.embeds.iter().map(embed).collect()
+}
+
+fn action_rows(reply: &Reply) -> Vec<CreateActionRow> {
+    reply
+        .rows
+        .iter()
+        .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
+        .collect()
+}
+
 /// A channel message (study prompts) from a reply.
 pub fn create_message(reply: &Reply) -> CreateMessage {
     let mut message = CreateMessage::new()
-        .embeds(reply.embeds.iter().map(embed).collect())
-        .components(
-            reply
-                .rows
-                .iter()
-                .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
-                .collect(),
-        )
+        .embeds(embeds(reply))
+        .components(action_rows(reply))
         .allowed_mentions(allowed_mentions(reply));
     if let Some(content) = &reply.content {
         message = message.content(content);
@@ -43,14 +49,8 @@ pub fn create_message(reply: &Reply) -> CreateMessage {
 /// The exact interaction response body Discord receives for a reply.
 pub fn response(reply: &Reply) -> CreateInteractionResponse {
     let mut message = CreateInteractionResponseMessage::new()
-        .embeds(reply.embeds.iter().map(embed).collect())
-        .components(
-            reply
-                .rows
-                .iter()
-                .map(|row| CreateActionRow::Buttons(row.iter().map(button).collect()))
-                .collect(),
-        )
+        .embeds(embeds(reply))
+        .components(action_rows(reply))
         .allowed_mentions(allowed_mentions(reply));
     if let Some(content) = &reply.content {
         message = message.content(content);

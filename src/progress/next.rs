@@ -62,10 +62,7 @@ mod tests {
     use super::*;
     use crate::progress::standing::standing;
 
-    fn roadmap() -> Roadmap {
-        crate::roadmap::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
-            .unwrap()
-    }
+    use crate::roadmap::shipped as roadmap;
 
     #[test]
     fn the_first_unmet_requirement_comes_first_learning_then_related_then_popular() {

@@ -173,10 +173,7 @@ pub fn achievements(before: &[TrackStanding], after: &[TrackStanding]) -> Achiev
 mod tests {
     use super::*;
 
-    fn roadmap() -> Roadmap {
-        crate::roadmap::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
-            .unwrap()
-    }
+    use crate::roadmap::shipped as roadmap;
 
     fn states(r: &Roadmap, marks: &[(&str, State)]) -> ItemStates {
         marks

@@ -169,10 +169,7 @@ pub fn affected_keys(
 mod tests {
     use super::*;
 
-    fn roadmap() -> Roadmap {
-        crate::roadmap::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
-            .unwrap()
-    }
+    use crate::roadmap::shipped as roadmap;
 
     fn mark(item: &str, state: State, since: i64) -> Mark {
         Mark {

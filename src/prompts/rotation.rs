@@ -85,10 +85,7 @@ pub fn preview(
 mod tests {
     use super::*;
 
-    fn roadmap() -> Roadmap {
-        crate::roadmap::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
-            .unwrap()
-    }
+    use crate::roadmap::shipped as roadmap;
 
     #[test]
     fn every_option_comes_once_before_any_repeats() {

@@ -16,6 +16,13 @@ use crate::i18n::Locale;
 pub use load::{LoadError, LoadErrors, load_dir, load_str};
 pub use search::{Resolution, Suggestion};
 
+/// The roadmap this repository ships, for unit tests.
+#[cfg(test)]
+pub(crate) fn shipped() -> Roadmap {
+    load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
+        .expect("the shipped roadmap loads")
+}
+
 /// A text in both languages. Validation guarantees both are present and non-empty.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {

@@ -19,7 +19,7 @@ impl Store {
         let mut tx = self.write().await?;
         let rejoined = present_in(&mut tx, guild, user, now).await?;
         if rejoined {
-            let marks = super::progress::marks_in(&mut tx, guild, user).await?;
+            let marks = super::progress::marks_in(&mut *tx, guild, user).await?;
             write_tallies(&mut tx, guild, user, &rebuild(&marks), true).await?;
         }
         tx.commit().await?;

@@ -54,8 +54,9 @@ pub struct Outcome {
     pub nothing_to_undo: bool,
 }
 
-pub(super) async fn marks_in(
-    tx: &mut Transaction<'static, Sqlite>,
+/// A member's marks in a server, ordered by item id: on the pool, or inside a transaction.
+pub(super) async fn marks_in<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
     guild: u64,
     user: u64,
 ) -> Result<Vec<Mark>, StoreError> {
@@ -64,7 +65,7 @@ pub(super) async fn marks_in(
     )
     .bind(to_db_id(guild))
     .bind(to_db_id(user))
-    .fetch_all(&mut **tx)
+    .fetch_all(executor)
     .await?;
     Ok(rows
         .into_iter()
@@ -250,23 +251,7 @@ fn counter(state: Option<State>) -> (i64, i64) {
 impl Store {
     /// A member's marks in a server (every row, including items no longer in the roadmap).
     pub async fn member_marks(&self, guild: u64, user: u64) -> Result<Vec<Mark>, StoreError> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT item_id, state, since FROM progress WHERE guild_id = ? AND user_id = ? ORDER BY item_id",
-        )
-        .bind(to_db_id(guild))
-        .bind(to_db_id(user))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(item_id, state, since)| {
-                State::parse(&state).map(|state| Mark {
-                    item_id,
-                    state,
-                    since,
-                })
-            })
-            .collect())
+        marks_in(&self.pool, guild, user).await
     }
 
     /// Applies a change atomically: the progress row, an event, popularity counts, the member's
@@ -279,7 +264,7 @@ impl Store {
     ) -> Result<Outcome, StoreError> {
         let (guild, user) = (to_db_id(change.guild), to_db_id(change.user));
         let mut tx = self.write().await?;
-        let before = marks_in(&mut tx, change.guild, change.user).await?;
+        let before = marks_in(&mut *tx, change.guild, change.user).await?;
         let previous = before.iter().find(|m| m.item_id == change.item_id).cloned();
         let unchanged = |nothing_to_undo| Outcome {
             before: before.clone(),

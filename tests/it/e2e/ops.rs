@@ -193,46 +193,12 @@ async fn healthz_and_metrics_report_what_they_document() {
     );
     assert_eq!(get("/nowhere").await.0, 404);
 
-    let id = player
-        .discord
-        .slash("bruno", "/roadmap kafka", &Context::default())
-        .unwrap();
+    player.command("bruno", "/roadmap kafka").await;
+    player.command("bruno", "/undo kafka").await;
     player
-        .discord
-        .response(id, Duration::from_secs(5))
-        .await
-        .unwrap();
-    let id = player
-        .discord
-        .slash("bruno", "/undo kafka", &Context::default())
-        .unwrap();
-    player
-        .discord
-        .response(id, Duration::from_secs(5))
-        .await
-        .unwrap();
-    let id = player
-        .discord
-        .slash(
-            "ana",
-            "/prompts setup channel:#estudos time:9h",
-            &Context::default(),
-        )
-        .unwrap();
-    player
-        .discord
-        .response(id, Duration::from_secs(5))
-        .await
-        .unwrap();
-    let id = player
-        .discord
-        .slash("ana", "/prompts now", &Context::default())
-        .unwrap();
-    player
-        .discord
-        .response(id, Duration::from_secs(5))
-        .await
-        .unwrap();
+        .command("ana", "/prompts setup channel:#estudos time:9h")
+        .await;
+    player.command("ana", "/prompts now").await;
     player
         .discord
         .wait_until("a prompt", Duration::from_secs(5), |w| {
@@ -296,16 +262,7 @@ async fn healthz_and_metrics_report_what_they_document() {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["gateway"], "disconnected");
     assert_eq!(body["database"], "ok");
-    let probe = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_trilha"))
-            .arg("health")
-            .env_clear()
-            .env("HEALTH_ADDR", format!("127.0.0.1:{port}"))
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let probe = trilha_health(format!("127.0.0.1:{port}")).await;
     assert_eq!(
         probe.status.code(),
         Some(1),
@@ -325,16 +282,7 @@ async fn healthz_and_metrics_report_what_they_document() {
         "healthy again after the outage\n{}",
         player.bot.log_text()
     );
-    let probe = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_trilha"))
-            .arg("health")
-            .env_clear()
-            .env("HEALTH_ADDR", format!("0.0.0.0:{port}"))
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let probe = trilha_health(format!("0.0.0.0:{port}")).await;
     assert_eq!(probe.status.code(), Some(0), "{probe:?}");
     assert!(String::from_utf8_lossy(&probe.stdout).contains("\"gateway\":\"connected\""));
     assert!(
@@ -342,6 +290,20 @@ async fn healthz_and_metrics_report_what_they_document() {
         "{:?}",
         player.discord.violations()
     );
+}
+
+/// Runs `trilha health` (the Docker HEALTHCHECK) against `health_addr`.
+async fn trilha_health(health_addr: String) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trilha"))
+            .arg("health")
+            .env_clear()
+            .env("HEALTH_ADDR", health_addr)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 /// The raw text of a GET (the test client parses JSON only).
@@ -543,19 +505,9 @@ async fn a_prompt_channel_the_bot_may_not_post_in_is_reported_at_start_up() {
     )
     .await
     .unwrap();
-    let id = player
-        .discord
-        .slash(
-            "ana",
-            "/prompts setup channel:#estudos time:9h",
-            &Context::default(),
-        )
-        .unwrap();
     player
-        .discord
-        .response(id, Duration::from_secs(5))
-        .await
-        .unwrap();
+        .command("ana", "/prompts setup channel:#estudos time:9h")
+        .await;
     player.discord.deny_bot(
         "estudos",
         local_discord::world::permissions::SEND_MESSAGES
@@ -594,15 +546,7 @@ async fn json_logs_are_one_object_per_line_with_fields() {
     )
     .await
     .unwrap();
-    let id = player
-        .discord
-        .slash("bruno", "/roadmap git", &Context::default())
-        .unwrap();
-    player
-        .discord
-        .response(id, Duration::from_secs(5))
-        .await
-        .unwrap();
+    player.command("bruno", "/roadmap git").await;
     player
         .bot
         .wait_log("command answered", 1, Duration::from_secs(5))

@@ -314,6 +314,18 @@ impl Player {
         &self.sandbox
     }
 
+    /// Runs a slash command as `user` in the default channel and waits for the bot's answer.
+    pub async fn command(&self, user: &str, text: &str) -> local_discord::Response {
+        let id = self
+            .discord
+            .slash(user, text, &local_discord::Context::default())
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        self.discord
+            .response(id, STEP_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{text}: {e}\n{}", self.bot.log_text()))
+    }
+
     /// Waits for the `nth` READY of the current bot run to have been handled.
     async fn wait_ready(&self, nth: usize) -> Result<(), String> {
         let ready = self.bot.wait_log("gateway ready", nth, STEP_TIMEOUT).await;
