@@ -3,7 +3,11 @@
 
 use std::path::Path;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection};
+use tracing::log::LevelFilter;
 
 use super::{Store, StoreError};
 
@@ -63,12 +67,24 @@ impl Store {
                 cause: source,
             })?;
         }
-        sqlx::query("VACUUM INTO ?")
-            .bind(target.display().to_string())
-            .execute(&self.pool)
+        // Copying and checking a large database takes seconds by design: on connections of
+        // their own, so sqlx's "slow statement" warning stays meaningful for the bot's queries.
+        let source_options = (*self.pool.connect_options())
+            .clone()
+            .log_slow_statements(LevelFilter::Off, Duration::ZERO);
+        let mut source = SqliteConnection::connect_with(&source_options)
             .await
             .map_err(StoreError::from)?;
-        let options = SqliteConnectOptions::new().filename(target).read_only(true);
+        let copied = sqlx::query("VACUUM INTO ?")
+            .bind(target.display().to_string())
+            .execute(&mut source)
+            .await;
+        let _ = source.close().await;
+        copied.map_err(StoreError::from)?;
+        let options = SqliteConnectOptions::new()
+            .filename(target)
+            .read_only(true)
+            .log_slow_statements(LevelFilter::Off, Duration::ZERO);
         let copy = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
