@@ -147,6 +147,7 @@ async fn sigterm_while_discord_is_unreachable_still_exits_zero() {
         .wait_log("Err starting shard", 1, Duration::from_secs(20))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
+    let signalled = std::time::Instant::now();
     player.bot.terminate();
     let exit = tokio::task::block_in_place(|| player.bot.wait_exit(Duration::from_secs(10)));
     assert_eq!(
@@ -155,6 +156,7 @@ async fn sigterm_while_discord_is_unreachable_still_exits_zero() {
         "exits 0 within 10 s of SIGTERM during an outage\n{}",
         player.bot.log_text()
     );
+    eprintln!("exited {:?} after SIGTERM", signalled.elapsed());
     let logs = player.bot.log_text();
     assert!(logs.contains("stopped cleanly"), "{logs}");
     assert!(!logs.contains("failed to send return value"), "{logs}");
