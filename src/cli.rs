@@ -50,8 +50,9 @@ enum PromptsCommand {
         guild: u64,
         #[arg(long, default_value_t = 10)]
         count: usize,
-        /// Language of the option names: pt-BR or en-US.
-        #[arg(long, default_value = "pt-BR")]
+        /// Language of the quoted content (item names and prompts): en-US or pt-BR. The rest of
+        /// the output is English, like all operator output.
+        #[arg(long, default_value = "en-US")]
         locale: String,
     },
 }
@@ -114,7 +115,11 @@ pub fn main() -> ExitCode {
         .log_filter
         .clone()
         .unwrap_or_else(|| default_filter.to_string());
-    if let Err(error) = crate::telemetry::init(&filter, config.log_format) {
+    if let Err(error) = crate::telemetry::init(
+        &filter,
+        config.log_format,
+        config.token.as_ref().map(|t| t.expose()),
+    ) {
         eprintln!("error: {error}");
         return ExitCode::FAILURE;
     }
@@ -283,6 +288,9 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
         can_manage_guild: args.admin && args.guild.is_some(),
     };
     let result = ask_inner(&app, &args, caller).await;
+    // The presence record a command started on the side.
+    app.finish_background(std::time::Duration::from_secs(5))
+        .await;
     app.store.close().await;
     match result {
         Ok(output) => {
@@ -361,7 +369,8 @@ async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> Exi
         }
         Ok(Some((schedule, upcoming))) => {
             let tz = jiff::tz::TimeZone::get(&schedule.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-            let days = crate::prompts::schedule::Days(schedule.days).label(locale);
+            // Operator output is English; only the quoted content follows --locale.
+            let days = crate::prompts::schedule::Days(schedule.days).label(Locale::En);
             println!(
                 "server {guild}: channel {}, {days} at {} ({})",
                 schedule.channel, schedule.local_time, schedule.timezone
@@ -400,15 +409,9 @@ async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> Exi
 }
 
 async fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
-    // Opening would create an empty database, and its backup would "succeed".
-    if !config.database_path.is_file() {
-        eprintln!(
-            "error: there is no database at {}: set DATABASE_URL to the file the bot uses (a relative path is read from the current folder)",
-            config.database_path.display()
-        );
-        return ExitCode::FAILURE;
-    }
-    let store = match Store::open(&config.database_path).await {
+    // Read-only, and without migrations: a backup never changes the live database (and a
+    // missing or empty file is refused rather than "backed up").
+    let store = match Store::open_read_only(&config.database_path).await {
         Ok(store) => store,
         Err(error) => {
             eprintln!("error: {error}");

@@ -36,7 +36,7 @@ impl Clock {
             Clock::System => system_now(),
             Clock::Fixed(at) => *at,
             Clock::File(path, last) => {
-                let read = std::fs::read_to_string(path).ok().and_then(|text| {
+                let read = read_prefix(path).and_then(|text| {
                     let text = text.trim();
                     text.parse::<i64>()
                         .ok()
@@ -57,6 +57,21 @@ impl Clock {
     }
 }
 
+/// The most of the clock file that is read: an instant fits in 40 bytes; reading only a prefix
+/// keeps a wrong path (`/dev/zero`, a huge file) from hanging or filling memory.
+const CLOCK_FILE_PREFIX: u64 = 64;
+
+fn read_prefix(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(CLOCK_FILE_PREFIX)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +87,17 @@ mod tests {
         assert_eq!(clock.now(), 1_800_000_000);
         std::fs::write(&path, "2027-01-15T12:00:00Z").unwrap();
         assert_eq!(clock.now(), 1_800_014_400);
+    }
+
+    #[test]
+    fn an_endless_clock_file_is_read_only_in_part() {
+        // /dev/zero never ends: a whole-file read would never return.
+        let clock = Clock::file("/dev/zero".into());
+        let before = system_now();
+        let now = clock.now();
+        assert!(
+            now >= before,
+            "an unreadable clock falls back to the system clock"
+        );
     }
 }

@@ -47,13 +47,15 @@ pub enum ComponentId {
     /// Marks an item for whoever presses it.
     Mark { item: String, action: MarkAction },
     /// A leaderboard page. `owner` asked for it (their presses update the message, anyone
-    /// else gets their own private view); `starts` is the period it showed.
+    /// else gets their own private view); `starts` is the period it showed. `private` marks a
+    /// member's own copy (ephemeral, in their language), paged in place like the public one.
     Board {
         owner: u64,
         period: Period,
         section: String,
         page: usize,
         starts: i64,
+        private: bool,
     },
 }
 
@@ -70,10 +72,12 @@ impl ComponentId {
                 section,
                 page,
                 starts,
+                private,
             } => {
                 format!(
-                    "{VERSION}|lb|{owner}|{}|{section}|{page}|{starts}",
-                    period.as_str()
+                    "{VERSION}|lb|{owner}|{}|{section}|{page}|{starts}{}",
+                    period.as_str(),
+                    if *private { "|p" } else { "" }
                 )
             }
         }
@@ -100,6 +104,12 @@ impl ComponentId {
                 section: parts.next()?.to_string(),
                 page: parts.next()?.parse().ok()?,
                 starts: parts.next()?.parse().ok()?,
+                // Public boards written before private copies existed carry no flag.
+                private: match parts.next() {
+                    None => false,
+                    Some("p") => true,
+                    Some(_) => return None,
+                },
             },
             _ => return None,
         };
@@ -129,6 +139,7 @@ mod tests {
             section: "fundamental-concepts".into(),
             page: 12,
             starts: 1_800_000_000,
+            private: true,
         };
         let encoded = board.encode();
         assert!(
@@ -137,6 +148,19 @@ mod tests {
             encoded.len()
         );
         assert_eq!(ComponentId::parse(&encoded), Some(board));
+        // A public board's id (also as older releases wrote it) has no flag.
+        assert_eq!(
+            ComponentId::parse("v1|lb|7|week||0|1800000000"),
+            Some(ComponentId::Board {
+                owner: 7,
+                period: Period::Week,
+                section: String::new(),
+                page: 0,
+                starts: 1_800_000_000,
+                private: false,
+            })
+        );
+        assert_eq!(ComponentId::parse("v1|lb|7|week||0|1800000000|x"), None);
         assert_eq!(ComponentId::parse("v0|rm|databases|2"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|x"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|1|extra"), None);

@@ -21,7 +21,10 @@ impl DiscordToken {
         if token.is_empty() {
             return Err("is empty".into());
         }
-        if token.len() >= 4 && token[..4].eq_ignore_ascii_case("bot ") {
+        if token
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("bot "))
+        {
             return Err(
                 "starts with `Bot `: put only the token itself, trilha adds the prefix".into(),
             );
@@ -124,14 +127,35 @@ impl Config {
             }
         }
         #[allow(clippy::disallowed_methods)] // The one place that reads the environment.
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_raw(|name| std::env::var_os(name))
     }
 
     /// Reads the configuration through `lookup`, so tests can pass variables explicitly.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        Config::from_raw(|name| lookup(name).map(std::ffi::OsString::from))
+    }
 
-        let token = match get("DISCORD_TOKEN") {
+    /// Reads the configuration from raw environment values: a value that is not valid UTF-8 is
+    /// an error naming its variable, never taken as unset (that would silently use a default,
+    /// such as a new empty database).
+    pub fn from_raw(
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Config, ConfigError> {
+        let get = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(raw) => match raw.into_string() {
+                    Ok(value) => Ok(Some(value).filter(|v| !v.trim().is_empty())),
+                    Err(_) => Err(ConfigError {
+                        variable: name,
+                        problem: "is not valid UTF-8".into(),
+                        hint: "Set it again as plain text (check the file or shell that sets it for a stray byte or a wrong encoding).".into(),
+                    }),
+                },
+            }
+        };
+
+        let token = match get("DISCORD_TOKEN")? {
             None => None,
             Some(raw) => Some(DiscordToken::parse(&raw).map_err(|problem| ConfigError {
                 variable: "DISCORD_TOKEN",
@@ -140,14 +164,14 @@ impl Config {
             })?),
         };
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let database_url = get("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         let database_path = parse_database_url(&database_url)?;
 
         let roadmap_dir =
-            PathBuf::from(get("ROADMAP_DIR").unwrap_or_else(|| DEFAULT_ROADMAP_DIR.into()));
+            PathBuf::from(get("ROADMAP_DIR")?.unwrap_or_else(|| DEFAULT_ROADMAP_DIR.into()));
 
-        let log_filter = get("RUST_LOG");
-        let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
+        let log_filter = get("RUST_LOG")?;
+        let log_format = match get("LOG_FORMAT")?.as_deref().map(str::trim) {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
@@ -159,7 +183,7 @@ impl Config {
             }
         };
 
-        let dev_guild_id = match get("DEV_GUILD_ID") {
+        let dev_guild_id = match get("DEV_GUILD_ID")? {
             None => None,
             Some(raw) => Some(parse_snowflake(&raw).ok_or_else(|| ConfigError {
                 variable: "DEV_GUILD_ID",
@@ -168,7 +192,7 @@ impl Config {
             })?),
         };
 
-        let proxy_url = match get("DISCORD_PROXY_URL") {
+        let proxy_url = match get("DISCORD_PROXY_URL")? {
             None => None,
             Some(raw) => {
                 let url = raw.trim().trim_end_matches('/').to_string();
@@ -188,8 +212,8 @@ impl Config {
             }
         };
 
-        let clock_file = get("TRILHA_CLOCK_FILE").map(PathBuf::from);
-        let health_addr = match get("HEALTH_ADDR") {
+        let clock_file = get("TRILHA_CLOCK_FILE")?.map(PathBuf::from);
+        let health_addr = match get("HEALTH_ADDR")? {
             None => None,
             Some(raw) => Some(raw.trim().parse::<std::net::SocketAddr>().map_err(|_| ConfigError {
                 variable: "HEALTH_ADDR",
@@ -203,7 +227,7 @@ impl Config {
                       max: f64,
                       hint: &str|
          -> Result<f64, ConfigError> {
-            match get(variable) {
+            match get(variable)? {
                 None => Ok(default),
                 Some(raw) => raw
                     .trim()
@@ -241,7 +265,7 @@ impl Config {
             50.0,
             "Discord allows 50 requests per second per bot; the default is 40.",
         )?;
-        let members_intent = match get("DISCORD_MEMBERS_INTENT")
+        let members_intent = match get("DISCORD_MEMBERS_INTENT")?
             .as_deref()
             .map(|v| v.trim().to_ascii_lowercase())
         {
@@ -391,6 +415,17 @@ mod tests {
         assert_eq!(e.variable, "LOG_FORMAT");
         let e = config(&[("DISCORD_PROXY_URL", "127.0.0.1:8080")]).unwrap_err();
         assert_eq!(e.variable, "DISCORD_PROXY_URL");
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_names_its_variable_instead_of_being_ignored() {
+        use std::os::unix::ffi::OsStringExt;
+        let e = Config::from_raw(|name| {
+            (name == "DATABASE_URL").then(|| std::ffi::OsString::from_vec(vec![b's', 0xff]))
+        })
+        .unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        assert!(e.problem.contains("not valid UTF-8"), "{e}");
     }
 
     #[test]

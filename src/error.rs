@@ -48,6 +48,9 @@ pub enum UserError {
 #[derive(Debug)]
 pub enum CommandError {
     User(UserError),
+    /// The database could not take the write in time (its lock stayed taken): nothing was
+    /// saved, and the member is told to try again.
+    Busy(anyhow::Error),
     Internal(anyhow::Error),
 }
 
@@ -56,7 +59,7 @@ impl CommandError {
     pub fn chain(&self) -> String {
         match self {
             CommandError::User(e) => format!("{e:?}"),
-            CommandError::Internal(e) => format!("{e:#}"),
+            CommandError::Busy(e) | CommandError::Internal(e) => format!("{e:#}"),
         }
     }
 }
@@ -69,7 +72,11 @@ impl From<UserError> for CommandError {
 
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
-        CommandError::Internal(anyhow::Error::new(e))
+        if e.is_busy() {
+            CommandError::Busy(anyhow::Error::new(e))
+        } else {
+            CommandError::Internal(anyhow::Error::new(e))
+        }
     }
 }
 

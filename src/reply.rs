@@ -307,9 +307,16 @@ impl Choice {
     /// Builds a choice, shortening the label to Discord's 100 characters when needed.
     pub fn new(name: &str, value: impl Into<String>) -> Choice {
         Choice {
-            name: truncate(name, limits::CHOICE_NAME),
+            name: truncate(name.trim(), limits::CHOICE_NAME),
             value: value.into(),
         }
+    }
+
+    /// Whether Discord takes it: a name and a value of 1 to 100 characters each (one choice
+    /// that does not fit makes Discord refuse the whole autocomplete response).
+    pub fn fits(&self) -> bool {
+        let fits = |text: &str, max| (1..=max).contains(&count(text));
+        fits(&self.name, limits::CHOICE_NAME) && fits(&self.value, limits::CHOICE_VALUE)
     }
 }
 
@@ -382,6 +389,22 @@ mod tests {
         assert!(v.iter().any(|s| s.contains("title")), "{v:?}");
         assert!(v.iter().any(|s| s.contains("26 fields")), "{v:?}");
         assert!(v.iter().any(|s| s.contains("used twice")), "{v:?}");
+    }
+
+    #[test]
+    fn a_choice_fits_only_with_a_name_and_value_of_1_to_100_characters() {
+        assert!(Choice::new("Kafka", "kafka").fits());
+        assert_eq!(count(&Choice::new(&"a".repeat(150), "x").name), 100);
+        assert!(
+            Choice::new(&"a".repeat(150), "x").fits(),
+            "long names are shortened"
+        );
+        assert!(
+            !Choice::new("days", "d".repeat(101)).fits(),
+            "values cannot be"
+        );
+        assert!(!Choice::new("   ", "x").fits());
+        assert!(!Choice::new("x", "").fits());
     }
 
     #[test]

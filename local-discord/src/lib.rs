@@ -535,6 +535,7 @@ impl LocalDiscord {
                     response: None,
                     original_message: None,
                     component_message,
+                    completion: None,
                 },
             );
             (payload, id)
@@ -619,8 +620,47 @@ impl LocalDiscord {
         )
     }
 
-    /// Waits for the bot's answer to an interaction. Fails at once if the bot's answer was
-    /// refused as Discord would refuse it.
+    /// Every REST request from now on waits `delay` before it is handled (a slow Discord).
+    pub fn set_rest_delay(&self, delay: Duration) {
+        self.with_world(|w| w.rest_delay = delay);
+    }
+
+    /// Waits for the bot's answer to an interaction, as the member ends up seeing it: the
+    /// response itself, or after a deferral (type 5 or 6) the edit or follow-up that delivered
+    /// the answer, as a type 4 (new message) or 7 (update) body. `latency` is always the time to
+    /// the first response (what Discord's 3 s apply to).
+    pub async fn answer(&self, interaction: u64, timeout: Duration) -> Result<Response, String> {
+        let first = self.response(interaction, timeout).await?;
+        let deferred_kind = match first.kind() {
+            5 => 4,
+            6 => 7,
+            _ => return Ok(first),
+        };
+        let message = self
+            .wait_until("the deferred answer", timeout, |w| {
+                w.interactions
+                    .get(&interaction)?
+                    .completion
+                    .as_ref()
+                    .map(|(_, m)| m.clone())
+            })
+            .await?;
+        let ephemeral = message["flags"].as_u64().unwrap_or(0) & 64;
+        let mut data = message.clone();
+        data["flags"] = json!(ephemeral);
+        Ok(Response {
+            interaction,
+            latency: first.latency,
+            body: json!({"type": deferred_kind, "data": data, "deferred": true}),
+            message: message["id"]
+                .as_str()
+                .and_then(|id| id.parse().ok())
+                .or(first.message),
+        })
+    }
+
+    /// Waits for the bot's first response to an interaction. Fails at once if the bot's answer
+    /// was refused as Discord would refuse it.
     pub async fn response(&self, interaction: u64, timeout: Duration) -> Result<Response, String> {
         let violations_before = self.with_world(|w| w.violations.len());
 

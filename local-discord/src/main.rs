@@ -231,7 +231,7 @@ async fn main() {
         };
         match sent {
             Err(e) => println!("  {e}"),
-            Ok(id) => match discord.response(id, Duration::from_secs(5)).await {
+            Ok(id) => match discord.answer(id, Duration::from_secs(15)).await {
                 Ok(r) => {
                     print_reply(&r);
                     if r.message.is_some() {

@@ -49,6 +49,10 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
+    let delay = shared.world.lock().expect("world lock").rest_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let body_json: Option<Value> = if body.is_empty() {
         None
     } else {
@@ -473,6 +477,23 @@ fn callback(
             });
             original = Some(message_id);
         }
+        5 => {
+            // "The bot is thinking…": a message the answer will replace (PATCH @original).
+            let message_id = world.snowflake();
+            let flags = body["data"]["flags"].as_u64().unwrap_or(0);
+            world.messages.push(StoredMessage {
+                id: message_id,
+                channel_id: record.channel_id,
+                author_id: world.bot.id,
+                nonce: None,
+                created: now,
+                for_user: (flags & 64 != 0).then_some(record.user_id),
+                body: json!({"content": "", "flags": flags | 128}),
+            });
+            original = Some(message_id);
+        }
+        // A deferred update: the answer will edit the button's own message.
+        6 => original = record.component_message,
         7 => {
             if let Some(message_id) = record.component_message {
                 let data = body.get("data").cloned().unwrap_or(json!({}));
@@ -546,7 +567,20 @@ fn followup(
     };
     let json = message_json(world, &stored);
     world.messages.push(stored);
+    complete(world, record.id, json.clone());
     reply(200, json)
+}
+
+/// Records the answer that completes a deferred interaction (the first edit or follow-up).
+fn complete(world: &mut World, interaction: u64, message: Value) {
+    if let Some(r) = world.interactions.get_mut(&interaction)
+        && r.completion.is_none()
+        && r.response
+            .as_ref()
+            .is_some_and(|(_, b)| matches!(b["type"].as_u64(), Some(5 | 6)))
+    {
+        r.completion = Some((std::time::Instant::now(), message));
+    }
 }
 
 fn webhook_message(
@@ -593,9 +627,17 @@ fn webhook_message(
                 for (k, v) in body.as_object().cloned().unwrap_or_default() {
                     m.body[k] = v;
                 }
+                // The "thinking" state ends with the answer.
+                if let Some(flags) = m.body["flags"].as_u64() {
+                    m.body["flags"] = json!(flags & !128);
+                }
             }
             let m = world.message(message_id).cloned().expect("checked");
-            reply(200, message_json(world, &m))
+            let json = message_json(world, &m);
+            if message == "@original" {
+                complete(world, record.id, json.clone());
+            }
+            reply(200, json)
         }
     }
 }

@@ -144,6 +144,9 @@ pub struct InteractionRecord {
     pub original_message: Option<u64>,
     /// For a button press: the message the button is on.
     pub component_message: Option<u64>,
+    /// After a deferral (type 5 or 6): the edit of the original response or the follow-up
+    /// that delivered the answer, and when.
+    pub completion: Option<(Instant, Value)>,
 }
 
 impl InteractionRecord {
@@ -231,6 +234,8 @@ pub struct World {
     pub members_intent_enabled: bool,
     /// New gateway connections are closed at once (an outage).
     pub gateway_down: bool,
+    /// Every REST request waits this long before it is handled (a slow Discord).
+    pub rest_delay: Duration,
     next_id: u64,
 }
 
@@ -274,6 +279,7 @@ impl World {
             gateway_url: String::new(),
             members_intent_enabled: false,
             gateway_down: false,
+            rest_delay: Duration::ZERO,
             next_id: 0,
         };
         world.application_id = world.snowflake();

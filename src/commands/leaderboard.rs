@@ -1,6 +1,8 @@
 //! `/leaderboard [period] [section]` and its page buttons.
 
-use super::progress::{timezone, touch};
+use std::time::Duration;
+
+use super::progress::{timezone, touch_in_background};
 use super::{App, Caller};
 use crate::edge::Edge;
 use crate::error::{CommandError, UserError};
@@ -10,7 +12,7 @@ use crate::progress::tally::TallyKey;
 use crate::render::leaderboard::{self as view, Board};
 use crate::reply::Reply;
 use crate::roadmap::{Node, SectionIdx};
-use crate::store::GuildSettings;
+use crate::store::{GuildSettings, Ranked};
 
 /// Members per page.
 pub const PAGE_SIZE: u64 = 10;
@@ -18,6 +20,73 @@ pub const PAGE_SIZE: u64 = 10;
 const PRESENCE_TTL: i64 = 24 * 3600;
 /// Look-up rounds per page view: each can only remove members, so this ends quickly.
 const PRESENCE_ROUNDS: usize = 3;
+/// How long a page view may spend finding out who left before it answers: the look-ups run
+/// concurrently, and what does not fit is left for a later view. Well inside Discord's 3 s
+/// even when Discord answers slowly (a deferral covers the rest).
+const PRESENCE_BUDGET: Duration = Duration::from_millis(1000);
+/// How long a page view waits for the viewer's own presence record.
+const PRESENCE_WAIT: Duration = Duration::from_millis(250);
+
+/// Looks up whether the members of a page are still in the server (those not confirmed for a
+/// day), within `budget`. Members who left are unranked; returns whether any were (the page
+/// must then be read again).
+async fn unrank_departed(
+    app: &App,
+    edge: &dyn Edge,
+    guild: u64,
+    rows: &[Ranked],
+    now: i64,
+    budget: tokio::time::Instant,
+) -> Result<bool, CommandError> {
+    let users: Vec<u64> = rows.iter().map(|r| r.user_id).collect();
+    let stale = app
+        .store
+        .members_to_check(guild, &users, now - PRESENCE_TTL)
+        .await?;
+    if stale.is_empty() {
+        return Ok(false);
+    }
+    let Ok(answers) = tokio::time::timeout_at(budget, edge.members_present(guild, &stale)).await
+    else {
+        tracing::debug!(
+            guild_id = guild,
+            "member look-ups did not fit the page's budget"
+        );
+        return Ok(false);
+    };
+    let mut left = Vec::new();
+    let mut confirmed = Vec::new();
+    for (user, answer) in stale.iter().zip(answers) {
+        match answer {
+            Some(false) => left.push(*user),
+            Some(true) => confirmed.push(*user),
+            None => {}
+        }
+    }
+    // The writes are bookkeeping: on their own task, so a held write lock delays them and not
+    // the page; the page waits for them only within its budget.
+    let store = app.store.clone();
+    let departed = left.clone();
+    let writes = app.background.spawn(async move {
+        for user in &departed {
+            store.member_left(guild, *user, now).await?;
+            tracing::info!(
+                guild_id = guild,
+                user_id = user,
+                "member left the server; no longer ranked"
+            );
+        }
+        store.members_confirmed(guild, &confirmed, now).await
+    });
+    match tokio::time::timeout_at(budget, writes).await {
+        Ok(Ok(Ok(()))) => Ok(!left.is_empty()),
+        Ok(Ok(Err(error))) => {
+            tracing::warn!(guild_id = guild, %error, "could not record who left");
+            Ok(false)
+        }
+        Ok(Err(_)) | Err(_) => Ok(false),
+    }
+}
 
 /// The language of public posts: the admin's choice, else the server's Discord language.
 pub(super) fn public_locale(settings: &GuildSettings, caller: &Caller) -> Locale {
@@ -47,6 +116,8 @@ pub(super) fn resolve_section(app: &App, query: &str) -> Result<SectionIdx, Comm
 /// What to show, and to whom.
 pub(super) struct Request {
     pub owner: u64,
+    /// The owner's own ephemeral copy of a board someone else asked for.
+    pub private: bool,
     pub period: Period,
     pub section: Option<SectionIdx>,
     pub page: usize,
@@ -63,7 +134,9 @@ pub(super) async fn board(
     locale: Locale,
 ) -> Result<Reply, CommandError> {
     let guild = viewer.guild()?;
-    touch(app, viewer).await?;
+    // A member who comes back is ranked again once their tallies are rebuilt: worth a short
+    // wait, never more (a held write lock must not hold up the page).
+    let _ = tokio::time::timeout(PRESENCE_WAIT, touch_in_background(app, viewer)).await;
     let settings = app.store.guild_settings(guild).await?;
     let tz = timezone(&settings);
     let now = app.clock.now();
@@ -84,35 +157,9 @@ pub(super) async fn board(
         .store
         .leaderboard(guild, &key, page as u64 * PAGE_SIZE, PAGE_SIZE)
         .await?;
+    let budget = tokio::time::Instant::now() + PRESENCE_BUDGET;
     for _ in 0..PRESENCE_ROUNDS {
-        let users: Vec<u64> = rows.iter().map(|r| r.user_id).collect();
-        let stale = app
-            .store
-            .members_to_check(guild, &users, now - PRESENCE_TTL)
-            .await?;
-        if stale.is_empty() {
-            break;
-        }
-        let answers = edge.members_present(guild, &stale).await;
-        let mut left = false;
-        let mut confirmed = Vec::new();
-        for (user, answer) in stale.iter().zip(answers) {
-            match answer {
-                Some(false) => {
-                    app.store.member_left(guild, *user, now).await?;
-                    tracing::info!(
-                        guild_id = guild,
-                        user_id = user,
-                        "member left the server; no longer ranked"
-                    );
-                    left = true;
-                }
-                Some(true) => confirmed.push(*user),
-                None => {}
-            }
-        }
-        app.store.members_confirmed(guild, &confirmed, now).await?;
-        if !left {
+        if !unrank_departed(app, edge, guild, &rows, now, budget).await? {
             break;
         }
         rows = app
@@ -127,6 +174,7 @@ pub(super) async fn board(
         .await?;
     let board = Board {
         owner: request.owner,
+        private: request.private,
         viewer: viewer.user_id,
         period: request.period,
         section: request.section,
@@ -160,6 +208,7 @@ pub(super) async fn run(
     let settings = app.store.guild_settings(guild).await?;
     let request = Request {
         owner: caller.user_id,
+        private: false,
         period,
         section,
         page: 0,
@@ -184,10 +233,12 @@ pub(super) struct Pressed<'a> {
     pub section: &'a str,
     pub page: usize,
     pub starts: i64,
+    pub private: bool,
 }
 
-/// A page button: the owner's press turns the public message's page; anyone else gets their
-/// own private view (with their own rank) in their language.
+/// A page button. The owner's press turns the page in place: the public message (in the
+/// server's language), or their private copy (in theirs). Anyone else pressing the public
+/// message gets a private copy of their own, with their own rank, which they then page in place.
 pub(super) async fn press(
     app: &App,
     edge: &dyn Edge,
@@ -200,6 +251,7 @@ pub(super) async fn press(
         section,
         page,
         starts: starts_at,
+        private,
     } = *pressed;
     let guild = caller.guild()?;
     let section = if section.is_empty() {
@@ -214,24 +266,31 @@ pub(super) async fn press(
     let settings = app.store.guild_settings(guild).await?;
     let tz = timezone(&settings);
     let stale = starts(period, app.clock.now(), &tz) != starts_at;
+    let mine = caller.user_id == owner;
     let request = Request {
-        owner,
+        owner: caller.user_id,
+        private: private || !mine,
         period,
         section,
         page: if stale { 0 } else { page },
         stale,
     };
-    if caller.user_id == owner {
-        let reply = board(
-            app,
-            edge,
-            caller,
-            &request,
-            public_locale(&settings, caller),
-        )
-        .await?;
-        Ok(reply.as_update())
-    } else {
-        board(app, edge, caller, &request, caller.locale).await
+    match (mine, private) {
+        (true, false) => {
+            let locale = public_locale(&settings, caller);
+            Ok(board(app, edge, caller, &request, locale)
+                .await?
+                .as_update())
+        }
+        (true, true) => Ok(board(app, edge, caller, &request, caller.locale)
+            .await?
+            .as_update()),
+        (false, _) => board(app, edge, caller, &request, caller.locale).await,
     }
+}
+
+/// Whether a page press will update the message it is on (the owner's) or answer with a new
+/// private message (anyone else's): what a deferral must promise before the work is done.
+pub fn press_updates_in_place(caller: u64, owner: u64) -> bool {
+    caller == owner
 }

@@ -39,6 +39,8 @@ pub struct App {
     /// Wakes the prompt scheduler (after `/prompts now`).
     pub scheduler_wake: Arc<tokio::sync::Notify>,
     pub metrics: Arc<crate::ops::metrics::Metrics>,
+    /// Bookkeeping that must not hold up a reply (presence records), waited for at shutdown.
+    pub background: tokio_util::task::TaskTracker,
 }
 
 impl App {
@@ -49,7 +51,16 @@ impl App {
             clock,
             scheduler_wake: Default::default(),
             metrics: Default::default(),
+            background: Default::default(),
         }
+    }
+
+    /// Waits (at most `timeout`) for the bookkeeping still running; `false` if some was left.
+    pub async fn finish_background(&self, timeout: std::time::Duration) -> bool {
+        self.background.close();
+        tokio::time::timeout(timeout, self.background.wait())
+            .await
+            .is_ok()
     }
 }
 
@@ -93,6 +104,8 @@ pub struct CommandSpec {
     pub in_dms: bool,
     /// Hidden by default from members without Manage Server, and checked on every call.
     pub manage_guild: bool,
+    /// Answers with a message the whole channel sees (otherwise only the member sees it).
+    pub public_reply: bool,
 }
 
 impl CommandSpec {
@@ -118,6 +131,7 @@ const fn member_command(key: &'static str, options: &'static [OptionSpec]) -> Co
         needs_guild: true,
         in_dms: true,
         manage_guild: false,
+        public_reply: false,
     }
 }
 
@@ -136,6 +150,7 @@ pub static CATALOG: &[CommandSpec] = &[
         needs_guild: false,
         in_dms: true,
         manage_guild: false,
+        public_reply: false,
     },
     member_command("done", &[ITEM]),
     member_command("learning", &[ITEM]),
@@ -152,25 +167,28 @@ pub static CATALOG: &[CommandSpec] = &[
         }],
     ),
     member_command("next", &[]),
-    member_command(
-        "leaderboard",
-        &[
-            OptionSpec {
-                key: "period",
-                kind: OptionKind::String,
-                required: false,
-                autocomplete: false,
-                choices: &["week", "month", "all"],
-            },
-            OptionSpec {
-                key: "section",
-                kind: OptionKind::String,
-                required: false,
-                autocomplete: true,
-                choices: &[],
-            },
-        ],
-    ),
+    CommandSpec {
+        public_reply: true,
+        ..member_command(
+            "leaderboard",
+            &[
+                OptionSpec {
+                    key: "period",
+                    kind: OptionKind::String,
+                    required: false,
+                    autocomplete: false,
+                    choices: &["week", "month", "all"],
+                },
+                OptionSpec {
+                    key: "section",
+                    kind: OptionKind::String,
+                    required: false,
+                    autocomplete: true,
+                    choices: &[],
+                },
+            ],
+        )
+    },
     CommandSpec {
         key: "config",
         options: &[],
@@ -200,6 +218,7 @@ pub static CATALOG: &[CommandSpec] = &[
         // Admin commands are hidden in DMs and from members without Manage Server.
         in_dms: false,
         manage_guild: true,
+        public_reply: false,
     },
     CommandSpec {
         key: "prompts",
@@ -279,6 +298,7 @@ pub static CATALOG: &[CommandSpec] = &[
         needs_guild: true,
         in_dms: false,
         manage_guild: true,
+        public_reply: false,
     },
 ];
 
@@ -518,6 +538,7 @@ pub async fn press(app: &App, edge: &dyn Edge, press: &Press) -> Reply {
             section,
             page,
             starts,
+            private,
         }) => {
             let pressed = leaderboard::Pressed {
                 owner,
@@ -525,12 +546,28 @@ pub async fn press(app: &App, edge: &dyn Edge, press: &Press) -> Reply {
                 section: &section,
                 page,
                 starts,
+                private,
             };
             leaderboard::press(app, edge, caller, &pressed).await
         }
         None => Err(UserError::StaleButton.into()),
     };
     finish(app, result, caller, "button", button_name(&press.custom_id))
+}
+
+/// How the reply to a button press will be delivered, known before the work is done: what a
+/// deferral must promise. (A reply that turns out different, such as an error, follows up.)
+pub fn press_delivery(press: &Press) -> crate::reply::Delivery {
+    use crate::reply::Delivery;
+    match ComponentId::parse(&press.custom_id) {
+        Some(ComponentId::RoadmapPage { .. }) => Delivery::UpdateMessage,
+        Some(ComponentId::Board { owner, .. })
+            if leaderboard::press_updates_in_place(press.caller.user_id, owner) =>
+        {
+            Delivery::UpdateMessage
+        }
+        _ => Delivery::NewMessage,
+    }
 }
 
 /// The kind of a button, for metrics ("roadmap page", "mark", "leaderboard page").
@@ -570,6 +607,8 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
                 request.command.key,
                 crate::ops::metrics::Outcome::Ok,
             );
+            // Whatever the member typed, every choice must fit or Discord refuses them all.
+            choices.retain(Choice::fits);
             choices.truncate(crate::reply::limits::CHOICES);
             choices
         }
@@ -596,6 +635,7 @@ fn finish(
     let outcome = match &result {
         Ok(_) => Outcome::Ok,
         Err(CommandError::User(_)) => Outcome::UserError,
+        Err(CommandError::Busy(_)) => Outcome::Busy,
         Err(CommandError::Internal(_)) => Outcome::InternalError,
     };
     app.metrics.interaction(kind, what, outcome);
@@ -604,6 +644,16 @@ fn finish(
         Err(CommandError::User(error)) => {
             tracing::debug!(command = what, ?error, "member mistake");
             crate::render::errors::user_error(&app.roadmap, &error, caller.locale)
+        }
+        Err(CommandError::Busy(error)) => {
+            tracing::warn!(
+                command = what,
+                guild_id = caller.guild_id,
+                user_id = caller.user_id,
+                error = format!("{error:#}"),
+                "database busy; the member was asked to try again"
+            );
+            crate::render::errors::busy(caller.locale)
         }
         Err(CommandError::Internal(error)) => {
             tracing::error!(

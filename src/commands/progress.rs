@@ -156,6 +156,24 @@ pub(super) async fn touch(app: &App, caller: &Caller) -> Result<(), CommandError
     Ok(())
 }
 
+/// [`touch`] as bookkeeping that never holds up a reply: it runs on its own task (a held write
+/// lock delays it, not the member), and its failure is only logged. Await the handle to use its
+/// result (bounded by a timeout) where it matters.
+pub(super) fn touch_in_background(app: &App, caller: &Caller) -> tokio::task::JoinHandle<()> {
+    let (app_, caller) = (app.clone(), caller.clone());
+    app.background.spawn(async move {
+        let app = app_;
+        if let Err(error) = touch(&app, &caller).await {
+            tracing::warn!(
+                guild_id = caller.guild_id,
+                user_id = caller.user_id,
+                error = %error.chain(),
+                "could not record the member's presence"
+            );
+        }
+    })
+}
+
 /// `/progress [member]`.
 pub(super) async fn progress(
     app: &App,
@@ -163,7 +181,7 @@ pub(super) async fn progress(
     member: Option<u64>,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    touch(app, caller).await?;
+    touch_in_background(app, caller);
     let user = member.unwrap_or(caller.user_id);
     let states = member_states(app, guild, user).await?;
     let standing = standing(&app.roadmap, &states);
@@ -193,7 +211,7 @@ async fn popularity(app: &App, guild: u64) -> Result<HashMap<ItemIdx, u64>, Comm
 /// `/next`.
 pub(super) async fn next(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    touch(app, caller).await?;
+    touch_in_background(app, caller);
     let states = member_states(app, guild, caller.user_id).await?;
     let standing = standing(&app.roadmap, &states);
     let popularity = popularity(app, guild).await?;

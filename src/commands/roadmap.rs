@@ -13,7 +13,8 @@ pub(super) async fn run(app: &App, inv: &Invocation) -> Result<Reply, CommandErr
     let query = inv.args.string("topic").map(str::trim).unwrap_or_default();
     let states = super::progress::caller_states(app, &inv.caller).await?;
     let marks = states.as_ref();
-    if query.is_empty() {
+    // Nothing, or the roadmap's own name ("backend", "Roadmap backend"): the overview.
+    if query.is_empty() || roadmap.track_named(query).is_some() {
         return Ok(view::overview(roadmap, locale, 0, marks));
     }
     // Ids (what autocomplete sends) are resolver terms too, so alternatives are kept.
@@ -53,17 +54,27 @@ pub(super) async fn autocomplete(
     ))
 }
 
-/// Autocomplete choices for a topic: sections, groups and items, best match first.
+/// Autocomplete choices for a topic: the whole roadmap when its name is typed, then sections,
+/// groups and items, best match first.
 pub fn choices(roadmap: &Roadmap, partial: &str, locale: Locale) -> Vec<Choice> {
-    roadmap
-        .suggest(partial, limits::CHOICES, |_| true)
+    let overview = roadmap.track_named(partial).map(|t| {
+        let track = roadmap.track(t);
+        Choice::new(track.name.get(locale), track.id.clone())
+    });
+    overview
         .into_iter()
-        .map(|s| {
-            Choice::new(
-                &view::choice_label(roadmap, s.node, locale),
-                roadmap.node_id(s.node),
-            )
-        })
+        .chain(
+            roadmap
+                .suggest(partial, limits::CHOICES, |_| true)
+                .into_iter()
+                .map(|s| {
+                    Choice::new(
+                        &view::choice_label(roadmap, s.node, locale),
+                        roadmap.node_id(s.node),
+                    )
+                }),
+        )
+        .take(limits::CHOICES)
         .collect()
 }
 

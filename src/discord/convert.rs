@@ -4,8 +4,8 @@ use serenity::all::{
     AutocompleteChoice, ButtonStyle as DiscordButtonStyle, CommandDataOption,
     CommandDataOptionValue, CommandInteraction, ComponentInteraction, CreateActionRow,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
-    Member, RoleId,
+    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Member, RoleId,
 };
 
 use crate::commands::{
@@ -97,6 +97,31 @@ fn button(b: &crate::reply::Button) -> CreateButton {
         ButtonAction::Link(url) => CreateButton::new_link(url),
     };
     out.label(&b.label).disabled(b.disabled)
+}
+
+/// The edit that completes a deferred response (`PATCH .../messages/@original`).
+pub fn edit(reply: &Reply) -> EditInteractionResponse {
+    let mut edit = EditInteractionResponse::new()
+        .embeds(embeds(reply))
+        .components(action_rows(reply))
+        .allowed_mentions(allowed_mentions(reply));
+    if let Some(content) = &reply.content {
+        edit = edit.content(content);
+    }
+    edit
+}
+
+/// A follow-up message (after a deferral, when the reply cannot be an edit of the original).
+pub fn followup(reply: &Reply) -> CreateInteractionResponseFollowup {
+    let mut message = CreateInteractionResponseFollowup::new()
+        .embeds(embeds(reply))
+        .components(action_rows(reply))
+        .allowed_mentions(allowed_mentions(reply))
+        .ephemeral(reply.ephemeral);
+    if let Some(content) = &reply.content {
+        message = message.content(content);
+    }
+    message
 }
 
 /// The autocomplete response body (callback type 8).

@@ -68,22 +68,29 @@ impl Edge for DiscordEdge {
     }
 
     /// `GET /guilds/{guild}/members/{user}` needs no privileged intent: 404 means they left.
+    /// The look-ups run concurrently (a page holds at most 10 members), so a page costs one
+    /// round trip, not ten.
     async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<bool>> {
-        let mut out = Vec::with_capacity(users.len());
-        for &user in users {
-            let answer = match self
-                .http
-                .get_member(GuildId::new(guild), UserId::new(user))
-                .await
-            {
-                Ok(_) => Some(true),
-                Err(e) if status(&e) == Some(404) => Some(false),
-                Err(e) => {
-                    tracing::warn!(guild_id = guild, user_id = user, error = %e, "member look-up failed");
-                    None
-                }
-            };
-            out.push(answer);
+        let mut lookups = tokio::task::JoinSet::new();
+        for (index, &user) in users.iter().enumerate() {
+            let http = self.http.clone();
+            lookups.spawn(async move {
+                let answer = match http.get_member(GuildId::new(guild), UserId::new(user)).await {
+                    Ok(_) => Some(true),
+                    Err(e) if status(&e) == Some(404) => Some(false),
+                    Err(e) => {
+                        tracing::warn!(guild_id = guild, user_id = user, error = %e, "member look-up failed");
+                        None
+                    }
+                };
+                (index, answer)
+            });
+        }
+        let mut out = vec![None; users.len()];
+        while let Some(joined) = lookups.join_next().await {
+            if let Ok((index, answer)) = joined {
+                out[index] = answer;
+            }
         }
         out
     }

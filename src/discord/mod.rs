@@ -4,14 +4,16 @@
 pub mod convert;
 mod edge;
 pub mod register;
+mod respond;
+mod runtime;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serenity::all::{
-    ClientBuilder, ConnectionStage, Context, CreateInteractionResponse, EventHandler,
-    GatewayIntents, Guild, GuildId, HttpBuilder, Interaction, Member, RawEventHandler, Ready,
-    ResumedEvent, ShardStageUpdateEvent, User,
+    ClientBuilder, ConnectionStage, Context, EventHandler, GatewayIntents, Guild, GuildId,
+    HttpBuilder, Interaction, Member, RawEventHandler, Ready, ResumedEvent, ShardStageUpdateEvent,
+    User,
 };
 use serenity::async_trait;
 use serenity::gateway::GatewayError;
@@ -21,8 +23,7 @@ use crate::commands::{self, App};
 use crate::config::{Config, DiscordToken};
 use crate::edge::{Edge, permissions};
 use crate::i18n::Locale;
-use crate::ops::shutdown::{self, InFlight};
-use crate::prompts::scheduler::Scheduler;
+use crate::ops::shutdown::InFlight;
 use crate::reply::Reply;
 
 /// Builds the REST client. With a proxy, serenity's own rate limiter must be off: it only
@@ -66,6 +67,8 @@ pub enum StartError {
     },
     #[error("the gateway connection failed: {0}")]
     Gateway(serenity::Error),
+    #[error(transparent)]
+    Config(crate::config::ConfigError),
 }
 
 fn is_unauthorized(error: &serenity::Error) -> bool {
@@ -85,25 +88,81 @@ fn gateway_error(error: serenity::Error) -> StartError {
     }
 }
 
-/// How long in-flight interactions may take to finish at shutdown. The whole shutdown must fit
-/// in 10 s (Docker's default grace period): this, plus up to 5 s that serenity waits for a shard
-/// to acknowledge its shutdown.
-const DRAIN: Duration = Duration::from_secs(4);
-/// How often the gateway's state is read for health.
-const GATEWAY_WATCH: Duration = Duration::from_secs(2);
 /// Prompt channels checked at start-up (more are checked when they post).
 const STARTUP_CHANNEL_CHECKS: u32 = 50;
 
 /// Connects to Discord and serves interactions until the gateway stops or a SIGTERM/SIGINT
 /// asks for a clean shutdown.
 pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
-    let token = config.require_token()?;
+    let http = connect(config).await?;
+    let health = match config.health_addr {
+        Some(addr) => Some(
+            crate::ops::health::bind(addr)
+                .await
+                .map_err(|cause| StartError::Health { addr, cause })?,
+        ),
+        None => None,
+    };
+    let intents = if config.members_intent {
+        GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
+    } else {
+        GatewayIntents::GUILDS
+    };
+    let in_flight = Arc::new(InFlight::default());
+    // `new_with_http` keeps our Http (and its proxy); `.token()` afterwards would replace it.
+    let mut client = ClientBuilder::new_with_http(http, intents)
+        .event_handler(Handler {
+            app: app.clone(),
+            in_flight: in_flight.clone(),
+        })
+        .raw_event_handler(UnparsedEvents {
+            metrics: app.metrics.clone(),
+        })
+        .await
+        .map_err(StartError::Gateway)?;
+    check_prompt_channels(
+        &app,
+        &edge::DiscordEdge {
+            http: client.http.clone(),
+        },
+    )
+    .await;
+
+    let runtime =
+        runtime::Runtime::start(config, &app, &client.http, &client.shard_manager, health);
+    let scheduler = runtime.scheduler();
+    let shutdown = tokio::spawn(runtime::on_signal(
+        app.clone(),
+        in_flight.clone(),
+        move || scheduler.stop(),
+        client.shard_manager.clone(),
+    ));
+    let result = client.start().await.map_err(gateway_error);
+    let deadline = if in_flight.is_closing() {
+        // Signalled: let the shutdown task finish while `client` (which owns the receiving end
+        // of `return_with_value`) is still alive.
+        shutdown
+            .await
+            .unwrap_or_else(|_| runtime::Deadline::after(runtime::SHUTDOWN_WITHIN))
+    } else {
+        shutdown.abort();
+        runtime::Deadline::after(runtime::SHUTDOWN_WITHIN)
+    };
+    runtime.stop(&app, deadline).await;
+    result?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Checks the token against Discord's API, learns the application id and registers the slash
+/// commands: everything that can fail before the gateway, with an operator's explanation.
+async fn connect(config: &Config) -> Result<serenity::http::Http, StartError> {
+    let token = config.require_token().map_err(StartError::Config)?;
     let http = http(token, config.proxy_url.as_deref());
     let base = config
         .proxy_url
         .clone()
         .unwrap_or_else(|| "https://discord.com".into());
-
     let info = http
         .get_current_application_info()
         .await
@@ -119,7 +178,6 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         })?;
     http.set_application_id(info.id);
     tracing::info!(application_id = info.id.get(), name = %info.name, "connected to Discord's API");
-
     let scope = match config.dev_guild_id {
         Some(guild) => register::Scope::Guild(guild),
         None => register::Scope::Global,
@@ -127,134 +185,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     register::sync(&http, scope)
         .await
         .map_err(StartError::Register)?;
-
-    let health = match config.health_addr {
-        Some(addr) => Some(
-            crate::ops::health::bind(addr)
-                .await
-                .map_err(|cause| StartError::Health { addr, cause })?,
-        ),
-        None => None,
-    };
-
-    let intents = if config.members_intent {
-        GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
-    } else {
-        GatewayIntents::GUILDS
-    };
-    let in_flight = Arc::new(InFlight::default());
-    // `new_with_http` keeps our Http (and its proxy); `.token()` afterwards would replace it.
-    let mut client = ClientBuilder::new_with_http(http, intents)
-        .event_handler(Handler {
-            app: app.clone(),
-            in_flight: in_flight.clone(),
-        })
-        .raw_event_handler(UnparsedEventLogger)
-        .await
-        .map_err(StartError::Gateway)?;
-
-    check_prompt_channels(
-        &app,
-        &edge::DiscordEdge {
-            http: client.http.clone(),
-        },
-    )
-    .await;
-
-    // Background work starts here, once per process: never from Ready, which fires again after
-    // every reconnect.
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let poster = Arc::new(edge::DiscordPoster {
-        http: client.http.clone(),
-    });
-    let instance = format!("pid{}-{}", std::process::id(), app.clock.now());
-    let scheduler = Arc::new(Scheduler::new(
-        app.clone(),
-        poster,
-        instance,
-        config.prompt_settings(),
-    ));
-    let scheduler_task = tokio::spawn(
-        scheduler
-            .clone()
-            .run(app.scheduler_wake.clone(), stopped.clone()),
-    );
-    let health_task = health.map(|listener| {
-        let health = crate::ops::health::Health {
-            metrics: app.metrics.clone(),
-            store: app.store.clone(),
-        };
-        tokio::spawn(crate::ops::health::serve(listener, health, stopped.clone()))
-    });
-
-    // Gateway health from serenity's own record of each shard: refreshed on every heartbeat
-    // acknowledgement, reset when a shard restarts. Stage events alone miss a resume that
-    // starts between two reports.
-    let runners = client.shard_manager.runners.clone();
-    let metrics = app.metrics.clone();
-    let mut watching = stopped.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(GATEWAY_WATCH) => {}
-                _ = watching.changed() => break,
-            }
-            let runners = runners.lock().await;
-            if !runners.is_empty()
-                && runners
-                    .values()
-                    .all(|r| r.stage == ConnectionStage::Connected)
-            {
-                metrics.gateway_up();
-            } else {
-                metrics.gateway_down();
-            }
-        }
-    });
-
-    // Shutdown: stop taking interactions, let those in flight finish, then close the gateway.
-    let shard_manager = client.shard_manager.clone();
-    let drained_in_flight = in_flight.clone();
-    let stop_scheduler = scheduler.clone();
-    let shutdown_task = tokio::spawn(async move {
-        let signal = shutdown::signal().await;
-        tracing::info!(
-            signal,
-            in_flight = drained_in_flight.in_flight(),
-            "shutting down"
-        );
-        drained_in_flight.close();
-        stop_scheduler.stop();
-        if !drained_in_flight.wait_idle(DRAIN).await {
-            tracing::warn!(
-                in_flight = drained_in_flight.in_flight(),
-                "interactions still running after {DRAIN:?}; stopping anyway"
-            );
-        }
-        shard_manager.shutdown_all().await;
-        // `shutdown_all` returns early, without releasing `Client::start`, when no shard runner
-        // exists: the state serenity is in while it retries starting a shard during an outage.
-        // Releasing it ourselves is harmless otherwise (a second value nobody reads).
-        shard_manager.return_with_value(Ok(())).await;
-    });
-
-    let result = client.start().await.map_err(gateway_error);
-    if in_flight.is_closing() {
-        // Signalled: let the shutdown task finish while `client` (which owns the receiving end
-        // of `return_with_value`) is still alive.
-        let _ = shutdown_task.await;
-    } else {
-        shutdown_task.abort();
-    }
-    let _ = stop.send(true);
-    scheduler.stop();
-    let _ = scheduler_task.await;
-    if let Some(task) = health_task {
-        let _ = task.await;
-    }
-    result?;
-    tracing::info!("stopped cleanly");
-    Ok(())
+    Ok(http)
 }
 
 /// Tells the operator at start-up about prompt channels the bot can no longer post in (the
@@ -300,32 +231,13 @@ struct Handler {
     in_flight: Arc<InFlight>,
 }
 
-/// Sends a reply, unless it would break Discord's limits: then the member gets the generic
-/// apology and the operator the list of violations (a bug in a renderer).
-async fn send(
-    what: &str,
-    reply: Reply,
-    respond: impl AsyncFnOnce(CreateInteractionResponse) -> serenity::Result<()>,
-) {
-    let violations = reply.violations();
-    let response = if violations.is_empty() {
-        convert::response(&reply)
-    } else {
-        tracing::error!(
-            command = what,
-            ?violations,
-            "reply breaks Discord's limits; sent an apology instead"
-        );
-        convert::response(&crate::render::errors::internal_error(Locale::En))
-    };
-    if let Err(error) = respond(response).await {
-        tracing::error!(command = what, %error, "could not answer the interaction");
-    }
-}
-
 fn restarting(locale: Locale) -> Reply {
     Reply::ephemeral_text(locale.texts().restarting)
 }
+
+/// How long autocomplete may look for choices: it cannot be deferred, so past this the member
+/// gets no choices rather than an error.
+const AUTOCOMPLETE_WITHIN: Duration = Duration::from_millis(2000);
 
 #[async_trait]
 impl EventHandler for Handler {
@@ -399,98 +311,229 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let started = Instant::now();
+        let received = tokio::time::Instant::now();
         let ticket = self.in_flight.enter();
         let edge = edge::DiscordEdge {
             http: ctx.http.clone(),
         };
+        let responder = |id, token: &str, locale| respond::Responder {
+            http: ctx.http.clone(),
+            id,
+            token: token.to_string(),
+            received,
+            metrics: self.app.metrics.clone(),
+            locale,
+        };
         let kind = match interaction {
             Interaction::Command(cmd) => {
                 let name = cmd.data.name.clone();
-                let reply = match (&ticket, convert::invocation(&cmd)) {
-                    (None, _) => restarting(convert::command_caller(&cmd).locale),
-                    (Some(_), Ok(invocation)) => {
-                        commands::respond(&self.app, &edge, &invocation).await
-                    }
-                    (Some(_), Err(error)) => {
-                        tracing::warn!(%error, "interaction for a command this release does not know");
-                        crate::render::errors::internal_error(convert::command_caller(&cmd).locale)
+                let locale = convert::command_caller(&cmd).locale;
+                let public = crate::commands::command(&name).is_some_and(|c| c.public_reply);
+                let work = async {
+                    match (&ticket, convert::invocation(&cmd)) {
+                        (None, _) => restarting(locale),
+                        (Some(_), Ok(invocation)) => {
+                            commands::respond(&self.app, &edge, &invocation).await
+                        }
+                        (Some(_), Err(error)) => {
+                            tracing::warn!(%error, "interaction for a command this release does not know");
+                            crate::render::errors::internal_error(locale)
+                        }
                     }
                 };
-                send(&name, reply, async |r| {
-                    cmd.create_response(&ctx.http, r).await
-                })
-                .await;
-                tracing::info!(command = %name, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = started.elapsed().as_millis() as u64, "command answered");
+                responder(cmd.id, &cmd.token, locale)
+                    .answer(
+                        &name,
+                        respond::Deferral::NewMessage { ephemeral: !public },
+                        work,
+                    )
+                    .await;
+                tracing::info!(command = %name, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = received.elapsed().as_millis() as u64, "command answered");
                 "command"
             }
             Interaction::Autocomplete(cmd) => {
                 let choices = match (&ticket, convert::autocomplete_request(&cmd)) {
-                    (Some(_), Ok(Some(request))) => {
-                        commands::autocomplete(&self.app, &request).await
-                    }
+                    (Some(_), Ok(Some(request))) => tokio::time::timeout(
+                        AUTOCOMPLETE_WITHIN,
+                        commands::autocomplete(&self.app, &request),
+                    )
+                    .await
+                    .unwrap_or_else(|_| {
+                        tracing::warn!(command = %cmd.data.name, "autocomplete took too long; answered with no choices");
+                        Vec::new()
+                    }),
                     (_, Err(error)) => {
                         tracing::warn!(%error, "autocomplete for a command this release does not know");
                         Vec::new()
                     }
                     _ => Vec::new(),
                 };
-                let response = convert::autocomplete_response(&choices);
-                if let Err(error) = cmd.create_response(&ctx.http, response).await {
-                    tracing::warn!(%error, "could not answer autocomplete");
-                }
+                let locale = convert::command_caller(&cmd).locale;
+                responder(cmd.id, &cmd.token, locale)
+                    .respond("autocomplete", convert::autocomplete_response(&choices))
+                    .await;
                 "autocomplete"
             }
             Interaction::Component(component) => {
                 let press = convert::component_press(&component);
-                let reply = match &ticket {
-                    Some(_) => commands::press(&self.app, &edge, &press).await,
-                    None => restarting(press.caller.locale),
+                let deferral = match commands::press_delivery(&press) {
+                    crate::reply::Delivery::UpdateMessage => respond::Deferral::Update,
+                    crate::reply::Delivery::NewMessage => {
+                        respond::Deferral::NewMessage { ephemeral: true }
+                    }
                 };
-                send("button", reply, async |r| {
-                    component.create_response(&ctx.http, r).await
-                })
-                .await;
+                let locale = press.caller.locale;
+                let work = async {
+                    match &ticket {
+                        Some(_) => commands::press(&self.app, &edge, &press).await,
+                        None => restarting(locale),
+                    }
+                };
+                responder(component.id, &component.token, locale)
+                    .answer("button", deferral, work)
+                    .await;
                 "button"
             }
             _ => return,
         };
         self.app
             .metrics
-            .latency(kind, started.elapsed().as_secs_f64());
+            .latency(kind, received.elapsed().as_secs_f64());
         drop(ticket);
     }
 }
 
-/// serenity turns a dispatch it cannot deserialize into `Event::Unknown` and drops it with a
-/// DEBUG line; this says so at WARN, with the event name, so a payload problem is visible.
-struct UnparsedEventLogger;
+/// Gateway events trilha relies on: one that serenity cannot parse is a problem worth a
+/// warning. Other event types (Discord adds new ones) are routine and only logged at DEBUG.
+const RELIED_ON: &[&str] = &[
+    "READY",
+    "RESUMED",
+    "GUILD_CREATE",
+    "GUILD_DELETE",
+    "GUILD_MEMBER_ADD",
+    "GUILD_MEMBER_REMOVE",
+];
+
+/// serenity turns a dispatch it cannot deserialize (its models lag Discord's: a new enum value, a
+/// field that changed type, a new component) into `Event::Unknown` carrying the raw payload, and
+/// drops it. For an interaction, a member is waiting: answer it from the raw payload's `id` and
+/// `token` with the apology in their language, so they never see "The application did not
+/// respond".
+struct UnparsedEvents {
+    metrics: Arc<crate::ops::metrics::Metrics>,
+}
 
 #[async_trait]
-impl RawEventHandler for UnparsedEventLogger {
-    async fn raw_event(&self, _ctx: Context, event: Event) {
-        if let Event::Unknown(unknown) = event {
-            let reason = match unknown.kind.as_str() {
-                "INTERACTION_CREATE" => {
-                    serde_json::from_value::<Interaction>(unknown.value.clone())
-                        .err()
-                        .map(|e| e.to_string())
-                }
-                "READY" => serde_json::from_value::<Ready>(unknown.value.clone())
-                    .err()
-                    .map(|e| e.to_string()),
-                "GUILD_CREATE" => {
-                    serde_json::from_value::<serenity::all::Guild>(unknown.value.clone())
-                        .err()
-                        .map(|e| e.to_string())
-                }
+impl RawEventHandler for UnparsedEvents {
+    async fn raw_event(&self, ctx: Context, event: Event) {
+        let Event::Unknown(unknown) = event else {
+            return;
+        };
+        let kind = unknown.kind.as_str();
+        if kind == "INTERACTION_CREATE" {
+            self.metrics.event_unparsed(kind);
+            answer_unparsed_interaction(&ctx.http, &unknown.value, &self.metrics).await;
+        } else if RELIED_ON.contains(&kind) {
+            self.metrics.event_unparsed(kind);
+            let reason = match kind {
+                "READY" => serde_json::from_value::<Ready>(unknown.value).err(),
+                "GUILD_CREATE" => serde_json::from_value::<Guild>(unknown.value).err(),
                 _ => None,
             };
             tracing::warn!(
-                event = %unknown.kind,
-                reason = reason.as_deref().unwrap_or("unknown event type or malformed payload"),
+                event = kind,
+                reason = reason
+                    .map(|e| e.to_string())
+                    .as_deref()
+                    .unwrap_or("malformed payload"),
                 "gateway event could not be parsed and was dropped"
+            );
+        } else {
+            tracing::debug!(
+                event = kind,
+                "gateway event type this release does not handle; ignored"
             );
         }
     }
+}
+
+/// An interaction serenity could not parse: what is needed to answer it anyway.
+pub(crate) struct Unparsed<'a> {
+    pub id: u64,
+    pub token: &'a str,
+    /// The member's Discord locale, when the payload had one.
+    pub locale: Option<&'a str>,
+    pub autocomplete: bool,
+    /// Why it could not be parsed (never containing the token).
+    pub reason: &'a str,
+}
+
+/// Answers an interaction serenity could not parse from its raw payload.
+async fn answer_unparsed_interaction(
+    http: &Arc<serenity::http::Http>,
+    raw: &serde_json::Value,
+    metrics: &Arc<crate::ops::metrics::Metrics>,
+) {
+    let id = raw["id"]
+        .as_str()
+        .and_then(|id| id.parse::<u64>().ok())
+        .filter(|id| *id != 0);
+    let token = raw["token"].as_str().filter(|t| !t.is_empty());
+    // serde's message can quote a value: never let it carry the token.
+    let reason = serde_json::from_value::<Interaction>(raw.clone())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "payload shape".into());
+    let reason = match token {
+        Some(token) => reason.replace(token, "[token]"),
+        None => reason,
+    };
+    let (Some(id), Some(token)) = (id, token) else {
+        tracing::error!(
+            interaction_id = raw["id"].as_str().unwrap_or("?"),
+            %reason,
+            "an interaction could not be parsed and carries no id or token to answer it with"
+        );
+        return;
+    };
+    let unparsed = Unparsed {
+        id,
+        token,
+        locale: raw["locale"].as_str(),
+        autocomplete: raw["type"].as_u64() == Some(4),
+        reason: &reason,
+    };
+    answer_unparsed(http, metrics, unparsed).await;
+}
+
+/// Answers an interaction this release could not read with the apology, in the member's
+/// language when the payload said it (pt-BR otherwise); an autocomplete gets no choices.
+pub(crate) async fn answer_unparsed(
+    http: &Arc<serenity::http::Http>,
+    metrics: &Arc<crate::ops::metrics::Metrics>,
+    unparsed: Unparsed<'_>,
+) {
+    let locale = unparsed
+        .locale
+        .map(Locale::from_discord)
+        .unwrap_or(Locale::PtBr);
+    tracing::error!(
+        interaction_id = unparsed.id,
+        reason = unparsed.reason,
+        "an interaction could not be parsed (serenity's models lag Discord's); answered with the apology"
+    );
+    let responder = respond::Responder {
+        http: http.clone(),
+        id: serenity::all::InteractionId::new(unparsed.id),
+        token: unparsed.token.to_string(),
+        received: tokio::time::Instant::now(),
+        metrics: metrics.clone(),
+        locale,
+    };
+    let response = if unparsed.autocomplete {
+        convert::autocomplete_response(&[])
+    } else {
+        convert::response(&crate::render::errors::internal_error(locale))
+    };
+    responder.respond("unparsed", response).await;
 }

@@ -1,6 +1,6 @@
 //! English texts (the community's second language).
 
-use super::{CommandTexts, Texts};
+use super::{CommandTexts, Plural, Texts};
 
 pub static TEXTS: Texts = Texts {
     internal_error: "Something went wrong on my side and the bot's operator has been told. Please try again in a moment.",
@@ -60,8 +60,7 @@ pub static TEXTS: Texts = Texts {
     unknown_section: "No section matches \"{query}\". Sections: {sections}.",
     progress_title: "📊 Progress",
     progress_of: "Progress of <@{user}> in **{track}**.",
-    progress_counts: "✅ {done} done · 📖 {learning} learning · ⏭️ {skipped} skipped",
-    progress_milestone: "🎓 **{milestone}**: {met} of {required} sections met.",
+    progress_counts: "✅ {done} · 📖 {learning} · ⏭️ {skipped}",
     progress_milestone_reached: "🎓 **{milestone}**: milestone reached!",
     progress_field_sections: "Sections",
     progress_field_missing: "Still missing for the milestone",
@@ -73,7 +72,6 @@ pub static TEXTS: Texts = Texts {
     next_scope: "First requirement still open: **{scope}** ({requirement}); you have {done} of {needed}.",
     next_field_suggestions: "Suggestions",
     next_learning_note: "📖 you are already learning it",
-    next_popular_note: "👥 {count} in this server",
     next_all_met: "You met every requirement of the card: 🎓 **{milestone}**! To go further, how about:",
     next_nothing_left: "You went through every item of the roadmap. How about helping those who are starting?",
     next_footer: "Order: what you are learning, what fits what you know, what is popular here.",
@@ -88,7 +86,7 @@ pub static TEXTS: Texts = Texts {
     board_you: "You: **#{rank}** with **{done}** ✅",
     board_you_none: "You have not completed anything in this period yet.",
     board_empty: "Nobody has completed anything in this period yet. Be the first: /done!",
-    board_footer: "{count} ranked · counts items done in the period and still done · ties: who got there first · weeks start on Monday",
+    board_footer: "{ranked} · counts items done in the period and still done · ties: who got there first · weeks start on Monday",
     board_period_over: "That period is over; this is the current leaderboard.",
     config_timezone_set: "The server's time zone is now **{timezone}** (it is {time} there). Weekly and monthly leaderboards follow it.",
     config_timezone_unknown: "**{timezone}** is not an IANA time zone. Examples: America/Sao_Paulo, America/Manaus, America/Recife, Europe/Lisbon.",
@@ -136,6 +134,31 @@ Next post: <t:{next}:F> (<t:{next}:R>).",
     post_status_skipped: "skipped (missed while the bot was down)",
     post_status_failed: "failed",
     post_manual: "on request",
+    busy: "The database is busy right now and nothing was saved. Try again in a few seconds.",
+    count_done: Plural {
+        one: "{n} done",
+        other: "{n} done",
+    },
+    count_learning: Plural {
+        one: "{n} learning",
+        other: "{n} learning",
+    },
+    count_skipped: Plural {
+        one: "{n} skipped",
+        other: "{n} skipped",
+    },
+    progress_milestone: Plural {
+        one: "🎓 **{milestone}**: {met} of {required} section met.",
+        other: "🎓 **{milestone}**: {met} of {required} sections met.",
+    },
+    next_popular_note: Plural {
+        one: "👥 {n} person in this server",
+        other: "👥 {n} people in this server",
+    },
+    board_ranked: Plural {
+        one: "{n} member ranked",
+        other: "{n} members ranked",
+    },
 };
 
 pub static COMMANDS: CommandTexts = CommandTexts {

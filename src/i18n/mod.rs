@@ -105,17 +105,49 @@ pub fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     out
 }
 
+/// A text that depends on a count: `one` for exactly 1, `other` for every other number. Both
+/// forms take the same placeholders; the count itself is `{n}` when the text shows it.
+#[derive(Clone, Copy, Debug)]
+pub struct Plural {
+    pub one: &'static str,
+    pub other: &'static str,
+}
+
+impl Plural {
+    /// The form for `count` (pt-BR and en agree: singular for 1 only, so "0 concluídos").
+    pub fn form(&self, count: usize) -> &'static str {
+        if count == 1 { self.one } else { self.other }
+    }
+
+    /// The form for `count`, with `{n}` filled with it and the other placeholders from `args`.
+    pub fn fill(&self, count: usize, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut all: Vec<(&str, &dyn std::fmt::Display)> = vec![("n", &count)];
+        all.extend_from_slice(args);
+        fill(self.form(count), &all)
+    }
+}
+
 macro_rules! texts {
-    ($($(#[$doc:meta])* $field:ident),* $(,)?) => {
+    (
+        $($(#[$doc:meta])* $field:ident),* $(,)?;
+        plurals: $($(#[$pdoc:meta])* $plural:ident),* $(,)?
+    ) => {
         /// All member-facing texts of one language. Placeholders are written `{name}`.
         pub struct Texts {
             $($(#[$doc])* pub $field: &'static str,)*
+            $($(#[$pdoc])* pub $plural: Plural,)*
         }
 
         impl Texts {
-            /// Every text with its field name, for consistency tests.
-            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
-                vec![$((stringify!($field), self.$field),)*]
+            /// Every text with its field name (plural forms as `name.one` and `name.other`),
+            /// for consistency tests.
+            pub fn entries(&self) -> Vec<(String, &'static str)> {
+                let mut out = vec![$((stringify!($field).to_string(), self.$field),)*];
+                $(
+                    out.push((concat!(stringify!($plural), ".one").to_string(), self.$plural.one));
+                    out.push((concat!(stringify!($plural), ".other").to_string(), self.$plural.other));
+                )*
+                out
             }
         }
     };
@@ -186,7 +218,6 @@ texts! {
     progress_title,
     progress_of,
     progress_counts,
-    progress_milestone,
     progress_milestone_reached,
     progress_field_sections,
     progress_field_missing,
@@ -199,7 +230,6 @@ texts! {
     next_scope,
     next_field_suggestions,
     next_learning_note,
-    next_popular_note,
     next_all_met,
     next_nothing_left,
     next_footer,
@@ -263,6 +293,18 @@ texts! {
     post_status_skipped,
     post_status_failed,
     post_manual,
+    busy;
+    plurals:
+    /// "{n} done" items, in `/progress`'s counts line.
+    count_done,
+    count_learning,
+    count_skipped,
+    /// "{met} of {required} sections met": the form follows `required`.
+    progress_milestone,
+    /// "{n} people in this server" doing an item.
+    next_popular_note,
+    /// "{n} ranked" in the leaderboard's footer.
+    board_ranked,
 }
 
 /// Localized name and description of every slash command, option and choice, keyed by path.

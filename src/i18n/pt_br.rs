@@ -1,6 +1,6 @@
 //! Textos em português do Brasil (a língua principal da comunidade).
 
-use super::{CommandTexts, Texts};
+use super::{CommandTexts, Plural, Texts};
 
 pub static TEXTS: Texts = Texts {
     internal_error: "Algo deu errado do meu lado e já avisei quem cuida do bot. Tente de novo em instantes.",
@@ -60,8 +60,7 @@ pub static TEXTS: Texts = Texts {
     unknown_section: "Não encontrei a seção \"{query}\". Seções: {sections}.",
     progress_title: "📊 Progresso",
     progress_of: "Progresso de <@{user}> em **{track}**.",
-    progress_counts: "✅ {done} concluídos · 📖 {learning} estudando · ⏭️ {skipped} pulados",
-    progress_milestone: "🎓 **{milestone}**: {met} de {required} seções cumpridas.",
+    progress_counts: "✅ {done} · 📖 {learning} · ⏭️ {skipped}",
     progress_milestone_reached: "🎓 **{milestone}**: meta alcançada!",
     progress_field_sections: "Seções",
     progress_field_missing: "Falta para a meta",
@@ -73,7 +72,6 @@ pub static TEXTS: Texts = Texts {
     next_scope: "Primeiro requisito que falta: **{scope}** ({requirement}); você tem {done} de {needed}.",
     next_field_suggestions: "Sugestões",
     next_learning_note: "📖 você já está estudando",
-    next_popular_note: "👥 {count} no servidor",
     next_all_met: "Você cumpriu todos os requisitos do card: 🎓 **{milestone}**! Para ir além, que tal:",
     next_nothing_left: "Você passou por todos os itens do roadmap. Que tal ajudar quem está começando?",
     next_footer: "Ordem: o que você estuda, o que combina com o que você já sabe, o que é popular aqui.",
@@ -88,7 +86,7 @@ pub static TEXTS: Texts = Texts {
     board_you: "Você: **#{rank}** com **{done}** ✅",
     board_you_none: "Você ainda não concluiu nada neste período.",
     board_empty: "Ninguém concluiu nada neste período ainda. Seja a primeira pessoa: /concluir!",
-    board_footer: "{count} no ranking · conta itens concluídos no período que seguem concluídos · empate: quem chegou primeiro · semana começa na segunda",
+    board_footer: "{ranked} · conta itens concluídos no período que seguem concluídos · empate: quem chegou primeiro · semana começa na segunda",
     board_period_over: "Aquele período terminou; este é o ranking atual.",
     config_timezone_set: "O fuso horário do servidor agora é **{timezone}** (agora são {time} lá). Rankings semanais e mensais seguem esse fuso.",
     config_timezone_unknown: "**{timezone}** não é um fuso horário IANA. Exemplos: America/Sao_Paulo, America/Manaus, America/Recife, Europe/Lisbon.",
@@ -136,6 +134,31 @@ Próximo post: <t:{next}:F> (<t:{next}:R>).",
     post_status_skipped: "pulado (perdido enquanto o bot estava fora do ar)",
     post_status_failed: "falhou",
     post_manual: "pedido manual",
+    busy: "O banco de dados está ocupado agora e nada foi salvo. Tente de novo em alguns segundos.",
+    count_done: Plural {
+        one: "{n} concluído",
+        other: "{n} concluídos",
+    },
+    count_learning: Plural {
+        one: "{n} estudando",
+        other: "{n} estudando",
+    },
+    count_skipped: Plural {
+        one: "{n} pulado",
+        other: "{n} pulados",
+    },
+    progress_milestone: Plural {
+        one: "🎓 **{milestone}**: {met} de {required} seção cumprida.",
+        other: "🎓 **{milestone}**: {met} de {required} seções cumpridas.",
+    },
+    next_popular_note: Plural {
+        one: "👥 {n} pessoa no servidor",
+        other: "👥 {n} pessoas no servidor",
+    },
+    board_ranked: Plural {
+        one: "{n} pessoa no ranking",
+        other: "{n} pessoas no ranking",
+    },
 };
 
 pub static COMMANDS: CommandTexts = CommandTexts {

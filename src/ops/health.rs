@@ -12,25 +12,48 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::metrics::Metrics;
-use crate::store::Store;
+use crate::store::{Store, WRITE_PROBE_TIMEOUT};
+
+/// An error with its causes, on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
 
 /// What the listener needs.
 #[derive(Clone)]
 pub struct Health {
     pub metrics: Arc<Metrics>,
     pub store: Store,
+    pub clock: crate::clock::Clock,
 }
 
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to send its request line.
+const READ_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_REQUEST: usize = 8 * 1024;
+/// Connections answered at once; more wait in the kernel's backlog (probes and scrapers are few).
+const MAX_CONNECTIONS: usize = 32;
+/// After a failed `accept` (out of file descriptors, say): wait this long, doubling up to
+/// [`ACCEPT_BACKOFF_MAX`], instead of retrying in a loop that pins a core.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
-/// `GET /healthz`: 200 when the gateway is connected and the database answers, 503 otherwise.
+/// `GET /healthz`: 200 when the gateway is connected and the database can take a write (a real
+/// write, bounded in time: a full disk or a write lock held for long makes it fail), 503
+/// otherwise.
 pub async fn healthz(health: &Health) -> (u16, String) {
     let gateway = health.metrics.gateway_connected();
-    let database = match tokio::time::timeout(Duration::from_secs(2), health.store.ping()).await {
+    let probe = health.store.write_probe(health.clock.now());
+    let database = match tokio::time::timeout(WRITE_PROBE_TIMEOUT * 2, probe).await {
         Ok(Ok(())) => "ok".to_string(),
-        Ok(Err(e)) => format!("error: {e}"),
-        Err(_) => "error: timed out".to_string(),
+        Ok(Err(e)) => format!("error: cannot write: {}", error_chain(&e)),
+        Err(_) => "error: cannot write: timed out".to_string(),
     };
     let ok = gateway && database == "ok";
     let body = serde_json::json!({
@@ -104,14 +127,42 @@ pub async fn serve(listener: TcpListener, health: Health, mut stop: watch::Recei
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "background task started: health endpoint (/healthz, /metrics)");
     }
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    let mut failures = 0u64;
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                if let Ok((stream, _)) = accepted {
-                    tokio::spawn(answer(stream, health.clone()));
-                }
-            }
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit.expect("never closed"),
             _ = stop.changed() => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.changed() => break,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                if failures > 0 {
+                    tracing::info!(failures, "health endpoint accepts connections again");
+                }
+                failures = 0;
+                backoff = ACCEPT_BACKOFF_MIN;
+                let health = health.clone();
+                tokio::spawn(async move {
+                    answer(stream, health).await;
+                    drop(permit);
+                });
+            }
+            Err(error) => {
+                if failures == 0 {
+                    tracing::warn!(%error, "health endpoint cannot accept connections; backing off");
+                }
+                failures += 1;
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => break,
+                }
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+            }
         }
     }
 }

@@ -16,6 +16,8 @@ const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 
 pub enum Outcome {
     Ok,
     UserError,
+    /// The database could not take the write in time.
+    Busy,
     InternalError,
 }
 
@@ -24,6 +26,7 @@ impl Outcome {
         match self {
             Outcome::Ok => "ok",
             Outcome::UserError => "user_error",
+            Outcome::Busy => "busy",
             Outcome::InternalError => "internal_error",
         }
     }
@@ -46,6 +49,19 @@ pub struct Metrics {
     prompts_failed: Mutex<BTreeMap<&'static str, u64>>,
     gateway_connected: AtomicBool,
     gateway_connections: AtomicU64,
+    /// command or button kind -> deferrals
+    deferred: Mutex<BTreeMap<String, u64>>,
+    /// reason (late, refused, follow_up) -> responses Discord did not take
+    responses_failed: Mutex<BTreeMap<&'static str, u64>>,
+    /// event name -> gateway events dropped because serenity could not parse them
+    events_unparsed: Mutex<BTreeMap<String, u64>>,
+}
+
+fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
+    *map.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_insert(0) += 1;
 }
 
 impl std::fmt::Debug for Metrics {
@@ -74,6 +90,21 @@ impl Metrics {
         }
         h.count += 1;
         h.sum += seconds;
+    }
+
+    /// An interaction that was deferred because its work outlasted the deferral threshold.
+    pub fn deferred(&self, what: &str) {
+        bump(&self.deferred, what.to_string());
+    }
+
+    /// A response Discord did not take, or took too late.
+    pub fn response_failed(&self, reason: &'static str) {
+        bump(&self.responses_failed, reason);
+    }
+
+    /// A gateway event serenity could not parse.
+    pub fn event_unparsed(&self, event: &str) {
+        bump(&self.events_unparsed, event.to_string());
     }
 
     pub fn prompt_posted(&self) {
@@ -158,6 +189,27 @@ impl Metrics {
                 h.count
             );
         }
+        section(
+            &mut out,
+            "trilha_interactions_deferred_total",
+            "Interactions deferred because their work took longer than the deferral threshold, by command.",
+            "command",
+            &self.deferred,
+        );
+        section(
+            &mut out,
+            "trilha_interaction_responses_failed_total",
+            "Responses Discord refused or that arrived after its 3 s deadline, by reason (late, refused, follow_up).",
+            "reason",
+            &self.responses_failed,
+        );
+        section(
+            &mut out,
+            "trilha_gateway_events_unparsed_total",
+            "Gateway events serenity could not parse, by event name (interactions among them were answered from the raw payload).",
+            "event",
+            &self.events_unparsed,
+        );
         out.push_str("# HELP trilha_prompts_posted_total Study prompts posted.\n");
         out.push_str("# TYPE trilha_prompts_posted_total counter\n");
         let _ = writeln!(
@@ -195,6 +247,25 @@ impl Metrics {
                 .saturating_sub(1)
         );
         out
+    }
+}
+
+/// A counter family with one label.
+fn section<K: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    map: &Mutex<BTreeMap<K, u64>>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    for (key, n) in map.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        let _ = writeln!(
+            out,
+            "{name}{{{label}=\"{}\"}} {n}",
+            escape(&key.to_string())
+        );
     }
 }
 

@@ -30,6 +30,15 @@ pub async fn signal() -> &'static str {
     }
 }
 
+/// The exit status for a process ended by `signal` (as a shell reports it: 128 + its number).
+pub fn exit_code(signal: &str) -> i32 {
+    match signal {
+        "SIGINT" => 130,
+        "SIGTERM" => 143,
+        _ => 1,
+    }
+}
+
 /// Interactions being handled, and whether new ones are still taken.
 #[derive(Default)]
 pub struct InFlight {

@@ -20,7 +20,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use tokio::sync::{Mutex, Notify, Semaphore, watch};
+use tokio::sync::{Mutex, Semaphore, watch};
 
 use super::rotation::{self, Counts};
 use super::schedule::{Days, Due, Schedule, parse_time, within_grace};
@@ -457,7 +457,8 @@ impl Scheduler {
 
     /// Runs ticks until `shutdown` turns true, waking early when `wake` is notified (a
     /// `/prompts now`). Releases this instance's claims on the way out.
-    pub async fn run(self: Arc<Self>, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let wake = self.app.scheduler_wake.clone();
         tracing::info!(instance = %self.instance, tick_ms = self.settings.tick.as_millis() as u64, "background task started: prompt scheduler");
         loop {
             let now = self.app.clock.now();

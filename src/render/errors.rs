@@ -127,3 +127,12 @@ pub fn internal_error(locale: Locale) -> Reply {
         ..Embed::default()
     })
 }
+
+/// The database could not take a write in time: nothing was saved, try again.
+pub fn busy(locale: Locale) -> Reply {
+    Reply::ephemeral(Embed {
+        description: locale.texts().busy.to_string(),
+        colour: COLOUR_ERROR,
+        ..Embed::default()
+    })
+}

@@ -14,6 +14,8 @@ use crate::store::Ranked;
 /// Everything a leaderboard page shows.
 pub struct Board {
     pub owner: u64,
+    /// A member's own ephemeral copy (its buttons page it in place).
+    pub private: bool,
     pub viewer: u64,
     pub period: Period,
     pub section: Option<SectionIdx>,
@@ -110,7 +112,10 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
         Some(own) => fill(t.board_you, &[("rank", &own.rank), ("done", &own.done)]),
         None => t.board_you_none.to_string(),
     });
-    let mut footer = fill(t.board_footer, &[("count", &b.total)]);
+    let mut footer = fill(
+        t.board_footer,
+        &[("ranked", &t.board_ranked.fill(b.total as usize, &[]))],
+    );
     if b.pages > 1 {
         footer = format!(
             "{} · {footer}",
@@ -130,6 +135,7 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
                 .unwrap_or_default(),
             page,
             starts: b.key.starts,
+            private: b.private,
         }
         .encode()
     });

@@ -220,12 +220,13 @@ pub fn progress(
                 &[("milestone", &milestone)],
             ));
         } else {
-            description.push_str(&fill(
-                t.progress_milestone,
+            let required = track.required_sections();
+            description.push_str(&t.progress_milestone.fill(
+                required,
                 &[
                     ("milestone", &milestone),
                     ("met", &track.met_sections()),
-                    ("required", &track.required_sections()),
+                    ("required", &required),
                 ],
             ));
         }
@@ -289,9 +290,12 @@ pub fn progress(
     description.push_str(&fill(
         t.progress_counts,
         &[
-            ("done", &count(State::Done)),
-            ("learning", &count(State::Learning)),
-            ("skipped", &count(State::Skipped)),
+            ("done", &t.count_done.fill(count(State::Done), &[])),
+            (
+                "learning",
+                &t.count_learning.fill(count(State::Learning), &[]),
+            ),
+            ("skipped", &t.count_skipped.fill(count(State::Skipped), &[])),
         ],
     ));
     let frame = super::PageFrame {
@@ -343,7 +347,7 @@ pub fn next(
                 notes.push(t.next_learning_note.to_string());
             }
             if let Some(&n) = popularity.get(&i).filter(|n| **n > 0) {
-                notes.push(fill(t.next_popular_note, &[("count", &n)]));
+                notes.push(t.next_popular_note.fill(n as usize, &[]));
             }
             let notes = if notes.is_empty() {
                 String::new()

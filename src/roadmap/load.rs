@@ -88,7 +88,7 @@ impl std::error::Error for LoadErrors {}
 #[serde(deny_unknown_fields)]
 struct RawTrack {
     id: Spanned<String>,
-    #[allow(dead_code)] // Provenance for content authors; checked by the card test.
+    /// The card's title: also a name the overview is found by.
     card: Option<String>,
     name: Spanned<RawText>,
     milestone: Spanned<RawText>,
@@ -310,6 +310,22 @@ fn toml_error(path: &Path, source: &str, e: &toml::de::Error) -> LoadError {
     }
 }
 
+/// A control character a member's client would show as garbage or not at all (a NUL, an escape,
+/// a bidi override); line breaks are allowed in texts.
+fn control_character(value: &str) -> Option<char> {
+    value.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+fn control_message(c: char) -> String {
+    format!(
+        "contains the control character U+{:04X}: remove it (texts are plain; only line breaks are allowed)",
+        u32::from(c)
+    )
+}
+
 fn is_slug(id: &str) -> bool {
     !id.is_empty()
         && id.split('-').all(|part| {
@@ -447,6 +463,8 @@ impl Builder<'_> {
     ) {
         if value.trim().is_empty() {
             self.error(span, context, field, "is empty".into());
+        } else if let Some(c) = control_character(value) {
+            self.error(span, context, field, control_message(c));
         } else if value.chars().count() > max {
             self.error(
                 span,
@@ -532,6 +550,10 @@ impl Builder<'_> {
                 );
                 continue;
             }
+            if let Some(c) = control_character(value) {
+                self.error(&alias.span(), context, field, control_message(c));
+                continue;
+            }
             if value.chars().count() > MAX_ALIAS_LEN {
                 self.error(
                     &alias.span(),
@@ -570,6 +592,7 @@ impl Builder<'_> {
         }
         self.tracks.push(Track {
             id,
+            card: raw.card.clone(),
             name,
             intro,
             milestone,

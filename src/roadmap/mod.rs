@@ -77,6 +77,8 @@ pub enum Node {
 #[derive(Debug)]
 pub struct Track {
     pub id: String,
+    /// The card's own title for it, when the file quotes one.
+    pub card: Option<String>,
     pub name: Text,
     pub intro: Text,
     pub milestone: Text,
@@ -285,6 +287,31 @@ impl Roadmap {
                 })
             })
             .collect()
+    }
+
+    /// The roadmap (track) a query names as a whole: its id, its name in either language, the
+    /// card's title, or "roadmap <id>" / "<id> roadmap" ("backend", "Roadmap backend").
+    pub fn track_named(&self, query: &str) -> Option<TrackIdx> {
+        let wanted = search::compact(&search::normalize(query));
+        if wanted.is_empty() {
+            return None;
+        }
+        self.tracks
+            .iter()
+            .position(|track| {
+                let mut names = vec![
+                    track.id.clone(),
+                    track.name.pt_br.clone(),
+                    track.name.en.clone(),
+                    format!("roadmap {}", track.id),
+                    format!("{} roadmap", track.id),
+                ];
+                names.extend(track.card.clone());
+                names
+                    .iter()
+                    .any(|n| search::compact(&search::normalize(n)) == wanted)
+            })
+            .map(TrackIdx)
     }
 
     /// Resolves what a member typed to a node, with alternatives and suggestions.

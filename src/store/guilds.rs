@@ -41,7 +41,7 @@ impl Store {
             "SELECT timezone, locale, discord_locale FROM guilds WHERE guild_id = ?",
         )
         .bind(to_db_id(guild))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         Ok(match row {
             Some((timezone, locale, discord_locale)) => GuildSettings {
@@ -70,7 +70,7 @@ impl Store {
         .bind(discord_locale)
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -91,7 +91,7 @@ impl Store {
         .bind(value)
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }

@@ -35,7 +35,7 @@ impl Store {
         .bind(key.starts)
         .bind(limit as i64)
         .bind(offset as i64)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows
             .into_iter()
@@ -58,7 +58,7 @@ impl Store {
         .bind(&key.scope)
         .bind(key.period.as_str())
         .bind(key.starts)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         Ok(n.max(0) as u64)
     }
@@ -79,7 +79,7 @@ impl Store {
         .bind(key.period.as_str())
         .bind(key.starts)
         .bind(to_db_id(user))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         let Some((done, reached_at)) = own else {
             return Ok(None);
@@ -101,7 +101,7 @@ impl Store {
         .bind(done)
         .bind(reached_at)
         .bind(to_db_id(user))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await?;
         Ok(Some(Ranked {
             rank: ahead as u64 + 1,
@@ -111,16 +111,19 @@ impl Store {
         }))
     }
 
-    /// Drops week and month tallies of periods that started before `before`.
+    /// Drops week and month tallies of periods that started before `before` (with their
+    /// histogram rows, in the same transaction so the two always agree).
     pub async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM done_tallies WHERE period != 'all' AND starts < ?")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM done_histogram WHERE period != 'all' AND starts < ?")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }

@@ -2,7 +2,7 @@
 //! rebuilt from their progress if they come back. Their progress itself is kept.
 
 use super::progress::{present_in, remove_tallies, write_tallies};
-use super::{Store, StoreError, from_db_id, to_db_id};
+use super::{Store, StoreError, to_db_id};
 use crate::progress::Mark;
 use crate::progress::tally::TallyWrite;
 
@@ -67,7 +67,7 @@ impl Store {
             ids.push_bind(to_db_id(user));
         }
         ids.push_unseparated(")");
-        let fresh: Vec<i64> = query.build_query_scalar().fetch_all(&self.pool).await?;
+        let fresh: Vec<i64> = query.build_query_scalar().fetch_all(&self.reads).await?;
         Ok(users
             .iter()
             .copied()
@@ -87,7 +87,7 @@ impl Store {
         )
         .bind(to_db_id(guild))
         .bind(to_db_id(user))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         Ok(matches!(row, Some((None, checked)) if checked >= since))
     }
@@ -99,6 +99,10 @@ impl Store {
         users: &[u64],
         now: i64,
     ) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
         for &user in users {
             sqlx::query(
                 "INSERT INTO members (guild_id, user_id, left_at, checked_at) VALUES (?, ?, NULL, ?)
@@ -108,20 +112,10 @@ impl Store {
             .bind(to_db_id(guild))
             .bind(to_db_id(user))
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         }
+        tx.commit().await?;
         Ok(())
-    }
-
-    /// Members marked as having left a server.
-    pub async fn members_left(&self, guild: u64) -> Result<Vec<u64>, StoreError> {
-        let rows: Vec<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM members WHERE guild_id = ? AND left_at IS NOT NULL",
-        )
-        .bind(to_db_id(guild))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(from_db_id).collect())
     }
 }

@@ -251,7 +251,7 @@ fn counter(state: Option<State>) -> (i64, i64) {
 impl Store {
     /// A member's marks in a server (every row, including items no longer in the roadmap).
     pub async fn member_marks(&self, guild: u64, user: u64) -> Result<Vec<Mark>, StoreError> {
-        marks_in(&self.pool, guild, user).await
+        marks_in(&self.reads, guild, user).await
     }
 
     /// Applies a change atomically: the progress row, an event, popularity counts, the member's
@@ -396,7 +396,7 @@ impl Store {
         let rows: Vec<(String, i64, i64)> =
             sqlx::query_as("SELECT item_id, learning, done FROM item_counts WHERE guild_id = ? AND learning + done > 0")
                 .bind(to_db_id(guild))
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reads)
                 .await?;
         Ok(rows
             .into_iter()
@@ -408,7 +408,7 @@ impl Store {
     pub async fn guilds_with_progress(&self) -> Result<Vec<u64>, StoreError> {
         // From the facts, not from a derived table that may be the thing needing repair.
         let rows: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM progress")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
         Ok(rows.into_iter().map(from_db_id).collect())
     }
@@ -455,7 +455,7 @@ impl Store {
         sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }

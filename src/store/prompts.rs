@@ -201,7 +201,7 @@ impl Store {
         .bind(to_db_id(s.created_by))
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(())
     }
@@ -211,7 +211,7 @@ impl Store {
             "SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = ?"
         ))
         .bind(to_db_id(guild))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reads)
         .await?;
         Ok(row.map(PromptSchedule::from))
     }
@@ -220,7 +220,7 @@ impl Store {
     pub async fn active_schedules(&self, limit: u32) -> Result<Vec<PromptSchedule>, StoreError> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE paused = 0 ORDER BY guild_id LIMIT ?"))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
         Ok(rows.into_iter().map(PromptSchedule::from).collect())
     }
@@ -242,7 +242,7 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(to_db_id(guild))
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -261,7 +261,7 @@ impl Store {
         .bind(next_due_at)
         .bind(now)
         .bind(to_db_id(guild))
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -272,7 +272,7 @@ impl Store {
             .bind(now)
             .bind(now)
             .bind(to_db_id(guild))
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -311,7 +311,7 @@ impl Store {
         sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE guild_id = ? AND claimed_by = ?")
             .bind(to_db_id(guild))
             .bind(instance)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(())
     }
@@ -320,7 +320,7 @@ impl Store {
     pub async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
         let done = sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?")
             .bind(instance)
-            .execute(&self.pool)
+            .execute(&self.writes)
             .await?;
         Ok(done.rows_affected())
     }
@@ -513,7 +513,7 @@ impl Store {
         ))
         .bind(to_db_id(guild))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?;
         Ok(rows.into_iter().map(PromptPost::from).collect())
     }
@@ -524,7 +524,7 @@ impl Store {
             "SELECT item_id FROM prompt_posts WHERE guild_id = ? AND status = 'sent' ORDER BY slot",
         )
         .bind(to_db_id(guild))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await?)
     }
 }

@@ -292,8 +292,8 @@ fn admin_prompt_commands_work_offline_in_both_languages_and_preview_lists_the_ne
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 5, "a header and 4 posts:\n{text}");
     assert!(
-        lines[0].starts_with("server 9: channel 555, seg, qua, sex at 09:30 (America/Sao_Paulo)"),
-        "{text}"
+        lines[0].starts_with("server 9: channel 555, Mon, Wed, Fri at 09:30 (America/Sao_Paulo)"),
+        "operator output is English, never mixed: {text}"
     );
     for line in &lines[1..] {
         assert!(
@@ -306,7 +306,26 @@ fn admin_prompt_commands_work_offline_in_both_languages_and_preview_lists_the_ne
         );
     }
     assert!(
-        lines[1].contains("Fundamentos de frontend") && lines[2].contains("Java"),
+        lines[1].contains("Frontend fundamentals") && lines[2].contains("Java"),
+        "{text}"
+    );
+    assert!(
+        !["seg", "qua", "todos os dias", "Fundamentos"]
+            .iter()
+            .any(|pt| text.contains(pt)),
+        "no Portuguese in the default (English) preview: {text}"
+    );
+    // The quoted content can follow the server's language on request; the frame stays English.
+    let out = sandbox
+        .trilha()
+        .args([
+            "prompts", "preview", "--guild", "9", "--count", "1", "--locale", "pt-BR",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("Mon, Wed, Fri at 09:30") && text.contains("Fundamentos de frontend"),
         "{text}"
     );
     let missing = sandbox

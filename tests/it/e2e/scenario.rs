@@ -321,7 +321,7 @@ impl Player {
             .slash(user, text, &local_discord::Context::default())
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         self.discord
-            .response(id, STEP_TIMEOUT)
+            .answer(id, STEP_TIMEOUT)
             .await
             .unwrap_or_else(|e| panic!("{text}: {e}\n{}", self.bot.log_text()))
     }
@@ -486,7 +486,7 @@ impl Player {
                 }
                 (Ok(id), None) => id,
             };
-            let response = match self.discord.response(interaction, STEP_TIMEOUT).await {
+            let response = match self.discord.answer(interaction, STEP_TIMEOUT).await {
                 Ok(r) => r,
                 Err(e) => return fail(i, format!("{e}\nbot log:\n{}", self.bot.log_text())),
             };
