@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
@@ -123,7 +124,7 @@ pub fn main() -> ExitCode {
         eprintln!("error: {error}");
         return ExitCode::FAILURE;
     }
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match command {
             Command::Run => run(&config).await,
             Command::Check => check(&config),
@@ -136,7 +137,11 @@ pub fn main() -> ExitCode {
             Command::Backup { file } => backup(&config, &file).await,
             Command::Health => health(&config).await,
         }
-    })
+    });
+    // Whatever a stopped bot abandoned (a query stuck on another process's lock) must not keep
+    // the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    code
 }
 
 fn load_roadmap(config: &Config) -> Result<Arc<Roadmap>, roadmap::LoadErrors> {
@@ -171,8 +176,9 @@ async fn run(config: &Config) -> ExitCode {
             "trilha starting"
         );
         let result = crate::discord::run(config, app.clone()).await;
-        // Every write has committed; closing checkpoints the WAL into the database file.
-        app.store.close().await;
+        // After a clean run the database is closed already (within the shutdown's bound); after
+        // a start-up error, close it here, bounded all the same.
+        let _ = tokio::time::timeout(Duration::from_millis(500), app.store.close()).await;
         result
     }
     .await;

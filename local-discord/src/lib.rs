@@ -461,6 +461,46 @@ impl LocalDiscord {
         data: impl FnOnce(&World, Option<&GuildInfo>) -> Result<(Value, Option<u64>), String>,
         component_message: Option<u64>,
     ) -> Result<u64, String> {
+        self.send_interaction_as(kind, user, ctx, data, component_message, |_| {})
+    }
+
+    /// [`LocalDiscord::slash`], with the INTERACTION_CREATE payload changed by `deform` before it
+    /// is sent: what Discord does when it adds an enum value, changes a field's type or adds a
+    /// component the bot's library does not know yet. The interaction stays answerable.
+    pub fn slash_deformed(
+        &self,
+        user: &str,
+        text: &str,
+        ctx: &Context,
+        deform: impl FnOnce(&mut Value),
+    ) -> Result<u64, String> {
+        self.send_interaction_as(
+            2,
+            user,
+            ctx,
+            |w, g| {
+                member::command_data(w, g, text, false)
+                    .map(|t| (t.data, t.default_member_permissions))
+            },
+            None,
+            deform,
+        )
+    }
+
+    /// Every interaction token handed out so far (to check none leaks into logs).
+    pub fn interaction_tokens(&self) -> Vec<String> {
+        self.with_world(|w| w.interactions.values().map(|i| i.token.clone()).collect())
+    }
+
+    fn send_interaction_as(
+        &self,
+        kind: u8,
+        user: &str,
+        ctx: &Context,
+        data: impl FnOnce(&World, Option<&GuildInfo>) -> Result<(Value, Option<u64>), String>,
+        component_message: Option<u64>,
+        deform: impl FnOnce(&mut Value),
+    ) -> Result<u64, String> {
         let (payload, id) = {
             let mut w = self.shared.world.lock().expect("world lock");
             let place = self.place(&w, user, ctx)?;
@@ -475,7 +515,12 @@ impl LocalDiscord {
                 ));
             }
             let id = w.snowflake();
-            let token = format!("aW50ZXJhY3Rpb246{id}.local-token");
+            // Shaped like Discord's: base64 of "interaction:<id>:" and a secret part.
+            let token = format!(
+                "aW50ZXJhY3Rpb246{}{:x}",
+                id,
+                id.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            );
             let message = component_message
                 .and_then(|m| w.message(m).cloned())
                 .map(|m| {
@@ -501,7 +546,7 @@ impl LocalDiscord {
                 }
                 Place::Dm { .. } => 0,
             };
-            let payload = payloads::interaction(
+            let mut payload = payloads::interaction(
                 id,
                 w.application_id,
                 kind,
@@ -511,6 +556,7 @@ impl LocalDiscord {
                 app_permissions,
                 message,
             );
+            deform(&mut payload);
             let (user_id, guild_id, channel_id) = match &place {
                 Place::Guild {
                     guild_id,

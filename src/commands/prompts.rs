@@ -47,11 +47,18 @@ pub fn days_choices(partial: &str, locale: Locale) -> Vec<Choice> {
         .iter()
         .filter(|o| typed.is_empty() || crate::roadmap::search::normalize(o).starts_with(&typed))
         .map(|o| Choice::new(o, *o))
-        .chain(
-            Days::parse(partial)
-                .filter(|_| !typed.is_empty())
-                .map(|d| Choice::new(&d.label(locale), partial.trim())),
-        )
+        .chain(Days::parse(partial).filter(|_| !typed.is_empty()).map(|d| {
+            // What was typed comes back as typed, unless it is too long for a choice's
+            // value: then the same days, written shortly.
+            let label = d.label(locale);
+            let value = if crate::reply::count(partial.trim()) <= crate::reply::limits::CHOICE_VALUE
+            {
+                partial.trim().to_string()
+            } else {
+                label.clone()
+            };
+            Choice::new(&label, value)
+        }))
         .take(crate::reply::limits::CHOICES)
         .collect()
 }

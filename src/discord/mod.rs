@@ -148,9 +148,13 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         shutdown.abort();
         runtime::Deadline::after(runtime::SHUTDOWN_WITHIN)
     };
-    runtime.stop(&app, deadline).await;
+    let clean = runtime.stop(&app, deadline).await;
     result?;
-    tracing::info!("stopped cleanly");
+    if clean {
+        tracing::info!("stopped cleanly");
+    } else {
+        tracing::info!("stopped; what did not finish in time was abandoned (see above)");
+    }
     Ok(())
 }
 

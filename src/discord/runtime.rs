@@ -19,13 +19,18 @@ use crate::prompts::scheduler::Scheduler;
 /// The whole shutdown (draining interactions, closing the gateway, stopping the background
 /// tasks, closing the database) fits in this: well inside Docker's 10 s grace period, even with
 /// the database's write lock held by someone else.
-pub const SHUTDOWN_WITHIN: Duration = Duration::from_secs(8);
+pub const SHUTDOWN_WITHIN: Duration = Duration::from_secs(7);
 /// Past this after the signal, the process exits whatever is still running.
-const HARD_EXIT_AFTER: Duration = Duration::from_millis(9_000);
+const HARD_EXIT_AFTER: Duration = Duration::from_millis(8_000);
 /// How long in-flight interactions may take to finish at shutdown.
-const DRAIN: Duration = Duration::from_secs(4);
+const DRAIN: Duration = Duration::from_secs(3);
 /// How long the shards may take to close their connections.
 const GATEWAY_CLOSE: Duration = Duration::from_secs(2);
+/// How long the background tasks may take to stop, together (the scheduler finishing a post,
+/// releasing its claims: claims it cannot release expire by themselves).
+const TASKS_STOP: Duration = Duration::from_millis(1500);
+/// How long bookkeeping still running (presence records) may take.
+const BOOKKEEPING_STOP: Duration = Duration::from_millis(500);
 /// How often the gateway's state is read for health.
 const GATEWAY_WATCH: Duration = Duration::from_secs(2);
 
@@ -123,34 +128,45 @@ impl Runtime {
         self.scheduler.clone()
     }
 
-    /// Stops every background task (each within what is left of `deadline`), then the
-    /// bookkeeping still running and the database.
-    pub async fn stop(self, app: &App, deadline: Deadline) {
+    /// Stops every background task, then the bookkeeping still running and the database, all
+    /// within what is left of `deadline`. Returns whether everything finished (what did not is
+    /// logged, and abandoned: committed writes are safe in the WAL whatever happens next).
+    pub async fn stop(self, app: &App, deadline: Deadline) -> bool {
         let _ = self.stop.send(true);
         self.scheduler.stop();
-        for (what, task) in self.tasks {
-            let abort = task.abort_handle();
-            if !bounded(what, deadline.budget(SHUTDOWN_WITHIN), async {
+        let aborts: Vec<_> = self
+            .tasks
+            .iter()
+            .map(|(what, task)| (*what, task.abort_handle()))
+            .collect();
+        let mut clean = bounded("background tasks", deadline.budget(TASKS_STOP), async {
+            for (_, task) in self.tasks {
                 let _ = task.await;
-            })
-            .await
-            {
+            }
+        })
+        .await;
+        for (what, abort) in aborts {
+            if !abort.is_finished() {
+                tracing::warn!(task = what, "background task abandoned at shutdown");
                 abort.abort();
             }
         }
         if !app
-            .finish_background(deadline.budget(SHUTDOWN_WITHIN))
+            .finish_background(deadline.budget(BOOKKEEPING_STOP))
             .await
         {
             tracing::warn!("presence bookkeeping still running at shutdown; abandoned");
+            clean = false;
         }
         // Every acknowledged write has committed; closing checkpoints the WAL into the file.
-        bounded(
+        // A connection stuck waiting for another process's lock cannot be closed: abandoned.
+        clean &= bounded(
             "closing the database",
             deadline.budget(SHUTDOWN_WITHIN),
             app.store.close(),
         )
         .await;
+        clean
     }
 }
 

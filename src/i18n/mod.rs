@@ -392,6 +392,27 @@ mod tests {
     }
 
     #[test]
+    fn counted_texts_agree_with_their_number() {
+        let pt = Locale::PtBr.texts();
+        assert_eq!(pt.count_done.fill(1, &[]), "1 concluído");
+        assert_eq!(pt.count_done.fill(0, &[]), "0 concluídos");
+        assert_eq!(pt.count_skipped.fill(2, &[]), "2 pulados");
+        let met = |t: &Texts, required: usize| {
+            t.progress_milestone.fill(
+                required,
+                &[("milestone", &"M"), ("met", &0), ("required", &required)],
+            )
+        };
+        assert!(met(pt, 1).ends_with("0 de 1 seção cumprida."));
+        assert!(met(pt, 11).ends_with("0 de 11 seções cumpridas."));
+        assert!(met(Locale::En.texts(), 1).ends_with("0 of 1 section met."));
+        assert_eq!(
+            Locale::En.texts().next_popular_note.fill(1, &[]),
+            "👥 1 person in this server"
+        );
+    }
+
+    #[test]
     fn fill_replaces_known_placeholders_and_keeps_unknown_ones() {
         assert_eq!(
             fill("{a} de {b}", &[("a", &1), ("b", &"dois")]),

@@ -336,3 +336,77 @@ fn admin_prompt_commands_work_offline_in_both_languages_and_preview_lists_the_ne
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("has no study prompts set up"));
 }
+
+/// An environment value that is not valid UTF-8 stops trilha with the variable's name (it used
+/// to count as unset, silently starting on the default database).
+#[test]
+fn a_value_that_is_not_utf8_stops_trilha_with_the_variables_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let sandbox = Sandbox::new();
+    let out = sandbox
+        .trilha()
+        .env(
+            "DATABASE_URL",
+            std::ffi::OsStr::from_bytes(b"sqlite://\xff.db"),
+        )
+        .args(["ask", "/roadmap"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        stderr(&out).contains("DATABASE_URL: is not valid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !sandbox.dir.path().join("data").exists(),
+        "no default database was created"
+    );
+}
+
+/// Every count a member reads agrees with its number, in both languages.
+#[test]
+fn counts_read_naturally_in_the_singular_and_the_plural() {
+    let sandbox = Sandbox::new();
+    let run = |user: &str, command: &str, locale: &str| {
+        let out = sandbox.ask(&[command, "--guild", "3", "--user", user, "--locale", locale]);
+        assert!(out.status.success(), "{out:?}");
+        stdout(&out)
+    };
+    run("1", "/done kafka", "pt-BR");
+    run("1", "/skip ruby", "pt-BR");
+    let one = run("1", "/progress", "pt-BR");
+    assert!(
+        one.contains("✅ 1 concluído · 📖 0 estudando · ⏭️ 1 pulado"),
+        "{one}"
+    );
+    run("1", "/done redis", "pt-BR");
+    run("1", "/skip php", "pt-BR");
+    let two = run("1", "/progress", "pt-BR");
+    assert!(
+        two.contains("✅ 2 concluídos · 📖 0 estudando · ⏭️ 2 pulados"),
+        "{two}"
+    );
+    let en = run("1", "/progress", "en-US");
+    assert!(
+        en.contains("✅ 2 done · 📖 0 learning · ⏭️ 2 skipped"),
+        "{en}"
+    );
+    // "N people in this server" on /next, and the board's "N ranked".
+    run("2", "/learning html", "pt-BR");
+    let next = run("3", "/next", "pt-BR");
+    assert!(
+        next.contains("👥 1 pessoa no servidor") && !next.contains("1 pessoas"),
+        "{next}"
+    );
+    let board = run("1", "/leaderboard", "pt-BR");
+    assert!(board.contains("1 pessoa no ranking"), "{board}");
+    run("2", "/done git", "pt-BR");
+    let board = run("1", "/leaderboard", "pt-BR");
+    assert!(board.contains("2 pessoas no ranking"), "{board}");
+    // Public posts follow the server's language: English once an admin chooses it.
+    let out = sandbox.ask(&["/config language en", "--guild", "3", "--admin"]);
+    assert!(out.status.success(), "{out:?}");
+    let board = run("1", "/leaderboard", "pt-BR");
+    assert!(board.contains("2 members ranked"), "{board}");
+}

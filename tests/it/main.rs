@@ -6,6 +6,7 @@
 //! - `ask`: the offline console as an operator uses it.
 
 mod ask;
+mod docs;
 mod e2e;
 mod lookup;
 mod prompts;

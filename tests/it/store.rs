@@ -615,3 +615,60 @@ async fn a_database_from_a_newer_trilha_is_refused_with_what_to_do() {
         "{error}"
     );
 }
+
+/// A 0-byte file where the database should be is a failed restore or copy, not a new community:
+/// refused with what to do, and left exactly as it was.
+#[tokio::test]
+async fn an_empty_database_file_is_refused_instead_of_starting_an_empty_community() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.database();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"").unwrap();
+    let error = Store::open(&path).await.unwrap_err().to_string();
+    assert!(
+        error.contains("is empty (0 bytes)")
+            && error.contains("Restore it from a backup")
+            && error.contains("delete the file to start fresh"),
+        "{error}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left untouched");
+    // The bot refuses to start on it too, with the same explanation.
+    let out = sandbox.ask(&["/progress", "--guild", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&out).contains("is empty (0 bytes)"),
+        "{out:?}"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Progress and member ids are nobody else's business: the database and its `-wal` and `-shm`
+/// are readable by their owner only, including a database an older release created 0644.
+#[tokio::test]
+async fn database_files_are_private_to_their_owner() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.database();
+    let store = Store::open(&path).await.unwrap();
+    store.set_meta("probe", "1").await.unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    assert_eq!(
+        mode(path.parent().unwrap()),
+        0o700,
+        "the folder trilha made"
+    );
+    store.close().await;
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::open(&path).await.unwrap();
+    assert_eq!(mode(&path), 0o600, "an existing database is made private");
+    store.close().await;
+}

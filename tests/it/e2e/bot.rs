@@ -15,6 +15,8 @@ pub struct Bot {
     /// Reads the current run's stderr until it closes.
     reader: Option<std::thread::JoinHandle<()>>,
     env: Vec<(String, String)>,
+    /// A command the binary runs under (`unshare ...`), its path appended last.
+    wrapper: Vec<String>,
     dir: std::path::PathBuf,
     pub logs: Arc<Mutex<Vec<(u32, String)>>>,
     pub run: u32,
@@ -22,6 +24,16 @@ pub struct Bot {
 
 impl Bot {
     pub fn start(discord: &LocalDiscord, sandbox: &Sandbox, extra: &[(String, String)]) -> Bot {
+        Bot::start_wrapped(discord, sandbox, extra, &[])
+    }
+
+    /// Starts the bot under `wrapper` (a program and its arguments; the bot's path is appended).
+    pub fn start_wrapped(
+        discord: &LocalDiscord,
+        sandbox: &Sandbox,
+        extra: &[(String, String)],
+        wrapper: &[String],
+    ) -> Bot {
         let mut env = vec![
             ("DISCORD_TOKEN".to_string(), discord.token().to_string()),
             ("DISCORD_PROXY_URL".into(), discord.base_url()),
@@ -43,6 +55,7 @@ impl Bot {
             reader: None,
             child: None,
             env,
+            wrapper: wrapper.to_vec(),
             dir: sandbox.dir.path().to_path_buf(),
             logs: Arc::default(),
             run: 0,
@@ -54,7 +67,14 @@ impl Bot {
     #[allow(clippy::disallowed_methods)] // PATH is passed through to the child.
     fn spawn(&mut self) {
         self.run += 1;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_trilha"));
+        let mut command = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(env!("CARGO_BIN_EXE_trilha"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_trilha")),
+        };
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -81,12 +101,17 @@ impl Bot {
 
     /// Sends SIGTERM, as `docker stop` and systemd do.
     pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`).
+    pub fn signal(&self, name: &str) {
         if let Some(pid) = self.pid() {
             let status = Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
+                .args([&format!("-{name}"), &pid.to_string()])
                 .status()
                 .expect("kill runs");
-            assert!(status.success(), "kill -TERM {pid} failed");
+            assert!(status.success(), "kill -{name} {pid} failed");
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod bot;
 mod checker;
+mod hardening;
 mod ops;
 mod scenario;
 

@@ -368,6 +368,16 @@ async fn a_backup_opens_and_holds_every_row() {
     let text = crate::support::stdout(&out);
     assert!(out.status.success(), "{out:?}");
     assert!(text.contains("integrity check ok"), "{text}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a backup is as private as the database");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, vec!["2026-11-24.db"], "nothing but the backup");
     let copy = Store::open(&target).await.unwrap();
     assert_eq!(
         copy.table_counts().await.unwrap(),
@@ -549,9 +559,29 @@ async fn json_logs_are_one_object_per_line_with_fields() {
     .await
     .unwrap();
     player.command("bruno", "/roadmap git").await;
+    // Every way an interaction token travels: a reply, a deferral completed by an edit of the
+    // original response (the token is in the URL), a follow-up, and an interaction answered from
+    // its raw payload.
+    let lock =
+        super::hardening::hold_write_lock(player.sandbox().database(), Duration::from_millis(2500))
+            .await;
+    let deferred = player.command("bruno", "/done kafka").await;
+    assert_eq!(deferred.body["deferred"], true, "{:#}", deferred.body);
+    lock.await.unwrap();
+    let odd = player
+        .discord
+        .slash_deformed("carla", "/roadmap kafka", &Context::default(), |p| {
+            p["type"] = serde_json::json!(99)
+        })
+        .unwrap();
+    player
+        .discord
+        .answer(odd, Duration::from_secs(10))
+        .await
+        .unwrap();
     player
         .bot
-        .wait_log("command answered", 1, Duration::from_secs(5))
+        .wait_log("command answered", 2, Duration::from_secs(5))
         .await
         .unwrap();
     let logs = player.bot.logs.lock().unwrap().clone();
@@ -566,7 +596,7 @@ async fn json_logs_are_one_object_per_line_with_fields() {
                 && value["target"].is_string(),
             "{line}"
         );
-        if value["message"] == "command answered" {
+        if value["message"] == "command answered" && answered.is_none() {
             answered = Some(value);
         }
     }
@@ -581,9 +611,146 @@ async fn json_logs_are_one_object_per_line_with_fields() {
         !logs.iter().any(|(_, l)| l.contains(player.discord.token())),
         "the token never appears in logs, even at trace"
     );
+    let tokens = player.discord.interaction_tokens();
+    assert_eq!(tokens.len(), 3);
+    for token in &tokens {
+        // Any distinctive part of one would do: its secret tail.
+        let tail = &token[token.len() - 12..];
+        assert!(
+            !logs.iter().any(|(_, l)| l.contains(tail)),
+            "an interaction token appears in the logs at trace"
+        );
+    }
     assert!(
         player.discord.violations().is_empty(),
         "{:?}",
         player.discord.violations()
     );
+}
+
+/// `trilha backup` on a disk that fills up: it fails, and leaves nothing behind that looks like a
+/// backup (no partial file under the backup's name, no journal), so a retry once there is room
+/// simply works. Runs `trilha backup` in a mount namespace where the backup folder is a small,
+/// nearly full tmpfs.
+#[tokio::test]
+async fn a_backup_that_fails_on_a_full_disk_leaves_nothing_and_a_retry_works() {
+    let sandbox = Sandbox::new();
+    Store::open(&sandbox.database())
+        .await
+        .unwrap()
+        .close()
+        .await;
+    {
+        // A history long enough to make the database a few megabytes.
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", sandbox.database().display());
+        let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
+             INSERT INTO progress_events (guild_id, user_id, item_id, from_state, to_state, cause, at)
+             SELECT 7, i, 'kafka', NULL, 'done', 'mark', 1800000000 + i FROM n",
+        )
+        .execute(&mut raw)
+        .await
+        .unwrap();
+        raw.close().await.unwrap();
+    }
+    let size = std::fs::metadata(sandbox.database()).unwrap().len();
+    assert!(
+        size > 1_000_000,
+        "a database larger than the free space ({size} bytes)"
+    );
+    let script = r#"
+        set -u
+        mkdir -p backups
+        mount -t tmpfs -o size=4m trilha-backups backups || exit 90
+        dd if=/dev/zero of=backups/filler bs=1k count=3800 2>/dev/null
+        "$0" backup backups/nightly.db; echo "first=$?"
+        ls -A backups | tr '\n' ' '; echo
+        rm backups/filler
+        "$0" backup backups/nightly.db; echo "second=$?"
+        ls -A backups | tr '\n' ' '; echo
+        stat -c 'mode=%a' backups/nightly.db
+    "#;
+    let out = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c", script])
+        .arg(env!("CARGO_BIN_EXE_trilha"))
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", sandbox.database().display()),
+        )
+        .env("ROADMAP_DIR", repo().join("roadmap"))
+        .current_dir(sandbox.dir.path())
+        .output()
+        .unwrap();
+    let stdout = crate::support::stdout(&out);
+    let stderr = crate::support::stderr(&out);
+    assert!(!stdout.is_empty(), "the namespace script ran: {stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let first = lines.iter().position(|l| l.starts_with("first=")).unwrap();
+    assert_eq!(lines[first], "first=1", "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("error: cannot write the backup"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[first + 1].trim(),
+        "filler",
+        "no partial backup or journal is left: {stdout}"
+    );
+    let second = lines.iter().position(|l| l.starts_with("second=")).unwrap();
+    assert_eq!(lines[second], "second=0", "{stdout}\n{stderr}");
+    assert_eq!(lines[second + 1].trim(), "nightly.db", "{stdout}");
+    assert_eq!(lines[second + 2], "mode=600", "{stdout}");
+}
+
+/// A backup never changes the live database: it reads it without migrating it, and refuses a
+/// schema this build does not know instead of upgrading it.
+#[tokio::test]
+async fn a_backup_reads_the_live_database_and_never_migrates_it() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.database();
+    Store::open(&path).await.unwrap().close().await;
+    // A database an older release left: its last migration is not applied.
+    let latest = {
+        use sqlx::Connection;
+        let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let latest: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?")
+            .bind(latest)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        raw.close().await.unwrap();
+        latest
+    };
+    let target = sandbox.dir.path().join("backup.db");
+    let out = sandbox
+        .trilha()
+        .arg("backup")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let said = crate::support::stderr(&out);
+    assert!(said.contains("has an older schema"), "{said}");
+    assert!(!target.exists());
+    use sqlx::Connection;
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = ?")
+            .bind(latest)
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+    assert_eq!(applied, 0, "the backup did not migrate the live database");
 }

@@ -59,6 +59,9 @@ pub struct BotSettings {
     /// Log lines containing "ERROR" are allowed (scenarios that provoke failures).
     #[serde(default)]
     pub allow_errors: bool,
+    /// Run the bot under this command (its path appended), e.g. `unshare` for a small disk.
+    #[serde(default)]
+    pub wrapper: Vec<String>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -286,7 +289,7 @@ impl Player {
             }
             None => None,
         };
-        let bot = Bot::start(&discord, &sandbox, &env);
+        let bot = Bot::start_wrapped(&discord, &sandbox, &env, &settings.wrapper);
         let roster = discord.with_world(|w| {
             w.guilds[0]
                 .members
@@ -307,6 +310,13 @@ impl Player {
         };
         player.wait_ready(1).await?;
         Ok(player)
+    }
+
+    /// Moves the bot's clock forward ("90s", "25h"); needs `[bot] clock`.
+    pub fn advance(&mut self, span: &str) {
+        let (path, at) = self.clock.as_mut().expect("`advance` needs `[bot] clock`");
+        *at += parse_span(span).expect("a span like 90s, 10m, 25h, 3d");
+        write_clock(path, *at).expect("clock file");
     }
 
     /// The bot's working folder and database.
