@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::tz::TimeZone;
+use trilha::app::App;
 use trilha::clock::Clock;
-use trilha::commands::{App, Args, Caller, Invocation, Value, command};
+use trilha::commands::{Args, Caller, Invocation, Value, command};
 use trilha::i18n::Locale;
 use trilha::progress::State;
+use trilha::progress::change::{Change, Target};
 use trilha::progress::periods::{Period, starts};
 use trilha::progress::tally::{TallyKey, change_writes};
-use trilha::store::{Change, Store, Target};
+use trilha::store::Store;
 
 const GUILD: u64 = 1;
 const MEMBERS: u64 = 100_000;
@@ -132,7 +134,7 @@ async fn main() {
     let app = App::new(roadmap.clone(), store.clone(), Clock::Fixed(NOW));
     // The real start-up path: tallies are (re)built from progress when the roadmap changed.
     let started = Instant::now();
-    trilha::commands::reconcile(&app).await.unwrap();
+    trilha::app::reconcile(&app).await.unwrap();
     if fresh {
         println!(
             "tallies rebuilt by `reconcile` in {:.1?}",
@@ -204,7 +206,7 @@ async fn main() {
         let item = items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()].clone();
         let inv = invocation("done", user, vec![("item", Value::String(item.clone()))]);
         let t = Instant::now();
-        let reply = trilha::commands::respond(&app, &trilha::edge::Offline, &inv).await;
+        let reply = trilha::commands::respond(&app, &trilha::lookups::Offline, &inv).await;
         samples.push(t.elapsed());
         assert!(
             reply.embeds[0].title.contains("✅"),
@@ -235,7 +237,7 @@ async fn main() {
     for i in 0..n {
         let inv = invocation("progress", member(i), vec![]);
         let t = Instant::now();
-        let reply = trilha::commands::respond(&app, &trilha::edge::Offline, &inv).await;
+        let reply = trilha::commands::respond(&app, &trilha::lookups::Offline, &inv).await;
         samples.push(t.elapsed());
         assert!(reply.embeds[0].description.contains("Progresso de"));
     }
@@ -292,7 +294,7 @@ async fn main() {
                 vec![("period", Value::String(period.as_str().into()))],
             );
             let t = Instant::now();
-            let reply = trilha::commands::respond(&app, &trilha::edge::Offline, &inv).await;
+            let reply = trilha::commands::respond(&app, &trilha::lookups::Offline, &inv).await;
             samples.push(t.elapsed());
             assert!(
                 reply.embeds[0].description.contains("🥇"),

@@ -14,11 +14,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use trilha::app::App;
 use trilha::clock::Clock;
-use trilha::commands::App;
+use trilha::prompts::records::PromptSchedule;
 use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::reply::Reply;
-use trilha::store::{PromptSchedule, Store};
+use trilha::store::Store;
 
 const SERVERS: u64 = 10_000;
 /// Wednesday 2026-11-18 09:00 in São Paulo.
@@ -62,9 +63,7 @@ async fn fresh(dir: &tempfile::TempDir, name: &str, servers: u64) -> App {
             role: None,
             section: None,
             thread: false,
-            paused: false,
-            pause_reason: None,
-            pause_detail: None,
+            pause: None,
             next_due_at: Some(NINE),
             requested_at: None,
             created_by: 1,

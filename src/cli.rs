@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
 
-use crate::commands::{self, App, Caller, Press};
+use crate::app::App;
+use crate::commands::{self, Caller, Press};
 use crate::config::Config;
 use crate::i18n::Locale;
 use crate::roadmap::{self, Roadmap};
@@ -158,9 +159,7 @@ async fn app(config: &Config) -> Result<App, anyhow::Error> {
         None => crate::clock::Clock::System,
     };
     let app = App::new(roadmap, store, clock);
-    commands::reconcile(&app)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.chain()))?;
+    crate::app::reconcile(&app).await?;
     Ok(app)
 }
 
@@ -314,7 +313,7 @@ async fn ask_inner(
     app: &App,
     args: &AskArgs,
     caller: Caller,
-) -> Result<String, commands::text::ParseError> {
+) -> Result<String, crate::ask::parse::ParseError> {
     use crate::discord::convert;
     let json = |value: serenity::all::CreateInteractionResponse| {
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
@@ -322,7 +321,7 @@ async fn ask_inner(
     if let Some(custom_id) = &args.press {
         let reply = commands::press(
             app,
-            &crate::edge::Offline,
+            &crate::lookups::Offline,
             &Press {
                 custom_id: custom_id.clone(),
                 caller,
@@ -337,7 +336,7 @@ async fn ask_inner(
     }
     let input = args.command.as_deref().unwrap_or_default();
     if args.autocomplete {
-        let request = commands::text::parse_autocomplete(input, caller)?;
+        let request = crate::ask::parse::parse_autocomplete(input, caller)?;
         let choices = commands::autocomplete(app, &request).await;
         return Ok(if args.json {
             json(convert::autocomplete_response(&choices))
@@ -345,8 +344,8 @@ async fn ask_inner(
             crate::ask::choices_text(&choices)
         });
     }
-    let invocation = commands::text::parse_invocation(input, caller)?;
-    let reply = commands::respond(app, &crate::edge::Offline, &invocation).await;
+    let invocation = crate::ask::parse::parse_invocation(input, caller)?;
+    let reply = commands::respond(app, &crate::lookups::Offline, &invocation).await;
     Ok(if args.json {
         json(convert::response(&reply))
     } else {
@@ -381,14 +380,13 @@ async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> Exi
                 "server {guild}: channel {}, {days} at {} ({})",
                 schedule.channel, schedule.local_time, schedule.timezone
             );
-            if schedule.paused {
+            if let Some(pause) = &schedule.pause {
                 println!(
                     "paused ({}){}",
-                    schedule.pause_reason.as_deref().unwrap_or("admin"),
-                    schedule
-                        .pause_detail
-                        .as_deref()
-                        .map(|d| format!(": {d}"))
+                    pause.reason.as_str(),
+                    pause
+                        .discord_code
+                        .map(|c| format!(": Discord error code {c}"))
                         .unwrap_or_default()
                 );
             }

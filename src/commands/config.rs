@@ -2,7 +2,9 @@
 
 use jiff::tz::TimeZone;
 
-use super::{App, Caller};
+use super::args::Caller;
+use super::command::LanguageChoice;
+use crate::app::App;
 use crate::error::{CommandError, UserError};
 use crate::i18n::{Locale, fill};
 use crate::progress::tally::all_rows;
@@ -75,7 +77,7 @@ const BRAZIL: &[&str] = &[
 ];
 
 /// Finds a zone by exact name, ignoring case ("america/sao_paulo").
-pub(super) fn find_zone(typed: &str) -> Option<String> {
+fn find_zone(typed: &str) -> Option<String> {
     let typed = typed.trim();
     if TimeZone::get(typed).is_ok() && zone_names().iter().any(|n| n == typed) {
         return Some(typed.to_string());
@@ -85,24 +87,29 @@ pub(super) fn find_zone(typed: &str) -> Option<String> {
         .find(|n| n.eq_ignore_ascii_case(typed))
 }
 
+/// The zone an admin typed, or what they may have meant.
+pub(super) fn zone_named(typed: &str) -> Result<String, CommandError> {
+    find_zone(typed).ok_or_else(|| {
+        UserError::UnknownTimezone {
+            query: typed.to_string(),
+            suggestions: timezone_choices(typed)
+                .into_iter()
+                .take(5)
+                .map(|c| c.value)
+                .collect(),
+        }
+        .into()
+    })
+}
+
+/// `/config timezone <zone>`.
 pub(super) async fn timezone(
     app: &App,
     caller: &Caller,
     typed: &str,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let Some(name) = find_zone(typed) else {
-        let suggestions = timezone_choices(typed)
-            .into_iter()
-            .take(5)
-            .map(|c| c.value)
-            .collect();
-        return Err(UserError::UnknownTimezone {
-            query: typed.to_string(),
-            suggestions,
-        }
-        .into());
-    };
+    let name = zone_named(typed)?;
     let tz = TimeZone::get(&name)
         .map_err(|e| CommandError::Internal(anyhow::anyhow!("zone {name}: {e}")))?;
     let now = app.clock.now();
@@ -125,16 +132,17 @@ pub(super) async fn timezone(
     }))
 }
 
+/// `/config language <language>`.
 pub(super) async fn language(
     app: &App,
     caller: &Caller,
-    choice: &str,
+    choice: LanguageChoice,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let locale = match choice {
-        "pt-BR" => Some(Locale::PtBr),
-        "en" => Some(Locale::En),
-        _ => None,
+        LanguageChoice::PtBr => Some(Locale::PtBr),
+        LanguageChoice::En => Some(Locale::En),
+        LanguageChoice::Auto => None,
     };
     app.store
         .set_guild_locale(guild, locale, app.clock.now())

@@ -2,17 +2,18 @@
 
 use std::time::Duration;
 
-use super::progress::{timezone, touch_in_background};
-use super::{App, Caller};
-use crate::edge::Edge;
+use super::args::Caller;
+use super::presence::touch_in_background;
+use crate::app::App;
 use crate::error::{CommandError, UserError};
 use crate::i18n::Locale;
+use crate::lookups::Lookups;
 use crate::progress::periods::{Period, starts};
+use crate::progress::tally::Ranked;
 use crate::progress::tally::TallyKey;
 use crate::render::leaderboard::{self as view, Board};
 use crate::reply::Reply;
-use crate::roadmap::{Node, SectionIdx};
-use crate::store::{GuildSettings, Ranked};
+use crate::roadmap::SectionIdx;
 
 /// Members per page.
 pub const PAGE_SIZE: u64 = 10;
@@ -32,7 +33,7 @@ const PRESENCE_WAIT: Duration = Duration::from_millis(250);
 /// must then be read again).
 async fn unrank_departed(
     app: &App,
-    edge: &dyn Edge,
+    lookups: &dyn Lookups,
     guild: u64,
     rows: &[Ranked],
     now: i64,
@@ -46,7 +47,7 @@ async fn unrank_departed(
     if stale.is_empty() {
         return Ok(false);
     }
-    let Ok(answers) = tokio::time::timeout_at(budget, edge.members_present(guild, &stale)).await
+    let Ok(answers) = tokio::time::timeout_at(budget, lookups.members_present(guild, &stale)).await
     else {
         tracing::debug!(
             guild_id = guild,
@@ -88,29 +89,14 @@ async fn unrank_departed(
     }
 }
 
-/// The language of public posts: the admin's choice, else the server's Discord language.
-pub(super) fn public_locale(settings: &GuildSettings, caller: &Caller) -> Locale {
-    settings
-        .locale
-        .or(caller.guild_locale)
-        .or_else(|| settings.discord_locale.as_deref().map(Locale::from_discord))
-        .unwrap_or(Locale::PtBr)
-}
-
-pub(super) fn resolve_section(app: &App, query: &str) -> Result<SectionIdx, CommandError> {
-    let query = query.trim();
-    if let Some(s) = app.roadmap.section_by_id(query) {
-        return Ok(s);
-    }
-    match app.roadmap.resolve(query).found {
-        Some(Node::Section(s)) => Ok(s),
-        Some(Node::Group(g)) => Ok(app.roadmap.group(g).section),
-        Some(Node::Item(i)) => Ok(app.roadmap.item(i).section),
-        None => Err(UserError::UnknownSection {
-            query: query.to_string(),
+/// The section a member typed, or why it is not one.
+pub(super) fn section_named(app: &App, query: &str) -> Result<SectionIdx, CommandError> {
+    app.roadmap.section_named(query).ok_or_else(|| {
+        UserError::UnknownSection {
+            query: query.trim().to_string(),
         }
-        .into()),
-    }
+        .into()
+    })
 }
 
 /// What to show, and to whom.
@@ -128,7 +114,7 @@ pub(super) struct Request {
 /// Renders one page for `viewer` (whose own rank is always shown).
 pub(super) async fn board(
     app: &App,
-    edge: &dyn Edge,
+    lookups: &dyn Lookups,
     viewer: &Caller,
     request: &Request,
     locale: Locale,
@@ -138,7 +124,7 @@ pub(super) async fn board(
     // wait, never more (a held write lock must not hold up the page).
     let _ = tokio::time::timeout(PRESENCE_WAIT, touch_in_background(app, viewer)).await;
     let settings = app.store.guild_settings(guild).await?;
-    let tz = timezone(&settings);
+    let tz = settings.timezone();
     let now = app.clock.now();
     let scope = request
         .section
@@ -159,7 +145,7 @@ pub(super) async fn board(
         .await?;
     let budget = tokio::time::Instant::now() + PRESENCE_BUDGET;
     for _ in 0..PRESENCE_ROUNDS {
-        if !unrank_departed(app, edge, guild, &rows, now, budget).await? {
+        if !unrank_departed(app, lookups, guild, &rows, now, budget).await? {
             break;
         }
         rows = app
@@ -191,37 +177,30 @@ pub(super) async fn board(
     Ok(view::board(&app.roadmap, &board, locale))
 }
 
-/// `/leaderboard`: a public message in the server's language.
+/// `/leaderboard [period] [section]`: a public message in the server's language.
 pub(super) async fn run(
     app: &App,
-    edge: &dyn Edge,
+    lookups: &dyn Lookups,
     caller: &Caller,
-    period: Option<&str>,
+    period: Option<Period>,
     section: Option<&str>,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let period = period.and_then(Period::parse).unwrap_or(Period::Week);
     let section = section
         .filter(|s| !s.trim().is_empty())
-        .map(|s| resolve_section(app, s))
+        .map(|s| section_named(app, s))
         .transpose()?;
     let settings = app.store.guild_settings(guild).await?;
     let request = Request {
         owner: caller.user_id,
         private: false,
-        period,
+        period: period.unwrap_or(Period::Week),
         section,
         page: 0,
         stale: false,
     };
-    let mut reply = board(
-        app,
-        edge,
-        caller,
-        &request,
-        public_locale(&settings, caller),
-    )
-    .await?;
+    let locale = settings.public_locale(caller.guild_locale);
+    let mut reply = board(app, lookups, caller, &request, locale).await?;
     reply.ephemeral = false;
     Ok(reply)
 }
@@ -241,7 +220,7 @@ pub(super) struct Pressed<'a> {
 /// message gets a private copy of their own, with their own rank, which they then page in place.
 pub(super) async fn press(
     app: &App,
-    edge: &dyn Edge,
+    lookups: &dyn Lookups,
     caller: &Caller,
     pressed: &Pressed<'_>,
 ) -> Result<Reply, CommandError> {
@@ -264,7 +243,7 @@ pub(super) async fn press(
         )
     };
     let settings = app.store.guild_settings(guild).await?;
-    let tz = timezone(&settings);
+    let tz = settings.timezone();
     let stale = starts(period, app.clock.now(), &tz) != starts_at;
     let mine = caller.user_id == owner;
     let request = Request {
@@ -277,15 +256,15 @@ pub(super) async fn press(
     };
     match (mine, private) {
         (true, false) => {
-            let locale = public_locale(&settings, caller);
-            Ok(board(app, edge, caller, &request, locale)
+            let locale = settings.public_locale(caller.guild_locale);
+            Ok(board(app, lookups, caller, &request, locale)
                 .await?
                 .as_update())
         }
-        (true, true) => Ok(board(app, edge, caller, &request, caller.locale)
+        (true, true) => Ok(board(app, lookups, caller, &request, caller.locale)
             .await?
             .as_update()),
-        (false, _) => board(app, edge, caller, &request, caller.locale).await,
+        (false, _) => board(app, lookups, caller, &request, caller.locale).await,
     }
 }
 

@@ -3,19 +3,22 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::leaderboard::{public_locale, resolve_section};
-use super::progress::timezone;
-use super::{App, Args, Caller};
-use crate::edge::{Edge, EdgeError, permissions};
+use super::args::Caller;
+use super::command::PromptsSetup;
+use super::config::zone_named;
+use super::leaderboard::section_named;
+use crate::app::App;
 use crate::error::{CommandError, UserError};
 use crate::i18n::{Locale, fill};
-use crate::prompts::rotation::{self, Counts};
+use crate::lookups::{LookupError, Lookups, permissions};
+use crate::progress::popularity_of;
+use crate::prompts::records::{Pause, PauseReason, PromptSchedule};
+use crate::prompts::rotation;
 use crate::prompts::schedule::{Days, Schedule, parse_time};
 use crate::prompts::scheduler::schedule_of;
 use crate::render::prompts as view;
 use crate::reply::{Choice, Reply};
-use crate::roadmap::{ItemIdx, Roadmap};
-use crate::store::{PromptSchedule, Store};
+use crate::roadmap::ItemIdx;
 
 /// How many upcoming posts `/prompts status` lists.
 const UPCOMING: usize = 3;
@@ -78,7 +81,7 @@ pub async fn preview(
     let now = app.clock.now();
     let roadmap = &app.roadmap;
     let posted = app.store.posted_items(guild).await?;
-    let counts = counts(roadmap, &app.store, guild).await?;
+    let counts = popularity_of(roadmap, app.store.item_counts(guild).await?);
     let pool = rotation::pool(roadmap, row.section.as_deref());
     let items = rotation::preview(roadmap, &pool, &posted, &counts, count);
     let mut at = Timestamp::from_second(row.next_due_at.unwrap_or(now).max(now) - 1)
@@ -94,54 +97,35 @@ pub async fn preview(
     Ok(Some((row, out)))
 }
 
-async fn counts(roadmap: &Roadmap, store: &Store, guild: u64) -> Result<Counts, CommandError> {
-    Ok(store
-        .item_counts(guild)
-        .await?
-        .into_iter()
-        .filter_map(|(id, learning, done)| roadmap.item_by_id(&id).map(|i| (i, (learning, done))))
-        .collect())
-}
-
+/// `/prompts setup`: where, when and what to post; checks first that the bot can post there.
 pub(super) async fn setup(
     app: &App,
-    edge: &dyn Edge,
+    lookups: &dyn Lookups,
     caller: &Caller,
-    args: &Args,
+    setup: &PromptsSetup,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let channel = args
-        .channel("channel")
-        .ok_or_else(|| CommandError::Internal(anyhow::anyhow!("channel option missing")))?;
-    let typed_time = args.string("time").unwrap_or_default();
-    let time = parse_time(typed_time).ok_or_else(|| UserError::BadTime {
-        value: typed_time.to_string(),
+    let channel = setup.channel;
+    let time = parse_time(&setup.time).ok_or_else(|| UserError::BadTime {
+        value: setup.time.clone(),
     })?;
-    let days = match args.string("days") {
-        Some(d) => Days::parse(d).ok_or_else(|| UserError::BadDays {
-            value: d.to_string(),
-        })?,
+    let days = match &setup.days {
+        Some(d) => Days::parse(d).ok_or_else(|| UserError::BadDays { value: d.clone() })?,
         None => Days::EVERY_DAY,
     };
     let settings = app.store.guild_settings(guild).await?;
-    let zone = match args.string("timezone").filter(|z| !z.trim().is_empty()) {
-        Some(z) => super::config::find_zone(z).ok_or_else(|| UserError::UnknownTimezone {
-            query: z.to_string(),
-            suggestions: super::config::timezone_choices(z)
-                .into_iter()
-                .take(5)
-                .map(|c| c.value)
-                .collect(),
-        })?,
+    let zone = match setup.timezone.as_deref().filter(|z| !z.trim().is_empty()) {
+        Some(z) => zone_named(z)?,
         None => settings.timezone.clone(),
     };
-    let section = args
-        .string("section")
+    let section = setup
+        .section
+        .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| resolve_section(app, s))
+        .map(|s| section_named(app, s))
         .transpose()?;
-    let role = args.role("role");
-    let thread = args.boolean("thread").unwrap_or(false);
+    let role = setup.role;
+    let thread = setup.thread;
 
     // Can the bot post there? Say exactly what is missing.
     let mut required =
@@ -151,7 +135,7 @@ pub(super) async fn setup(
     }
     let t = caller.locale.texts();
     let mut notes = Vec::new();
-    match edge.channel_access(guild, channel, role).await {
+    match lookups.channel_access(guild, channel, role).await {
         Ok(access) => {
             let missing = required & !access.permissions;
             let unpingable = role.filter(|_| access.role_pingable == Some(false));
@@ -164,8 +148,8 @@ pub(super) async fn setup(
                 .into());
             }
         }
-        Err(EdgeError::Unavailable) => notes.push(t.prompts_setup_unverified.to_string()),
-        Err(EdgeError::UnknownChannel) => {
+        Err(LookupError::Unavailable) => notes.push(t.prompts_setup_unverified.to_string()),
+        Err(LookupError::UnknownChannel) => {
             return Err(UserError::MissingPermissions {
                 channel,
                 missing: required,
@@ -173,7 +157,7 @@ pub(super) async fn setup(
             }
             .into());
         }
-        Err(EdgeError::Discord(detail)) => {
+        Err(LookupError::Discord(detail)) => {
             tracing::warn!(guild_id = guild, channel_id = channel, %detail, "could not check the prompt channel");
             notes.push(t.prompts_setup_unverified.to_string());
         }
@@ -195,9 +179,7 @@ pub(super) async fn setup(
         role,
         section: section.map(|s| app.roadmap.section(s).id.clone()),
         thread,
-        paused: false,
-        pause_reason: None,
-        pause_detail: None,
+        pause: None,
         next_due_at: next,
         requested_at: None,
         created_by: caller.user_id,
@@ -254,17 +236,19 @@ async fn existing(app: &App, guild: u64) -> Result<PromptSchedule, CommandError>
         .ok_or_else(|| UserError::PromptsNotConfigured.into())
 }
 
+/// `/prompts pause`.
 pub(super) async fn pause(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     existing(app, guild).await?;
     app.store
-        .pause_schedule(guild, "admin", None, app.clock.now())
+        .pause_schedule(guild, &Pause::new(PauseReason::Admin), app.clock.now())
         .await?;
     Ok(view::notice(
         caller.locale.texts().prompts_paused.to_string(),
     ))
 }
 
+/// `/prompts resume`.
 pub(super) async fn resume(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let row = existing(app, guild).await?;
@@ -280,19 +264,21 @@ pub(super) async fn resume(app: &App, caller: &Caller) -> Result<Reply, CommandE
     )))
 }
 
+/// `/prompts now`: wakes the scheduler, which posts within moments.
 pub(super) async fn now(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let row = existing(app, guild).await?;
     if !app.store.request_post(guild, app.clock.now()).await? {
         return Err(UserError::PromptsPaused.into());
     }
-    app.scheduler_wake.notify_one();
+    app.prompt_wake.notify_one();
     Ok(view::notice(fill(
         caller.locale.texts().prompts_now_requested,
         &[("channel", &row.channel)],
     )))
 }
 
+/// `/prompts status`.
 pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let locale = caller.locale;
@@ -311,18 +297,8 @@ pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandE
         ],
     );
     description.push('\n');
-    if row.paused {
-        let detail = row.pause_detail.clone().unwrap_or_default();
-        let text = match row.pause_reason.as_deref() {
-            Some("forbidden") => t.status_paused_forbidden,
-            Some("missing") => t.status_paused_missing,
-            Some("invalid") => t.status_paused_invalid,
-            _ => t.status_paused_admin,
-        };
-        description.push_str(&fill(
-            text,
-            &[("channel", &row.channel), ("detail", &detail)],
-        ));
+    if let Some(pause) = &row.pause {
+        description.push_str(&view::pause(t, pause, row.channel));
     } else if let Some(next) = row.next_due_at {
         description.push_str(&fill(t.status_next, &[("next", &next)]));
     }
@@ -337,7 +313,7 @@ pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandE
         .iter()
         .map(|p| view::status_line(&app.roadmap, p, locale))
         .collect();
-    let upcoming = if row.paused {
+    let upcoming = if row.pause.is_some() {
         Vec::new()
     } else {
         upcoming
@@ -351,7 +327,6 @@ pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandE
             })
             .collect()
     };
-    let _ = public_locale;
     Ok(view::status(
         t.status_title,
         description,
@@ -359,23 +334,4 @@ pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandE
         upcoming,
         locale,
     ))
-}
-
-pub(super) fn section_or_zone_choices(
-    app: &App,
-    option: &str,
-    partial: &str,
-    locale: Locale,
-) -> Vec<Choice> {
-    match option {
-        "timezone" => super::config::timezone_choices(partial),
-        "section" => super::roadmap::section_choices(&app.roadmap, partial, locale),
-        "days" => days_choices(partial, locale),
-        _ => Vec::new(),
-    }
-}
-
-/// `timezone` of the server, for callers outside this module.
-pub fn server_timezone(settings: &crate::store::GuildSettings) -> TimeZone {
-    timezone(settings)
 }

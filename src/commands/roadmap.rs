@@ -1,17 +1,23 @@
 //! `/roadmap [topic]`: the overview, a section, a group or an item.
 
-use super::{App, AutocompleteRequest, Caller, Invocation};
+use super::args::Caller;
+use super::progress::caller_states;
+use crate::app::App;
 use crate::error::{CommandError, UserError};
 use crate::i18n::Locale;
 use crate::render::roadmap as view;
 use crate::reply::{Choice, Reply, limits};
 use crate::roadmap::Roadmap;
 
-pub(super) async fn run(app: &App, inv: &Invocation) -> Result<Reply, CommandError> {
-    let locale = inv.caller.locale;
+pub(super) async fn run(
+    app: &App,
+    caller: &Caller,
+    topic: Option<&str>,
+) -> Result<Reply, CommandError> {
+    let locale = caller.locale;
     let roadmap = &app.roadmap;
-    let query = inv.args.string("topic").map(str::trim).unwrap_or_default();
-    let states = super::progress::caller_states(app, &inv.caller).await?;
+    let query = topic.map(str::trim).unwrap_or_default();
+    let states = caller_states(app, caller).await?;
     let marks = states.as_ref();
     // Nothing, or the roadmap's own name ("backend", "Roadmap backend"): the overview.
     if query.is_empty() || roadmap.track_named(query).is_some() {
@@ -34,24 +40,13 @@ pub(super) async fn page(
 ) -> Result<Reply, CommandError> {
     let roadmap = &app.roadmap;
     let locale = caller.locale;
-    let states = super::progress::caller_states(app, caller).await?;
+    let states = caller_states(app, caller).await?;
     if node_id.is_empty() {
         return Ok(view::overview(roadmap, locale, page, states.as_ref()).as_update());
     }
     // The id may have left the roadmap since the message was sent.
     let node = roadmap.node(node_id).ok_or(UserError::StaleButton)?;
     Ok(view::node(roadmap, node, &[], locale, page, states.as_ref()).as_update())
-}
-
-pub(super) async fn autocomplete(
-    app: &App,
-    request: &AutocompleteRequest,
-) -> Result<Vec<Choice>, CommandError> {
-    Ok(choices(
-        &app.roadmap,
-        &request.partial,
-        request.caller.locale,
-    ))
 }
 
 /// Autocomplete choices for a topic: the whole roadmap when its name is typed, then sections,

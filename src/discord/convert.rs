@@ -240,7 +240,6 @@ fn args_of(options: &'static [OptionSpec], values: &[CommandDataOption]) -> Args
         };
         let parsed = match &value.value {
             CommandDataOptionValue::String(s) => Value::String(s.clone()),
-            CommandDataOptionValue::Integer(n) => Value::Integer(*n),
             CommandDataOptionValue::Boolean(b) => Value::Boolean(*b),
             CommandDataOptionValue::User(id) => Value::User(id.get()),
             CommandDataOptionValue::Channel(id) => Value::Channel(id.get()),

@@ -2,7 +2,8 @@
 //! turns interactions into [`crate::commands`] calls and replies into serenity builders.
 
 pub mod convert;
-mod edge;
+mod lookups;
+mod poster;
 pub mod register;
 mod respond;
 mod runtime;
@@ -19,10 +20,12 @@ use serenity::async_trait;
 use serenity::gateway::GatewayError;
 use serenity::model::event::Event;
 
-use crate::commands::{self, App};
+use crate::app::App;
+use crate::commands;
 use crate::config::{Config, DiscordToken};
-use crate::edge::{Edge, permissions};
 use crate::i18n::Locale;
+use crate::lookups::{Lookups, permissions};
+use crate::ops::metrics::InteractionKind;
 use crate::ops::shutdown::InFlight;
 use crate::reply::Reply;
 
@@ -122,7 +125,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         .map_err(StartError::Gateway)?;
     check_prompt_channels(
         &app,
-        &edge::DiscordEdge {
+        &lookups::DiscordLookups {
             http: client.http.clone(),
         },
     )
@@ -194,7 +197,7 @@ async fn connect(config: &Config) -> Result<serenity::http::Http, StartError> {
 
 /// Tells the operator at start-up about prompt channels the bot can no longer post in (the
 /// scheduler would pause them at their next post; this says so before).
-async fn check_prompt_channels(app: &App, edge: &dyn Edge) {
+async fn check_prompt_channels(app: &App, lookups: &dyn Lookups) {
     let schedules = match app.store.active_schedules(STARTUP_CHANNEL_CHECKS).await {
         Ok(s) => s,
         Err(error) => {
@@ -204,7 +207,7 @@ async fn check_prompt_channels(app: &App, edge: &dyn Edge) {
     };
     let needed = permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
     for s in schedules {
-        match edge.channel_access(s.guild, s.channel, None).await {
+        match lookups.channel_access(s.guild, s.channel, None).await {
             Ok(access) if access.permissions & needed == needed => {}
             Ok(access) => {
                 let missing: Vec<&str> = [
@@ -309,7 +312,7 @@ impl EventHandler for Handler {
             guild_locale: None,
             can_manage_guild: false,
         };
-        if let Err(error) = crate::commands::member_returned(&self.app, &caller).await {
+        if let Err(error) = crate::commands::presence::touch(&self.app, &caller).await {
             tracing::error!(error = %error.chain(), "could not record a member joining");
         }
     }
@@ -317,7 +320,7 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let received = tokio::time::Instant::now();
         let ticket = self.in_flight.enter();
-        let edge = edge::DiscordEdge {
+        let lookups = lookups::DiscordLookups {
             http: ctx.http.clone(),
         };
         let responder = |id, token: &str, locale| respond::Responder {
@@ -337,7 +340,7 @@ impl EventHandler for Handler {
                     match (&ticket, convert::invocation(&cmd)) {
                         (None, _) => restarting(locale),
                         (Some(_), Ok(invocation)) => {
-                            commands::respond(&self.app, &edge, &invocation).await
+                            commands::respond(&self.app, &lookups, &invocation).await
                         }
                         (Some(_), Err(error)) => {
                             tracing::warn!(%error, "interaction for a command this release does not know");
@@ -353,7 +356,7 @@ impl EventHandler for Handler {
                     )
                     .await;
                 tracing::info!(command = %name, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = received.elapsed().as_millis() as u64, "command answered");
-                "command"
+                InteractionKind::Command
             }
             Interaction::Autocomplete(cmd) => {
                 let choices = match (&ticket, convert::autocomplete_request(&cmd)) {
@@ -376,7 +379,7 @@ impl EventHandler for Handler {
                 responder(cmd.id, &cmd.token, locale)
                     .respond("autocomplete", convert::autocomplete_response(&choices))
                     .await;
-                "autocomplete"
+                InteractionKind::Autocomplete
             }
             Interaction::Component(component) => {
                 let press = convert::component_press(&component);
@@ -389,14 +392,14 @@ impl EventHandler for Handler {
                 let locale = press.caller.locale;
                 let work = async {
                     match &ticket {
-                        Some(_) => commands::press(&self.app, &edge, &press).await,
+                        Some(_) => commands::press(&self.app, &lookups, &press).await,
                         None => restarting(locale),
                     }
                 };
                 responder(component.id, &component.token, locale)
                     .answer("button", deferral, work)
                     .await;
-                "button"
+                InteractionKind::Button
             }
             _ => return,
         };

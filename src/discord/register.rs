@@ -25,7 +25,6 @@ fn option(path: &str, spec: &OptionSpec) -> CreateCommandOption {
     let (name, description, pt_name, pt_description) = localized(&key);
     let kind = match spec.kind {
         OptionKind::String => CommandOptionType::String,
-        OptionKind::Integer => CommandOptionType::Integer,
         OptionKind::Boolean => CommandOptionType::Boolean,
         OptionKind::User => CommandOptionType::User,
         OptionKind::Channel => CommandOptionType::Channel,

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use super::convert;
 use crate::i18n::Locale;
-use crate::ops::metrics::Metrics;
+use crate::ops::metrics::{Metrics, ResponseFailure};
 use crate::reply::{Delivery, Reply};
 
 /// When to stop waiting for the work and defer: early enough that the deferral reaches Discord
@@ -107,7 +107,7 @@ impl Responder {
             Ok(()) => {
                 // Discord took it, but it reached Discord late: the member may have seen
                 // "The application did not respond".
-                self.metrics.response_failed("late");
+                self.metrics.response_failed(ResponseFailure::Late);
                 tracing::warn!(
                     command = what,
                     elapsed_ms = elapsed.as_millis() as u64,
@@ -117,12 +117,12 @@ impl Responder {
             }
             Err(error) => {
                 let reason = if elapsed > DEADLINE || discord_code(&error) == Some(10062) {
-                    "late"
+                    ResponseFailure::Late
                 } else {
-                    "refused"
+                    ResponseFailure::Refused
                 };
                 self.metrics.response_failed(reason);
-                tracing::error!(command = what, reason, elapsed_ms = elapsed.as_millis() as u64, %error, "could not answer the interaction");
+                tracing::error!(command = what, reason = reason.as_str(), elapsed_ms = elapsed.as_millis() as u64, %error, "could not answer the interaction");
                 false
             }
         }
@@ -156,7 +156,7 @@ impl Responder {
                 .map(|_| ())
         };
         if let Err(error) = result {
-            self.metrics.response_failed("follow_up");
+            self.metrics.response_failed(ResponseFailure::FollowUp);
             tracing::error!(command = what, %error, "could not deliver a deferred reply");
         }
     }

@@ -10,8 +10,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::edge::DiscordPoster;
-use crate::commands::App;
+use super::poster::DiscordPoster;
+use crate::app::App;
 use crate::config::Config;
 use crate::ops::shutdown::{self, InFlight};
 use crate::prompts::scheduler::Scheduler;

@@ -293,6 +293,11 @@ texts! {
     post_status_skipped,
     post_status_failed,
     post_manual,
+    refusal_missing_access,
+    refusal_missing_permissions,
+    refusal_unknown_channel,
+    refusal_transient,
+    refusal_other,
     busy;
     plurals:
     /// "{n} done" items, in `/progress`'s counts line.

@@ -1,18 +1,30 @@
-//! Counters and a latency histogram, rendered in Prometheus' text format (version 0.0.4).
-//!
-//! A handful of metrics do not need a metrics library: atomic counters, one histogram and a
-//! renderer, tested against the format below.
+//! The bot's metrics, exposed by `/metrics` in the OpenMetrics text format (which Prometheus
+//! reads), with `prometheus-client`: typed label sets, so a label value can only be one the
+//! README documents.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 /// Latency buckets (seconds): Discord's deadline is 3 s, members notice above ~100 ms.
 const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0];
 
+/// What kind of interaction.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum InteractionKind {
+    Command,
+    Autocomplete,
+    Button,
+}
+
 /// How an interaction ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Outcome {
     Ok,
     UserError,
@@ -21,47 +33,107 @@ pub enum Outcome {
     InternalError,
 }
 
-impl Outcome {
-    fn label(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::UserError => "user_error",
-            Outcome::Busy => "busy",
-            Outcome::InternalError => "internal_error",
+/// Why a response did not reach the member as it should have.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum ResponseFailure {
+    /// It reached Discord after its 3 s (or Discord said the interaction was unknown).
+    Late,
+    /// Discord answered with an error.
+    Refused,
+    /// A deferred reply could not be delivered.
+    FollowUp,
+}
+
+/// Why a prompt slot did not become a post.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum PromptFailure {
+    Forbidden,
+    Missing,
+    Skipped,
+    GivenUp,
+    Invalid,
+}
+
+/// Label values, written as the README's metrics table documents them.
+macro_rules! label_values {
+    ($($type:ty { $($variant:ident => $text:literal),* $(,)? })*) => {$(
+        impl $type {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text,)* }
+            }
         }
+        impl EncodeLabelValue for $type {
+            fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+                encoder.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+label_values! {
+    InteractionKind { Command => "command", Autocomplete => "autocomplete", Button => "button" }
+    Outcome { Ok => "ok", UserError => "user_error", Busy => "busy", InternalError => "internal_error" }
+    ResponseFailure { Late => "late", Refused => "refused", FollowUp => "follow_up" }
+    PromptFailure {
+        Forbidden => "forbidden", Missing => "missing", Skipped => "skipped",
+        GivenUp => "given_up", Invalid => "invalid",
     }
 }
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InteractionLabels {
+    kind: InteractionKind,
+    command: String,
+    outcome: Outcome,
 }
 
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: InteractionKind,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CommandLabels {
+    command: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FailureLabels {
+    reason: ResponseFailure,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PromptLabels {
+    reason: PromptFailure,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventLabels {
+    event: String,
+}
+
+type Histograms = Family<KindLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
 pub struct Metrics {
-    /// (kind, name, outcome) -> count
-    interactions: Mutex<BTreeMap<(&'static str, String, Outcome), u64>>,
-    /// kind -> latency histogram
-    latency: Mutex<BTreeMap<&'static str, Histogram>>,
-    prompts_posted: AtomicU64,
-    prompts_failed: Mutex<BTreeMap<&'static str, u64>>,
-    gateway_connected: AtomicBool,
-    gateway_connections: AtomicU64,
-    /// command or button kind -> deferrals
-    deferred: Mutex<BTreeMap<String, u64>>,
-    /// reason (late, refused, follow_up) -> responses Discord did not take
-    responses_failed: Mutex<BTreeMap<&'static str, u64>>,
-    /// event name -> gateway events dropped because serenity could not parse them
-    events_unparsed: Mutex<BTreeMap<String, u64>>,
-}
-
-fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
-    *map.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .entry(key)
-        .or_insert(0) += 1;
+    registry: Registry,
+    interactions: Family<InteractionLabels, Counter>,
+    latency: Histograms,
+    deferred: Family<CommandLabels, Counter>,
+    responses_failed: Family<FailureLabels, Counter>,
+    events_unparsed: Family<EventLabels, Counter>,
+    frames_dropped: Counter,
+    /// What [`crate::telemetry::frames_dropped`] read at the last scrape.
+    frames_seen: AtomicU64,
+    prompts_posted: Counter,
+    prompts_failed: Family<PromptLabels, Counter>,
+    gateway_connected: Gauge,
+    gateway_up: AtomicBool,
+    gateway_reconnects: Counter,
+    gateway_sessions: AtomicU64,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -72,267 +144,252 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let interactions = Family::<InteractionLabels, Counter>::default();
+        registry.register(
+            "trilha_interactions",
+            "Interactions answered, by kind, command and outcome",
+            interactions.clone(),
+        );
+        let latency: Histograms = Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "trilha_interaction_duration_seconds",
+            "Time from receiving an interaction to answering it",
+            latency.clone(),
+        );
+        let deferred = Family::<CommandLabels, Counter>::default();
+        registry.register(
+            "trilha_interactions_deferred",
+            "Interactions deferred because their work took longer than the deferral threshold, by command",
+            deferred.clone(),
+        );
+        let responses_failed = Family::<FailureLabels, Counter>::default();
+        registry.register(
+            "trilha_interaction_responses_failed",
+            "Responses Discord refused or that arrived after its 3 s deadline, by reason",
+            responses_failed.clone(),
+        );
+        let events_unparsed = Family::<EventLabels, Counter>::default();
+        registry.register(
+            "trilha_gateway_events_unparsed",
+            "Gateway events serenity could not parse, by event name (interactions among them were answered from the raw payload)",
+            events_unparsed.clone(),
+        );
+        let frames_dropped = Counter::default();
+        registry.register(
+            "trilha_gateway_frames_dropped",
+            "Gateway frames serenity could not read at all and dropped",
+            frames_dropped.clone(),
+        );
+        let prompts_posted = Counter::default();
+        registry.register(
+            "trilha_prompts_posted",
+            "Study prompts posted",
+            prompts_posted.clone(),
+        );
+        let prompts_failed = Family::<PromptLabels, Counter>::default();
+        registry.register(
+            "trilha_prompts_failed",
+            "Prompt slots not posted, by reason",
+            prompts_failed.clone(),
+        );
+        let gateway_connected = Gauge::default();
+        registry.register(
+            "trilha_gateway_connected",
+            "Whether the gateway connection is up",
+            gateway_connected.clone(),
+        );
+        let gateway_reconnects = Counter::default();
+        registry.register(
+            "trilha_gateway_reconnects",
+            "Gateway connections after the first (resumes and new sessions)",
+            gateway_reconnects.clone(),
+        );
+        Metrics {
+            registry,
+            interactions,
+            latency,
+            deferred,
+            responses_failed,
+            events_unparsed,
+            frames_dropped,
+            frames_seen: AtomicU64::new(0),
+            prompts_posted,
+            prompts_failed,
+            gateway_connected,
+            gateway_up: AtomicBool::new(false),
+            gateway_reconnects,
+            gateway_sessions: AtomicU64::new(0),
+        }
+    }
+}
+
 impl Metrics {
-    /// An interaction (`kind`: command, autocomplete or button) and how it ended.
-    pub fn interaction(&self, kind: &'static str, name: &str, outcome: Outcome) {
-        let mut map = self.interactions.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((kind, name.to_string(), outcome)).or_insert(0) += 1;
+    /// An interaction and how it ended.
+    pub fn interaction(&self, kind: InteractionKind, name: &str, outcome: Outcome) {
+        self.interactions
+            .get_or_create(&InteractionLabels {
+                kind,
+                command: name.to_string(),
+                outcome,
+            })
+            .inc();
     }
 
     /// How long an interaction took to answer.
-    pub fn latency(&self, kind: &'static str, seconds: f64) {
-        let mut map = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        let h = map.entry(kind).or_default();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if seconds <= *bound {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += seconds;
+    pub fn latency(&self, kind: InteractionKind, seconds: f64) {
+        self.latency
+            .get_or_create(&KindLabels { kind })
+            .observe(seconds);
     }
 
-    /// An interaction that was deferred because its work outlasted the deferral threshold.
-    pub fn deferred(&self, what: &str) {
-        bump(&self.deferred, what.to_string());
+    /// An interaction deferred because its work outlasted the deferral threshold.
+    pub fn deferred(&self, command: &str) {
+        self.deferred
+            .get_or_create(&CommandLabels {
+                command: command.to_string(),
+            })
+            .inc();
     }
 
     /// A response Discord did not take, or took too late.
-    pub fn response_failed(&self, reason: &'static str) {
-        bump(&self.responses_failed, reason);
+    pub fn response_failed(&self, reason: ResponseFailure) {
+        self.responses_failed
+            .get_or_create(&FailureLabels { reason })
+            .inc();
     }
 
     /// A gateway event serenity could not parse.
     pub fn event_unparsed(&self, event: &str) {
-        bump(&self.events_unparsed, event.to_string());
+        self.events_unparsed
+            .get_or_create(&EventLabels {
+                event: event.to_string(),
+            })
+            .inc();
     }
 
     pub fn prompt_posted(&self) {
-        self.prompts_posted.fetch_add(1, Ordering::Relaxed);
+        self.prompts_posted.inc();
     }
 
-    /// A prompt slot that did not become a post (`reason`: forbidden, missing, skipped, given_up).
-    pub fn prompt_failed(&self, reason: &'static str) {
-        let mut map = self
-            .prompts_failed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        *map.entry(reason).or_insert(0) += 1;
+    /// A prompt slot that did not become a post.
+    pub fn prompt_failed(&self, reason: PromptFailure) {
+        self.prompts_failed
+            .get_or_create(&PromptLabels { reason })
+            .inc();
     }
 
     /// The gateway connection is up.
     pub fn gateway_up(&self) {
-        self.gateway_connected.store(true, Ordering::Relaxed);
+        self.set_gateway(true);
     }
 
     /// A gateway session was established (READY or RESUMED): every one after the first is a
     /// reconnect.
     pub fn gateway_session(&self) {
-        self.gateway_connected.store(true, Ordering::Relaxed);
-        self.gateway_connections.fetch_add(1, Ordering::Relaxed);
+        self.set_gateway(true);
+        if self.gateway_sessions.fetch_add(1, Ordering::Relaxed) > 0 {
+            self.gateway_reconnects.inc();
+        }
     }
 
     pub fn gateway_down(&self) {
-        self.gateway_connected.store(false, Ordering::Relaxed);
+        self.set_gateway(false);
+    }
+
+    fn set_gateway(&self, up: bool) {
+        self.gateway_up.store(up, Ordering::Relaxed);
+        self.gateway_connected.set(i64::from(up));
     }
 
     pub fn gateway_connected(&self) -> bool {
-        self.gateway_connected.load(Ordering::Relaxed)
+        self.gateway_up.load(Ordering::Relaxed)
     }
 
-    /// Everything, in Prometheus' text format.
+    /// Everything, in the OpenMetrics text format.
     pub fn render(&self) -> String {
+        let dropped = crate::telemetry::frames_dropped();
+        let seen = self.frames_seen.swap(dropped, Ordering::Relaxed);
+        self.frames_dropped.inc_by(dropped.saturating_sub(seen));
         let mut out = String::new();
-        out.push_str("# HELP trilha_interactions_total Interactions answered, by kind, command and outcome.\n");
-        out.push_str("# TYPE trilha_interactions_total counter\n");
-        for ((kind, name, outcome), n) in self
-            .interactions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "trilha_interactions_total{{kind=\"{kind}\",command=\"{}\",outcome=\"{}\"}} {n}",
-                escape(name),
-                outcome.label()
-            );
-        }
-        out.push_str("# HELP trilha_interaction_duration_seconds Time from receiving an interaction to answering it.\n");
-        out.push_str("# TYPE trilha_interaction_duration_seconds histogram\n");
-        for (kind, h) in self
-            .latency
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "trilha_interaction_duration_seconds_bucket{{kind=\"{kind}\",le=\"{bound}\"}} {}",
-                    h.counts[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "trilha_interaction_duration_seconds_bucket{{kind=\"{kind}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "trilha_interaction_duration_seconds_sum{{kind=\"{kind}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "trilha_interaction_duration_seconds_count{{kind=\"{kind}\"}} {}",
-                h.count
-            );
-        }
-        section(
-            &mut out,
-            "trilha_interactions_deferred_total",
-            "Interactions deferred because their work took longer than the deferral threshold, by command.",
-            "command",
-            &self.deferred,
-        );
-        section(
-            &mut out,
-            "trilha_interaction_responses_failed_total",
-            "Responses Discord refused or that arrived after its 3 s deadline, by reason (late, refused, follow_up).",
-            "reason",
-            &self.responses_failed,
-        );
-        section(
-            &mut out,
-            "trilha_gateway_events_unparsed_total",
-            "Gateway events serenity could not parse, by event name (interactions among them were answered from the raw payload).",
-            "event",
-            &self.events_unparsed,
-        );
-        out.push_str("# HELP trilha_prompts_posted_total Study prompts posted.\n");
-        out.push_str("# TYPE trilha_prompts_posted_total counter\n");
-        let _ = writeln!(
-            out,
-            "trilha_prompts_posted_total {}",
-            self.prompts_posted.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP trilha_prompts_failed_total Prompt slots not posted, by reason.\n");
-        out.push_str("# TYPE trilha_prompts_failed_total counter\n");
-        for (reason, n) in self
-            .prompts_failed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "trilha_prompts_failed_total{{reason=\"{reason}\"}} {n}"
-            );
-        }
-        out.push_str("# HELP trilha_gateway_connected Whether the gateway connection is up.\n");
-        out.push_str("# TYPE trilha_gateway_connected gauge\n");
-        let _ = writeln!(
-            out,
-            "trilha_gateway_connected {}",
-            u8::from(self.gateway_connected())
-        );
-        out.push_str("# HELP trilha_gateway_reconnects_total Gateway connections after the first (resumes and new sessions).\n");
-        out.push_str("# TYPE trilha_gateway_reconnects_total counter\n");
-        let _ = writeln!(
-            out,
-            "trilha_gateway_reconnects_total {}",
-            self.gateway_connections
-                .load(Ordering::Relaxed)
-                .saturating_sub(1)
-        );
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
 }
 
-/// A counter family with one label.
-fn section<K: std::fmt::Display>(
-    out: &mut String,
-    name: &str,
-    help: &str,
-    label: &str,
-    map: &Mutex<BTreeMap<K, u64>>,
-) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} counter");
-    for (key, n) in map.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-        let _ = writeln!(
-            out,
-            "{name}{{{label}=\"{}\"}} {n}",
-            escape(&key.to_string())
-        );
-    }
-}
-
-/// Label values escape backslash, quote and newline.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn renders_counters_histograms_and_gauges() {
-        let m = Metrics::default();
-        m.interaction("command", "roadmap", Outcome::Ok);
-        m.interaction("command", "roadmap", Outcome::Ok);
-        m.interaction("command", "done", Outcome::UserError);
-        m.latency("command", 0.004);
-        m.latency("command", 0.2);
-        m.prompt_posted();
-        m.prompt_failed("forbidden");
-        m.gateway_session();
-        m.gateway_down();
-        m.gateway_session();
-        m.gateway_up();
-        let text = m.render();
-        assert!(
-            text.contains(
-                "trilha_interactions_total{kind=\"command\",command=\"roadmap\",outcome=\"ok\"} 2\n"
-            ),
-            "{text}"
-        );
-        assert!(text.contains("trilha_interactions_total{kind=\"command\",command=\"done\",outcome=\"user_error\"} 1\n"));
-        assert!(text.contains(
-            "trilha_interaction_duration_seconds_bucket{kind=\"command\",le=\"0.005\"} 1\n"
-        ));
-        assert!(text.contains(
-            "trilha_interaction_duration_seconds_bucket{kind=\"command\",le=\"0.25\"} 2\n"
-        ));
-        assert!(text.contains(
-            "trilha_interaction_duration_seconds_bucket{kind=\"command\",le=\"+Inf\"} 2\n"
-        ));
-        assert!(text.contains("trilha_interaction_duration_seconds_count{kind=\"command\"} 2\n"));
-        assert!(text.contains("trilha_prompts_posted_total 1\n"));
-        assert!(text.contains("trilha_prompts_failed_total{reason=\"forbidden\"} 1\n"));
-        assert!(text.contains("trilha_gateway_connected 1\n"));
-        assert!(text.contains("trilha_gateway_reconnects_total 1\n"));
-        // Every sample line belongs to a declared metric family.
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let name = line.split(['{', ' ']).next().unwrap();
-            let family = name
-                .trim_end_matches("_bucket")
-                .trim_end_matches("_sum")
-                .trim_end_matches("_count");
-            assert!(
-                text.contains(&format!("# TYPE {family} ")),
-                "{name} has no TYPE"
-            );
-        }
+    /// Scrapes the way Prometheus does: every sample line, as (name with labels, value).
+    fn samples(text: &str) -> Vec<(String, f64)> {
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| {
+                let (name, value) = l.rsplit_once(' ').unwrap();
+                (name.to_string(), value.parse().unwrap())
+            })
+            .collect()
+    }
+
+    fn value(text: &str, name: &str) -> Option<f64> {
+        samples(text)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    fn counters_histograms_and_gauges_read_as_documented() {
+        let m = Metrics::default();
+        m.interaction(InteractionKind::Command, "roadmap", Outcome::Ok);
+        m.interaction(InteractionKind::Command, "roadmap", Outcome::Ok);
+        m.interaction(InteractionKind::Command, "done", Outcome::Busy);
+        m.latency(InteractionKind::Command, 0.004);
+        m.latency(InteractionKind::Command, 0.2);
+        m.prompt_failed(PromptFailure::Forbidden);
+        m.response_failed(ResponseFailure::Late);
+        m.gateway_session();
+        m.gateway_down();
+        m.gateway_session();
+        let text = m.render();
+        let v = |name: &str| value(&text, name);
+        assert_eq!(
+            v("trilha_interactions_total{kind=\"command\",command=\"roadmap\",outcome=\"ok\"}"),
+            Some(2.0),
+            "{text}"
+        );
+        assert_eq!(
+            v("trilha_interactions_total{kind=\"command\",command=\"done\",outcome=\"busy\"}"),
+            Some(1.0)
+        );
+        assert_eq!(
+            v("trilha_interaction_duration_seconds_bucket{le=\"0.005\",kind=\"command\"}").or_else(
+                || v("trilha_interaction_duration_seconds_bucket{kind=\"command\",le=\"0.005\"}")
+            ),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            v("trilha_interaction_duration_seconds_count{kind=\"command\"}"),
+            Some(2.0)
+        );
+        assert_eq!(
+            v("trilha_prompts_failed_total{reason=\"forbidden\"}"),
+            Some(1.0)
+        );
+        assert_eq!(
+            v("trilha_interaction_responses_failed_total{reason=\"late\"}"),
+            Some(1.0)
+        );
+        assert_eq!(v("trilha_gateway_connected"), Some(1.0));
+        assert_eq!(v("trilha_gateway_reconnects_total"), Some(1.0));
+        assert!(text.ends_with("# EOF\n"), "a complete exposition");
     }
 }

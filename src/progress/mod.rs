@@ -1,6 +1,7 @@
 //! Member progress: states, what they mean for the card's requirements, leaderboard periods
 //! and tallies, and what to study next. Pure functions over data; the store persists.
 
+pub mod change;
 pub mod next;
 pub mod periods;
 pub mod standing;
@@ -64,5 +65,19 @@ pub fn states_of(roadmap: &crate::roadmap::Roadmap, marks: &[Mark]) -> ItemState
     marks
         .iter()
         .filter_map(|m| roadmap.item_by_id(&m.item_id).map(|i| (i, m.state)))
+        .collect()
+}
+
+/// How many members of a server are (learning, done) with each item of the roadmap.
+pub type Popularity = HashMap<ItemIdx, (u64, u64)>;
+
+/// The store's per-item counts keyed by roadmap item, dropping ids the roadmap no longer has.
+pub fn popularity_of(
+    roadmap: &crate::roadmap::Roadmap,
+    counts: Vec<(String, u64, u64)>,
+) -> Popularity {
+    counts
+        .into_iter()
+        .filter_map(|(id, learning, done)| roadmap.item_by_id(&id).map(|i| (i, (learning, done))))
         .collect()
 }

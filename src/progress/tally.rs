@@ -165,6 +165,16 @@ pub fn affected_keys(
     keys
 }
 
+/// One ranked member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ranked {
+    /// 1-based.
+    pub rank: u64,
+    pub user_id: u64,
+    pub done: i64,
+    pub reached_at: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

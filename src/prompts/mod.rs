@@ -1,6 +1,8 @@
 //! Periodic study prompts: when they are due ([`schedule`]), what they are about
-//! ([`rotation`]) and the scheduler that posts them exactly once per slot ([`scheduler`]).
+//! ([`rotation`]), the scheduler that posts them exactly once per slot ([`scheduler`]), and
+//! what is kept about schedules and posts ([`records`]).
 
+pub mod records;
 pub mod rotation;
 pub mod schedule;
 pub mod scheduler;

@@ -5,12 +5,10 @@
 //! are learning now comes first, then what few have done, then card order; never the option of
 //! the previous post. The choice depends only on the server's history, so it is repeatable.
 
-use std::collections::HashMap;
-
 use crate::roadmap::{ItemIdx, Roadmap};
 
 /// Members learning and having done an item in a server.
-pub type Counts = HashMap<ItemIdx, (u64, u64)>;
+pub use crate::progress::Popularity as Counts;
 
 /// The next option, given what was posted before (oldest first). `None` for an empty pool.
 pub fn choose(

@@ -22,18 +22,43 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tokio::sync::{Mutex, Semaphore, watch};
 
-use super::rotation::{self, Counts};
+use super::records::{
+    NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
+};
+use super::rotation;
 use super::schedule::{Days, Due, Schedule, parse_time, within_grace};
-use crate::commands::App;
-use crate::i18n::Locale;
+use crate::app::App;
+use crate::ops::metrics::PromptFailure;
+use crate::progress::popularity_of;
 use crate::reply::Reply;
-use crate::store::{NewPost, PostEnd, PostStatus, PromptSchedule, StoreError};
+use crate::roadmap::ItemIdx;
+use crate::store::StoreError;
+
+/// One slot being handled: when, whether an admin asked for it, and the schedule's next slot
+/// after it (a scheduled slot moves the schedule there).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    at: i64,
+    manual: bool,
+    next: Option<i64>,
+}
+
+/// A post and the name of its answers thread, rendered.
+struct PromptMessage {
+    reply: Reply,
+    thread_name: String,
+}
 
 /// Why a post failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PostError {
-    /// The channel is gone (404) or closed to the bot (403): retrying will not help.
-    Gone { status: u16, detail: String },
+    /// The channel is gone (404) or closed to the bot (403): retrying will not help. `code` is
+    /// Discord's JSON error code (50013: missing permissions).
+    Gone {
+        status: u16,
+        code: i64,
+        detail: String,
+    },
     /// Worth retrying: 5xx, 429, timeouts, connection errors.
     Transient(String),
 }
@@ -173,15 +198,11 @@ impl Scheduler {
         }
     }
 
-    pub fn instance(&self) -> &str {
-        &self.instance
-    }
-
     /// Stops claiming and posting; posts already sending finish, claims are released by `run`.
     pub fn stop(&self) {
         self.stopping
             .store(true, std::sync::atomic::Ordering::Release);
-        self.app.scheduler_wake.notify_one();
+        self.app.prompt_wake.notify_one();
     }
 
     fn stopping(&self) -> bool {
@@ -242,96 +263,84 @@ impl Scheduler {
         let store = &self.app.store;
         let Some(schedule) = schedule_of(row) else {
             store
-                .pause_schedule(
-                    row.guild,
-                    "invalid",
-                    Some(&format!("{} {}", row.local_time, row.timezone)),
-                    now,
-                )
+                .pause_schedule(row.guild, &Pause::new(PauseReason::Invalid), now)
                 .await?;
+            tracing::warn!(guild_id = row.guild, time = %row.local_time, timezone = %row.timezone, "stored prompt schedule cannot be read; paused");
+            self.app.metrics.prompt_failed(PromptFailure::Invalid);
             report.paused += 1;
             return Ok(report);
         };
         if let Some(requested) = row.requested_at.filter(|r| *r <= now) {
-            self.post_slot(row, requested, true, None, now, &mut report)
-                .await?;
+            let slot = Slot {
+                at: requested,
+                manual: true,
+                next: None,
+            };
+            self.post_slot(row, slot, now, &mut report).await?;
         }
         if let Some(due) = row.next_due_at.filter(|d| *d <= now) {
             // Only the latest missed slot matters; earlier ones are never posted late.
-            let slot = schedule
+            let at = schedule
                 .latest_between(ts(due), ts(now))
                 .map_or(due, |s| s.as_second());
-            let next = schedule
-                .next_after(ts(slot.max(now)))
-                .map(|t| t.as_second());
-            match within_grace(slot, now, self.settings.grace) {
-                Due::TooLate => {
-                    store
-                        .end_slot(row.guild, slot, false, &PostEnd::Skipped, next, now)
-                        .await?;
-                    tracing::info!(
-                        guild_id = row.guild,
-                        slot,
-                        "prompt slot missed during downtime and past the grace window; skipped"
-                    );
-                    report.skipped += 1;
-                    self.app.metrics.prompt_failed("skipped");
-                }
-                Due::Post => {
-                    self.post_slot(row, slot, false, next, now, &mut report)
-                        .await?
-                }
+            let slot = Slot {
+                at,
+                manual: false,
+                next: schedule.next_after(ts(at.max(now))).map(|t| t.as_second()),
+            };
+            match within_grace(at, now, self.settings.grace) {
+                Due::TooLate => self.skip(row, slot, now, &mut report).await?,
+                Due::Post => self.post_slot(row, slot, now, &mut report).await?,
             }
         }
         store.release_claim(row.guild, &self.instance).await?;
         Ok(report)
     }
 
-    async fn post_slot(
+    /// A slot missed during downtime and past the grace window: never posted late.
+    async fn skip(
         &self,
         row: &PromptSchedule,
-        slot: i64,
-        manual: bool,
-        next: Option<i64>,
+        slot: Slot,
         now: i64,
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
-        let store = &self.app.store;
-        let roadmap = &self.app.roadmap;
-        let counts: Counts = store
-            .item_counts(row.guild)
-            .await?
-            .into_iter()
-            .filter_map(|(id, learning, done)| {
-                roadmap.item_by_id(&id).map(|i| (i, (learning, done)))
-            })
-            .collect();
-        let pool = rotation::pool(roadmap, row.section.as_deref());
-        let nonce = super::nonce(row.guild, slot);
-        let post = store
-            .begin_post(
-                &NewPost {
-                    guild: row.guild,
-                    slot,
-                    manual,
-                    channel: row.channel,
-                    nonce: &nonce,
-                },
-                now,
-                |posted| {
-                    let item = rotation::choose(roadmap, &pool, posted, &counts)?;
-                    Some((
-                        roadmap.item(item).id.clone(),
-                        rotation::prompt_index(roadmap, item, posted),
-                    ))
-                },
-            )
-            .await?;
-        let Some(post) = post else {
-            store
-                .end_slot(row.guild, slot, manual, &PostEnd::Skipped, next, now)
-                .await?;
-            return Ok(());
+        self.end(row, slot, &PostEnd::Skipped, now).await?;
+        tracing::info!(
+            guild_id = row.guild,
+            slot = slot.at,
+            "prompt slot missed during downtime and past the grace window; skipped"
+        );
+        report.skipped += 1;
+        self.app.metrics.prompt_failed(PromptFailure::Skipped);
+        Ok(())
+    }
+
+    /// Records how a slot ended and moves the schedule on.
+    async fn end(
+        &self,
+        row: &PromptSchedule,
+        slot: Slot,
+        end: &PostEnd,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.app
+            .store
+            .end_slot(row.guild, slot.at, slot.manual, end, slot.next, now)
+            .await
+    }
+
+    /// Posts one slot: fixes its item and nonce (or finds them, on a retry), sends, records.
+    async fn post_slot(
+        &self,
+        row: &PromptSchedule,
+        slot: Slot,
+        now: i64,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let Some(post) = self.begin(row, slot, now).await? else {
+            // Nothing left to post from (an empty section).
+            return self.end(row, slot, &PostEnd::Skipped, now).await;
         };
         if post.status != PostStatus::Sending {
             // Finished by an earlier attempt; make sure the schedule moved on.
@@ -339,118 +348,166 @@ impl Scheduler {
                 (PostStatus::Sent, Some(message_id)) => PostEnd::Sent { message_id },
                 _ => PostEnd::Skipped,
             };
-            store
-                .end_slot(row.guild, slot, manual, &end, next, now)
-                .await?;
-            return Ok(());
+            return self.end(row, slot, &end, now).await;
         }
-        let Some(item) = roadmap.item_by_id(&post.item_id) else {
-            // The item left the roadmap between the choice and this retry.
-            store
-                .end_slot(
-                    row.guild,
-                    slot,
-                    manual,
-                    &PostEnd::GaveUp {
-                        error: format!("item {} left the roadmap", post.item_id),
-                    },
-                    next,
-                    now,
-                )
-                .await?;
-            return Ok(());
+        let Some(item) = self.app.roadmap.item_by_id(&post.item_id) else {
+            let error = format!("item {} left the roadmap", post.item_id);
+            return self.end(row, slot, &PostEnd::GaveUp { error }, now).await;
         };
-        let settings = store.guild_settings(row.guild).await?;
-        let locale = settings
-            .locale
-            .or_else(|| settings.discord_locale.as_deref().map(Locale::from_discord))
-            .unwrap_or(Locale::PtBr);
-        let message = crate::render::prompts::post(
-            roadmap,
-            item,
-            post.prompt_index,
-            row.role,
-            row.thread,
-            locale,
-        );
+        let message = self.message(row, item, post.prompt_index).await?;
         self.pacer.acquire().await;
-        match self.poster.post(row.channel, &message, &post.nonce).await {
+        let sent = self
+            .poster
+            .post(row.channel, &message.reply, &post.nonce)
+            .await;
+        match sent {
             Ok(message_id) => {
                 if row.thread {
-                    let name = crate::render::prompts::thread_name(roadmap, item, locale);
-                    if let Err(error) = self
-                        .poster
-                        .open_thread(row.channel, message_id, &name)
-                        .await
-                    {
-                        tracing::warn!(
-                            guild_id = row.guild,
-                            ?error,
-                            "could not open the answers thread"
-                        );
-                    }
+                    self.open_thread(row, message_id, &message.thread_name)
+                        .await;
                 }
-                store
-                    .end_slot(
-                        row.guild,
-                        slot,
-                        manual,
-                        &PostEnd::Sent { message_id },
-                        next,
-                        now,
-                    )
+                self.end(row, slot, &PostEnd::Sent { message_id }, now)
                     .await?;
-                tracing::info!(guild_id = row.guild, slot, item = %post.item_id, message_id, attempts = post.attempts, manual, "study prompt posted");
+                tracing::info!(guild_id = row.guild, slot = slot.at, item = %post.item_id, message_id, attempts = post.attempts, manual = slot.manual, "study prompt posted");
                 report.posted += 1;
                 self.app.metrics.prompt_posted();
             }
-            Err(PostError::Gone { status, detail }) => {
-                let reason = if status == 404 {
-                    "missing"
+            Err(PostError::Gone {
+                status,
+                code,
+                detail,
+            }) => {
+                let (reason, failure) = if status == 404 {
+                    (PauseReason::Missing, PromptFailure::Missing)
                 } else {
-                    "forbidden"
+                    (PauseReason::Forbidden, PromptFailure::Forbidden)
                 };
                 let error = format!("{status}: {detail}");
-                store
-                    .end_slot(
-                        row.guild,
-                        slot,
-                        manual,
-                        &PostEnd::Failed {
-                            error: error.clone(),
-                            pause_reason: reason,
-                        },
-                        next,
-                        now,
-                    )
-                    .await?;
+                let pause = Pause {
+                    reason,
+                    discord_code: Some(code),
+                };
+                self.end(
+                    row,
+                    slot,
+                    &PostEnd::Failed {
+                        error: error.clone(),
+                        pause,
+                    },
+                    now,
+                )
+                .await?;
                 tracing::warn!(guild_id = row.guild, channel_id = row.channel, %error, "prompt channel unusable; prompts paused for this server");
                 report.paused += 1;
-                self.app.metrics.prompt_failed(reason);
+                self.app.metrics.prompt_failed(failure);
             }
             Err(PostError::Transient(error)) => {
-                let retry_at = now + backoff(post.attempts);
-                if within_grace(slot, retry_at, self.settings.grace) == Due::Post {
-                    store.retry_later(row.guild, slot, &error, retry_at).await?;
-                    tracing::warn!(guild_id = row.guild, slot, attempts = post.attempts, retry_at, %error, "prompt post failed; will retry");
-                    report.retrying += 1;
-                } else {
-                    store
-                        .end_slot(
-                            row.guild,
-                            slot,
-                            manual,
-                            &PostEnd::GaveUp {
-                                error: error.clone(),
-                            },
-                            next,
-                            now,
-                        )
-                        .await?;
-                    tracing::warn!(guild_id = row.guild, slot, %error, "prompt post failed until the end of its grace window; slot given up");
-                    self.app.metrics.prompt_failed("given_up");
-                }
+                self.after_transient_failure(row, slot, &post, error, now, report)
+                    .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// The slot's post: the one an earlier attempt created (a retry keeps its item and nonce),
+    /// or a new one with the rotation's next item.
+    async fn begin(
+        &self,
+        row: &PromptSchedule,
+        slot: Slot,
+        now: i64,
+    ) -> Result<Option<PromptPost>, StoreError> {
+        let store = &self.app.store;
+        let roadmap = &self.app.roadmap;
+        let counts = popularity_of(roadmap, store.item_counts(row.guild).await?);
+        let pool = rotation::pool(roadmap, row.section.as_deref());
+        let nonce = super::nonce(row.guild, slot.at);
+        let new = NewPost {
+            guild: row.guild,
+            slot: slot.at,
+            manual: slot.manual,
+            channel: row.channel,
+            nonce: &nonce,
+        };
+        store
+            .begin_post(&new, now, |posted| {
+                let item = rotation::choose(roadmap, &pool, posted, &counts)?;
+                Some((
+                    roadmap.item(item).id.clone(),
+                    rotation::prompt_index(roadmap, item, posted),
+                ))
+            })
+            .await
+    }
+
+    /// The message for an item, in the server's language.
+    async fn message(
+        &self,
+        row: &PromptSchedule,
+        item: ItemIdx,
+        prompt_index: usize,
+    ) -> Result<PromptMessage, StoreError> {
+        let roadmap = &self.app.roadmap;
+        let locale = self
+            .app
+            .store
+            .guild_settings(row.guild)
+            .await?
+            .public_locale(None);
+        Ok(PromptMessage {
+            reply: crate::render::prompts::post(
+                roadmap,
+                item,
+                prompt_index,
+                row.role,
+                row.thread,
+                locale,
+            ),
+            thread_name: crate::render::prompts::thread_name(roadmap, item, locale),
+        })
+    }
+
+    async fn open_thread(&self, row: &PromptSchedule, message_id: u64, name: &str) {
+        if let Err(error) = self.poster.open_thread(row.channel, message_id, name).await {
+            tracing::warn!(
+                guild_id = row.guild,
+                ?error,
+                "could not open the answers thread"
+            );
+        }
+    }
+
+    /// 5xx, 429, a timeout: retried with backoff while the slot is inside its grace window,
+    /// then given up.
+    async fn after_transient_failure(
+        &self,
+        row: &PromptSchedule,
+        slot: Slot,
+        post: &PromptPost,
+        error: String,
+        now: i64,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let retry_at = now + backoff(post.attempts);
+        if within_grace(slot.at, retry_at, self.settings.grace) == Due::Post {
+            self.app
+                .store
+                .retry_later(row.guild, slot.at, &error, retry_at)
+                .await?;
+            tracing::warn!(guild_id = row.guild, slot = slot.at, attempts = post.attempts, retry_at, %error, "prompt post failed; will retry");
+            report.retrying += 1;
+        } else {
+            self.end(
+                row,
+                slot,
+                &PostEnd::GaveUp {
+                    error: error.clone(),
+                },
+                now,
+            )
+            .await?;
+            tracing::warn!(guild_id = row.guild, slot = slot.at, %error, "prompt post failed until the end of its grace window; slot given up");
+            self.app.metrics.prompt_failed(PromptFailure::GivenUp);
         }
         Ok(())
     }
@@ -458,7 +515,7 @@ impl Scheduler {
     /// Runs ticks until `shutdown` turns true, waking early when `wake` is notified (a
     /// `/prompts now`). Releases this instance's claims on the way out.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
-        let wake = self.app.scheduler_wake.clone();
+        let wake = self.app.prompt_wake.clone();
         tracing::info!(instance = %self.instance, tick_ms = self.settings.tick.as_millis() as u64, "background task started: prompt scheduler");
         loop {
             let now = self.app.clock.now();

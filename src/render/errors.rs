@@ -91,7 +91,7 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
             missing,
             role,
         } => {
-            use crate::edge::permissions::*;
+            use crate::lookups::permissions::*;
             let mut names: Vec<String> = [
                 (VIEW_CHANNEL, t.perm_view_channel),
                 (SEND_MESSAGES, t.perm_send_messages),

@@ -6,10 +6,10 @@ use super::{COLOUR_BRAND, page_buttons};
 use crate::component::ComponentId;
 use crate::i18n::{Locale, fill};
 use crate::progress::periods::{Period, local_range};
+use crate::progress::tally::Ranked;
 use crate::progress::tally::TallyKey;
 use crate::reply::{Embed, Reply, limits, truncate};
 use crate::roadmap::{Roadmap, SectionIdx};
-use crate::store::Ranked;
 
 /// Everything a leaderboard page shows.
 pub struct Board {

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use super::{COLOUR_BRAND, first_sentence, pack_lines, requirement_label};
 use crate::component::{ComponentId, MarkAction};
 use crate::i18n::{Locale, fill};
+use crate::progress::change::Outcome;
 use crate::progress::next::NextStep;
 use crate::progress::standing::{Achievements, ScopeStanding, TrackStanding};
 use crate::progress::{ItemStates, State};
 use crate::reply::{Button, ButtonStyle, Embed, Field, Reply, limits, truncate};
 use crate::roadmap::{ItemIdx, Roadmap};
-use crate::store::Outcome;
 
 pub const COLOUR_DONE: u32 = 0x2e7d32;
 pub const COLOUR_LEARNING: u32 = 0xf9a825;

@@ -2,12 +2,12 @@
 
 use super::{COLOUR_BRAND, pack_lines, requirement_label};
 use crate::component::{ComponentId, MarkAction};
-use crate::i18n::{Locale, fill};
+use crate::i18n::{Locale, Texts, fill};
+use crate::prompts::records::{self, PostStatus, PromptPost};
 use crate::reply::{
     Button, ButtonStyle, Delivery, Embed, Field, Mentions, Reply, limits, truncate,
 };
 use crate::roadmap::{ItemIdx, Roadmap};
-use crate::store::{PostStatus, PromptPost};
 
 /// A study prompt as posted in the server's channel, in the server's language. The configured
 /// role is the only mention it may make.
@@ -120,7 +120,7 @@ pub fn status_line(roadmap: &Roadmap, post: &PromptPost, locale: Locale) -> Stri
         PostStatus::Failed => format!(
             "{}: {}",
             t.post_status_failed,
-            post.error.as_deref().unwrap_or("?")
+            refusal(t, post.error.as_deref().and_then(records::Pause::code_of))
         ),
     };
     let manual = if post.manual {
@@ -134,6 +134,35 @@ pub fn status_line(roadmap: &Roadmap, post: &PromptPost, locale: Locale) -> Stri
         format!("**{item}** · ")
     };
     format!("<t:{}:f> · {item}{status}{manual}", post.slot)
+}
+
+/// Why Discord did not take a post, in the admin's language (never Discord's raw message,
+/// which is English and technical): by its JSON error code, when it gave one.
+pub fn refusal(t: &Texts, discord_code: Option<i64>) -> String {
+    match discord_code {
+        Some(50001) => t.refusal_missing_access.to_string(),
+        Some(50013) => t.refusal_missing_permissions.to_string(),
+        Some(10003) => t.refusal_unknown_channel.to_string(),
+        Some(code) => fill(t.refusal_other, &[("code", &code)]),
+        None => t.refusal_transient.to_string(),
+    }
+}
+
+/// Why a server's prompts are paused.
+pub fn pause(t: &Texts, pause: &records::Pause, channel: u64) -> String {
+    use records::PauseReason;
+    match pause.reason {
+        PauseReason::Admin => t.status_paused_admin.to_string(),
+        PauseReason::Missing => fill(t.status_paused_missing, &[("channel", &channel)]),
+        PauseReason::Invalid => t.status_paused_invalid.to_string(),
+        PauseReason::Forbidden => fill(
+            t.status_paused_forbidden,
+            &[
+                ("channel", &channel),
+                ("why", &refusal(t, pause.discord_code.or(Some(50013)))),
+            ],
+        ),
+    }
 }
 
 /// A short private answer to an admin.

@@ -289,6 +289,20 @@ impl Roadmap {
             .collect()
     }
 
+    /// The section a query names: its id, a name or alias, or a group or item of it
+    /// ("postgres" means Databases).
+    pub fn section_named(&self, query: &str) -> Option<SectionIdx> {
+        let query = query.trim();
+        if let Some(s) = self.section_by_id(query) {
+            return Some(s);
+        }
+        match self.resolve(query).found? {
+            Node::Section(s) => Some(s),
+            Node::Group(g) => Some(self.group(g).section),
+            Node::Item(i) => Some(self.item(i).section),
+        }
+    }
+
     /// The roadmap (track) a query names as a whole: its id, its name in either language, the
     /// card's title, or "roadmap <id>" / "<id> roadmap" ("backend", "Roadmap backend").
     pub fn track_named(&self, query: &str) -> Option<TrackIdx> {

@@ -1,30 +1,11 @@
 //! Per-server settings.
 
+use super::progress::rebuild_guild_in;
 use super::{Store, StoreError, to_db_id};
+use crate::guild::GuildSettings;
 use crate::i18n::Locale;
-
-/// The default time zone: the community is Brazilian.
-pub const DEFAULT_TIMEZONE: &str = "America/Sao_Paulo";
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GuildSettings {
-    /// IANA name.
-    pub timezone: String,
-    /// The language for public posts, when an admin chose one with /config language.
-    pub locale: Option<Locale>,
-    /// The server's language as Discord last told us.
-    pub discord_locale: Option<String>,
-}
-
-impl Default for GuildSettings {
-    fn default() -> Self {
-        GuildSettings {
-            timezone: DEFAULT_TIMEZONE.into(),
-            locale: None,
-            discord_locale: None,
-        }
-    }
-}
+use crate::progress::Mark;
+use crate::progress::tally::{TallyKey, TallyValue};
 
 fn locale_from_db(text: Option<String>) -> Option<Locale> {
     match text.as_deref() {
@@ -93,6 +74,30 @@ impl Store {
         .bind(now)
         .execute(&self.writes)
         .await?;
+        Ok(())
+    }
+
+    /// Changes a server's time zone and rebuilds its week and month tallies, atomically.
+    pub async fn set_timezone(
+        &self,
+        guild: u64,
+        timezone: &str,
+        now: i64,
+        compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO guilds (guild_id, timezone, created_at, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, updated_at = excluded.updated_at",
+        )
+        .bind(to_db_id(guild))
+        .bind(timezone)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        rebuild_guild_in(&mut tx, guild, &compute).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,17 +1,7 @@
 //! Leaderboard reads: pages and ranks, straight from the ranking index.
 
 use super::{Store, StoreError, from_db_id, to_db_id};
-use crate::progress::tally::TallyKey;
-
-/// One ranked member.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ranked {
-    /// 1-based.
-    pub rank: u64,
-    pub user_id: u64,
-    pub done: i64,
-    pub reached_at: i64,
-}
+use crate::progress::tally::{Ranked, TallyKey};
 
 impl Store {
     /// `limit` members from position `offset` (0-based): most done first, then who got there

@@ -36,10 +36,6 @@ mod progress;
 mod prompts;
 
 pub use backup::{BackupError, TABLES, TableCounts};
-pub use guilds::{DEFAULT_TIMEZONE, GuildSettings};
-pub use leaderboard::Ranked;
-pub use progress::{Cause, Change, Outcome, Target};
-pub use prompts::{NewPost, PostEnd, PostStatus, PromptPost, PromptSchedule};
 
 /// How long a write waits for SQLite's write lock (held by another process, a backup's
 /// checkpoint...). Interactions that wait this long have been deferred by then.
@@ -324,21 +320,14 @@ impl Store {
             *slot = Some(SqliteConnection::connect_with(&options).await?);
         }
         let conn = slot.as_mut().expect("just connected");
-        let result = sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ('health_probe', ?)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(now.to_string())
-        .execute(&mut *conn)
-        .await;
+        let result = meta::set_meta_in(&mut *conn, "health_probe", &now.to_string()).await;
         if result.is_err() {
             // Start the next probe on a fresh connection: this one may be in any state.
             if let Some(conn) = slot.take() {
                 let _ = conn.close().await;
             }
         }
-        result?;
-        Ok(())
+        result
     }
 }
 

@@ -4,13 +4,14 @@
 use sqlx::{Sqlite, Transaction};
 
 use super::{Store, StoreError, from_db_id, to_db_id};
+use crate::progress::change::{Change, Outcome, Target};
 use crate::progress::periods::Period;
 use crate::progress::tally::{TallyInput, TallyKey, TallyValue, TallyWrite};
 use crate::progress::{Mark, State};
 
 /// Why a state changed, as the event log records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cause {
+enum Cause {
     Mark,
     Undo,
 }
@@ -22,36 +23,6 @@ impl Cause {
             Cause::Undo => "undo",
         }
     }
-}
-
-/// What a change asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// Set this state (`None`: back to pending).
-    Set(Option<State>),
-    /// Revert the last change of the item; after an undo, clear it.
-    Undo,
-}
-
-#[derive(Clone, Debug)]
-pub struct Change<'a> {
-    pub guild: u64,
-    pub user: u64,
-    pub item_id: &'a str,
-    pub target: Target,
-    pub at: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    pub before: Vec<Mark>,
-    pub after: Vec<Mark>,
-    /// The item's mark before and after.
-    pub previous: Option<Mark>,
-    pub current: Option<Mark>,
-    pub changed: bool,
-    /// An undo found nothing to undo.
-    pub nothing_to_undo: bool,
 }
 
 /// A member's marks in a server, ordered by item id: on the pool, or inside a transaction.
@@ -425,46 +396,12 @@ impl Store {
         tx.commit().await?;
         Ok(written)
     }
-
-    /// Changes a server's time zone and rebuilds its week and month tallies, atomically.
-    pub async fn set_timezone(
-        &self,
-        guild: u64,
-        timezone: &str,
-        now: i64,
-        compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO guilds (guild_id, timezone, created_at, updated_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, updated_at = excluded.updated_at",
-        )
-        .bind(to_db_id(guild))
-        .bind(timezone)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        rebuild_guild_in(&mut tx, guild, &compute).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Sets the stored fingerprint of the roadmap the tallies were built for.
-    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.writes)
-            .await?;
-        Ok(())
-    }
 }
 
 /// Members rebuilt per batch: bounds memory on large servers.
 const REBUILD_BATCH: i64 = 2_000;
 
-async fn rebuild_guild_in(
+pub(super) async fn rebuild_guild_in(
     tx: &mut Transaction<'static, Sqlite>,
     guild: u64,
     compute: &impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,

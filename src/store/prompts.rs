@@ -3,25 +3,9 @@
 use sqlx::FromRow;
 
 use super::{Store, StoreError, from_db_id, to_db_id};
-
-/// A server's prompt schedule, as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PromptSchedule {
-    pub guild: u64,
-    pub channel: u64,
-    pub local_time: String,
-    pub days: u8,
-    pub timezone: String,
-    pub role: Option<u64>,
-    pub section: Option<String>,
-    pub thread: bool,
-    pub paused: bool,
-    pub pause_reason: Option<String>,
-    pub pause_detail: Option<String>,
-    pub next_due_at: Option<i64>,
-    pub requested_at: Option<i64>,
-    pub created_by: u64,
-}
+use crate::prompts::records::{
+    NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
+};
 
 #[derive(FromRow)]
 struct ScheduleRow {
@@ -52,9 +36,10 @@ impl From<ScheduleRow> for PromptSchedule {
             role: r.role_id.map(from_db_id),
             section: r.section_id,
             thread: r.thread != 0,
-            paused: r.paused != 0,
-            pause_reason: r.pause_reason,
-            pause_detail: r.pause_detail,
+            pause: (r.paused != 0).then(|| Pause {
+                reason: PauseReason::parse(r.pause_reason.as_deref().unwrap_or_default()),
+                discord_code: r.pause_detail.as_deref().and_then(Pause::code_of),
+            }),
             next_due_at: r.next_due_at,
             requested_at: r.requested_at,
             created_by: from_db_id(r.created_by),
@@ -64,51 +49,6 @@ impl From<ScheduleRow> for PromptSchedule {
 
 const SCHEDULE_COLUMNS: &str = "guild_id, channel_id, local_time, days, timezone, role_id, section_id, thread, paused, \
      pause_reason, pause_detail, next_due_at, requested_at, created_by";
-
-/// A post of one slot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PromptPost {
-    pub guild: u64,
-    pub slot: i64,
-    pub manual: bool,
-    pub item_id: String,
-    pub prompt_index: usize,
-    pub channel: u64,
-    pub nonce: String,
-    pub status: PostStatus,
-    pub attempts: u32,
-    pub message_id: Option<u64>,
-    pub error: Option<String>,
-    pub finished_at: Option<i64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PostStatus {
-    Sending,
-    Sent,
-    Skipped,
-    Failed,
-}
-
-impl PostStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            PostStatus::Sending => "sending",
-            PostStatus::Sent => "sent",
-            PostStatus::Skipped => "skipped",
-            PostStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> PostStatus {
-        match text {
-            "sent" => PostStatus::Sent,
-            "skipped" => PostStatus::Skipped,
-            "failed" => PostStatus::Failed,
-            _ => PostStatus::Sending,
-        }
-    }
-}
 
 #[derive(FromRow)]
 struct PostRow {
@@ -147,33 +87,25 @@ impl From<PostRow> for PromptPost {
 
 const POST_COLUMNS: &str = "guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, message_id, error, finished_at";
 
-/// The slot a post is for, and where and how it is sent.
-#[derive(Clone, Copy, Debug)]
-pub struct NewPost<'a> {
-    pub guild: u64,
-    pub slot: i64,
-    pub manual: bool,
-    pub channel: u64,
-    pub nonce: &'a str,
-}
-
-/// How a slot's handling ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PostEnd {
-    Sent {
-        message_id: u64,
-    },
-    /// Too late after downtime: not posted.
-    Skipped,
-    /// The channel is gone or closed to the bot: the schedule pauses with this reason.
-    Failed {
-        error: String,
-        pause_reason: &'static str,
-    },
-    /// A transient failure past the grace window: given up on this slot.
-    GaveUp {
-        error: String,
-    },
+/// Pauses a server's schedule (and drops any claim on it), on the pool or in a transaction.
+async fn pause_in<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    guild: u64,
+    pause: &Pause,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE prompt_schedules SET paused = 1, pause_reason = ?, pause_detail = ?, paused_at = ?, claimed_by = NULL,
+             claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
+    )
+    .bind(pause.reason.as_str())
+    .bind(pause.detail())
+    .bind(now)
+    .bind(now)
+    .bind(to_db_id(guild))
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 impl Store {
@@ -225,26 +157,14 @@ impl Store {
         Ok(rows.into_iter().map(PromptSchedule::from).collect())
     }
 
-    /// Pauses a schedule (`reason`: 'admin', 'forbidden' or 'missing').
+    /// Pauses a schedule.
     pub async fn pause_schedule(
         &self,
         guild: u64,
-        reason: &str,
-        detail: Option<&str>,
+        pause: &Pause,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE prompt_schedules SET paused = 1, pause_reason = ?, pause_detail = ?, paused_at = ?, claimed_by = NULL,
-                 claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
-        )
-        .bind(reason)
-        .bind(detail)
-        .bind(now)
-        .bind(now)
-        .bind(to_db_id(guild))
-        .execute(&self.writes)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        pause_in(&self.writes, guild, pause, now).await
     }
 
     /// Resumes a schedule from its next slot.
@@ -440,22 +360,8 @@ impl Store {
         .bind(message_id)
         .execute(&mut *tx)
         .await?;
-        if let PostEnd::Failed {
-            error,
-            pause_reason,
-        } = end
-        {
-            sqlx::query(
-                "UPDATE prompt_schedules SET paused = 1, pause_reason = ?, pause_detail = ?, paused_at = ?, claimed_by = NULL,
-                     claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
-            )
-            .bind(*pause_reason)
-            .bind(error)
-            .bind(now)
-            .bind(now)
-            .bind(to_db_id(guild))
-            .execute(&mut *tx)
-            .await?;
+        if let PostEnd::Failed { pause, .. } = end {
+            pause_in(&mut *tx, guild, pause, now).await?;
         } else if manual {
             sqlx::query("UPDATE prompt_schedules SET requested_at = NULL, updated_at = ? WHERE guild_id = ?")
                 .bind(now)

@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use trilha::app::App;
 use trilha::clock::Clock;
-use trilha::commands::App;
+use trilha::prompts::records::{Pause, PauseReason, PromptSchedule};
 use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::reply::Reply;
-use trilha::store::{PromptSchedule, Store};
+use trilha::store::Store;
 
 use crate::support::{Sandbox, roadmap};
 
@@ -57,9 +58,7 @@ fn schedule(guild: u64) -> PromptSchedule {
         role: None,
         section: None,
         thread: false,
-        paused: false,
-        pause_reason: None,
-        pause_detail: None,
+        pause: None,
         next_due_at: Some(NINE),
         requested_at: None,
         created_by: 1,
@@ -191,6 +190,7 @@ async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_p
             Err(PostError::Transient("502 Bad Gateway".into())),
             Err(PostError::Gone {
                 status: 403,
+                code: 50013,
                 detail: "Missing Permissions".into(),
             }),
             Ok(77),
@@ -207,19 +207,13 @@ async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_p
     ));
     let first = scheduler.tick(NINE).await.unwrap();
     assert_eq!((first.retrying, first.paused), (1, 1));
-    assert!(
-        app.store.schedule(2).await.unwrap().unwrap().paused,
-        "a 403 pauses the server"
-    );
     assert_eq!(
-        app.store
-            .schedule(2)
-            .await
-            .unwrap()
-            .unwrap()
-            .pause_reason
-            .as_deref(),
-        Some("forbidden")
+        app.store.schedule(2).await.unwrap().unwrap().pause,
+        Some(Pause {
+            reason: PauseReason::Forbidden,
+            discord_code: Some(50013)
+        }),
+        "a 403 pauses the server, and says why"
     );
     // Nothing before the backoff has passed.
     assert_eq!(scheduler.tick(NINE + 5).await.unwrap().posted, 0);

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
+use trilha::progress::change::{Change, Outcome, Target};
 use trilha::progress::periods::{Period, starts};
 use trilha::progress::tally::{TallyKey, all_rows, all_writes, change_writes};
 use trilha::progress::{Mark, State};
 use trilha::roadmap::Roadmap;
-use trilha::store::{Change, Outcome, Store, Target};
+use trilha::store::Store;
 
 use crate::support::{Sandbox, roadmap};
 

@@ -237,11 +237,12 @@ async fn healthz_and_metrics_report_what_they_document() {
         "trilha_interactions_total{kind=\"command\",command=\"undo\",outcome=\"user_error\"} 1\n",
         "trilha_interactions_total{kind=\"command\",command=\"prompts\",outcome=\"ok\"} 2\n",
         "trilha_interaction_duration_seconds_count{kind=\"command\"} 4\n",
-        "trilha_interaction_duration_seconds_bucket{kind=\"command\",le=\"+Inf\"} 4\n",
+        "trilha_interaction_duration_seconds_bucket{le=\"+Inf\",kind=\"command\"} 4\n",
         "trilha_prompts_posted_total 1\n",
         "trilha_gateway_connected 1\n",
         "trilha_gateway_reconnects_total 1\n",
         "# TYPE trilha_interaction_duration_seconds histogram\n",
+        "# EOF\n",
     ] {
         assert!(
             text.contains(expected),

@@ -1,5 +1,6 @@
-//! What only Discord can answer, behind a trait so commands stay testable and `trilha ask`
-//! can run them offline.
+//! What only Discord can answer (a channel's permissions, whether members are still in a
+//! server), behind a trait so commands stay testable and `trilha ask` can run them offline. The
+//! Discord side is `discord::lookups`.
 
 use async_trait::async_trait;
 
@@ -15,7 +16,7 @@ pub struct Access {
 
 /// Why something could not be found out from Discord.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum EdgeError {
+pub enum LookupError {
     #[error("Discord cannot be asked from here (offline)")]
     Unavailable,
     #[error("the channel does not exist in this server")]
@@ -29,20 +30,19 @@ pub mod permissions {
     pub const VIEW_CHANNEL: u64 = 1 << 10;
     pub const SEND_MESSAGES: u64 = 1 << 11;
     pub const EMBED_LINKS: u64 = 1 << 14;
-    pub const MENTION_EVERYONE: u64 = 1 << 17;
     pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
     pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
 }
 
 #[async_trait]
-pub trait Edge: Send + Sync {
+pub trait Lookups: Send + Sync {
     /// The bot's access to a channel of a server, and whether it can ping `role`.
     async fn channel_access(
         &self,
         guild: u64,
         channel: u64,
         role: Option<u64>,
-    ) -> Result<Access, EdgeError>;
+    ) -> Result<Access, LookupError>;
 
     /// For each user, whether they are a member of the server: `Some(false)` when Discord says
     /// they are not, `None` when it could not be found out (then nothing is concluded).
@@ -53,14 +53,14 @@ pub trait Edge: Send + Sync {
 pub struct Offline;
 
 #[async_trait]
-impl Edge for Offline {
+impl Lookups for Offline {
     async fn channel_access(
         &self,
         _guild: u64,
         _channel: u64,
         _role: Option<u64>,
-    ) -> Result<Access, EdgeError> {
-        Err(EdgeError::Unavailable)
+    ) -> Result<Access, LookupError> {
+        Err(LookupError::Unavailable)
     }
 
     async fn members_present(&self, _guild: u64, users: &[u64]) -> Vec<Option<bool>> {

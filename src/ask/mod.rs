@@ -1,5 +1,7 @@
 //! `trilha ask`: the bot's command dispatch, offline, printing the reply as text or as the
-//! exact JSON body Discord would receive.
+//! exact JSON body Discord would receive. [`parse`] reads the command as a member types it.
+
+pub mod parse;
 
 use std::fmt::Write as _;
 

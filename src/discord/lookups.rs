@@ -1,22 +1,17 @@
-//! The Discord side of [`crate::edge::Edge`], over REST.
+//! The Discord side of [`crate::lookups::Lookups`], over REST.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{
-    AutoArchiveDuration, Channel, ChannelId, CreateThread, GuildId, Http, MessageId, Nonce, RoleId,
-    UserId,
-};
+use serenity::all::{Channel, ChannelId, GuildId, Http, RoleId, UserId};
 
-use crate::edge::{Access, Edge, EdgeError};
-use crate::prompts::scheduler::{PostError, Poster};
-use crate::reply::Reply;
+use crate::lookups::{Access, LookupError, Lookups};
 
-pub struct DiscordEdge {
+pub struct DiscordLookups {
     pub http: Arc<Http>,
 }
 
-fn status(error: &serenity::Error) -> Option<u16> {
+pub(super) fn status(error: &serenity::Error) -> Option<u16> {
     match error {
         serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
             Some(r.status_code.as_u16())
@@ -26,7 +21,7 @@ fn status(error: &serenity::Error) -> Option<u16> {
 }
 
 #[async_trait]
-impl Edge for DiscordEdge {
+impl Lookups for DiscordLookups {
     /// The bot's permissions in the channel, computed by serenity from the server's roles, the
     /// bot's membership and the channel's overwrites, as Discord computes them.
     async fn channel_access(
@@ -34,8 +29,8 @@ impl Edge for DiscordEdge {
         guild: u64,
         channel: u64,
         role: Option<u64>,
-    ) -> Result<Access, EdgeError> {
-        let discord = |e: serenity::Error| EdgeError::Discord(e.to_string());
+    ) -> Result<Access, LookupError> {
+        let discord = |e: serenity::Error| LookupError::Discord(e.to_string());
         let server = self
             .http
             .get_guild(GuildId::new(guild))
@@ -49,8 +44,8 @@ impl Edge for DiscordEdge {
             .map_err(discord)?;
         let channel = match self.http.get_channel(ChannelId::new(channel)).await {
             Ok(Channel::Guild(c)) if c.guild_id.get() == guild => c,
-            Ok(_) => return Err(EdgeError::UnknownChannel),
-            Err(e) if status(&e) == Some(404) => return Err(EdgeError::UnknownChannel),
+            Ok(_) => return Err(LookupError::UnknownChannel),
+            Err(e) if status(&e) == Some(404) => return Err(LookupError::UnknownChannel),
             Err(e) => return Err(discord(e)),
         };
         let permissions = server.user_permissions_in(&channel, &member);
@@ -93,53 +88,5 @@ impl Edge for DiscordEdge {
             }
         }
         out
-    }
-}
-
-/// Posts study prompts through Discord's REST API.
-pub struct DiscordPoster {
-    pub http: Arc<Http>,
-}
-
-fn classify(error: serenity::Error) -> PostError {
-    match &error {
-        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
-            let status = r.status_code.as_u16();
-            let detail = format!("{} (code {})", r.error.message, r.error.code);
-            match status {
-                403 | 404 => PostError::Gone { status, detail },
-                _ => PostError::Transient(format!("{status}: {detail}")),
-            }
-        }
-        // Connection failures, timeouts, rate limits: worth retrying.
-        _ => PostError::Transient(error.to_string()),
-    }
-}
-
-#[async_trait]
-impl Poster for DiscordPoster {
-    async fn post(&self, channel: u64, message: &Reply, nonce: &str) -> Result<u64, PostError> {
-        let builder = super::convert::create_message(message)
-            .nonce(Nonce::String(nonce.to_string()))
-            .enforce_nonce(true);
-        ChannelId::new(channel)
-            .send_message(&self.http, builder)
-            .await
-            .map(|m| m.id.get())
-            .map_err(classify)
-    }
-
-    async fn open_thread(&self, channel: u64, message: u64, name: &str) -> Result<(), PostError> {
-        let thread = CreateThread::new(name).auto_archive_duration(AutoArchiveDuration::OneDay);
-        self.http
-            .create_thread_from_message(
-                ChannelId::new(channel),
-                MessageId::new(message),
-                &thread,
-                Some("study prompt answers"),
-            )
-            .await
-            .map(|_| ())
-            .map_err(classify)
     }
 }

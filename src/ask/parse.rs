@@ -5,7 +5,7 @@
 //! as Discord shows them to members. `name:value` sets an option by name; other words fill the
 //! remaining options in order, the last one taking all remaining words.
 
-use super::{
+use crate::commands::{
     Args, AutocompleteRequest, CATALOG, Caller, CommandSpec, Invocation, OptionKind, OptionSpec,
     SubcommandSpec, Value,
 };
@@ -221,11 +221,6 @@ fn parse_value(path: &str, option: &OptionSpec, raw: &str) -> Result<Value, Pars
             Value::String((*choice).to_string())
         }
         OptionKind::String => Value::String(raw.to_string()),
-        OptionKind::Integer => Value::Integer(
-            raw.trim()
-                .parse()
-                .map_err(|_| bad("expected a whole number"))?,
-        ),
         OptionKind::Boolean => Value::Boolean(match raw.trim().to_lowercase().as_str() {
             "true" | "yes" | "sim" | "verdadeiro" => true,
             "false" | "no" | "nao" | "não" | "falso" => false,

@@ -1,0 +1,91 @@
+//! The state every part of the bot shares, built once before it starts, and the start-up upkeep
+//! of derived data.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::Clock;
+use crate::ops::metrics::Metrics;
+use crate::roadmap::Roadmap;
+use crate::store::{Store, StoreError};
+
+/// Everything a command, the scheduler and the health endpoint need. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub roadmap: Arc<Roadmap>,
+    pub store: Store,
+    pub clock: Clock,
+    /// Wakes the prompt scheduler at once (after `/prompts now`) instead of at its next tick.
+    pub prompt_wake: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<Metrics>,
+    /// Bookkeeping that must not hold up a reply (presence records), waited for at shutdown.
+    pub background: tokio_util::task::TaskTracker,
+}
+
+impl App {
+    pub fn new(roadmap: Arc<Roadmap>, store: Store, clock: Clock) -> App {
+        App {
+            roadmap,
+            store,
+            clock,
+            prompt_wake: Default::default(),
+            metrics: Default::default(),
+            background: Default::default(),
+        }
+    }
+
+    /// Waits (at most `timeout`) for the bookkeeping still running; `false` if some was left.
+    pub async fn finish_background(&self, timeout: Duration) -> bool {
+        self.background.close();
+        tokio::time::timeout(timeout, self.background.wait())
+            .await
+            .is_ok()
+    }
+}
+
+/// Where the fingerprint of the roadmap the tallies were built for is kept.
+const FINGERPRINT_KEY: &str = "tallies_roadmap";
+
+/// What tallies depend on: which items exist and which section each belongs to.
+fn roadmap_fingerprint(roadmap: &Roadmap) -> String {
+    let mut pairs: Vec<String> = roadmap
+        .items()
+        .map(|(_, i)| format!("{}={}", i.id, roadmap.section(i.section).id))
+        .collect();
+    pairs.sort();
+    pairs.join(";")
+}
+
+/// Start-up upkeep of derived data: rebuilds leaderboard tallies when the roadmap's items or
+/// their sections changed since they were built (an id that left or came back), and drops week
+/// and month tallies of periods long over.
+pub async fn reconcile(app: &App) -> Result<(), StoreError> {
+    let fingerprint = roadmap_fingerprint(&app.roadmap);
+    let now = app.clock.now();
+    if app.store.meta(FINGERPRINT_KEY).await?.as_deref() != Some(fingerprint.as_str()) {
+        let started = std::time::Instant::now();
+        let guilds = app.store.guilds_with_progress().await?;
+        for &guild in &guilds {
+            let tz = app.store.guild_settings(guild).await?.timezone();
+            app.store
+                .rebuild_guild(guild, |marks| {
+                    crate::progress::tally::all_rows(&app.roadmap, &tz, now, marks)
+                })
+                .await?;
+        }
+        app.store.set_meta(FINGERPRINT_KEY, &fingerprint).await?;
+        tracing::info!(
+            guilds = guilds.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "leaderboards rebuilt for the current roadmap"
+        );
+    }
+    let pruned = app
+        .store
+        .prune_tallies(crate::progress::tally::retention_cutoff(now))
+        .await?;
+    if pruned > 0 {
+        tracing::info!(rows = pruned, "old weekly and monthly tallies pruned");
+    }
+    Ok(())
+}

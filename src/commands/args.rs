@@ -1,0 +1,103 @@
+//! An interaction as the commands see it: who asks and where ([`Caller`]), and the option values
+//! the catalog declares ([`Args`]), before [`super::command::Command`] gives them their types.
+
+use std::collections::BTreeMap;
+
+use super::catalog::{CommandSpec, SubcommandSpec};
+use crate::error::{CommandError, UserError};
+use crate::i18n::Locale;
+
+/// A parsed option value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    String(String),
+    Boolean(bool),
+    User(u64),
+    Channel(u64),
+    Role(u64),
+}
+
+/// Option values by option key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Args(pub BTreeMap<&'static str, Value>);
+
+impl Args {
+    pub fn string(&self, key: &str) -> Option<&str> {
+        match self.0.get(key)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn boolean(&self, key: &str) -> Option<bool> {
+        match self.0.get(key)? {
+            Value::Boolean(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn user(&self, key: &str) -> Option<u64> {
+        match self.0.get(key)? {
+            Value::User(id) => Some(*id),
+            _ => None,
+        }
+    }
+    pub fn channel(&self, key: &str) -> Option<u64> {
+        match self.0.get(key)? {
+            Value::Channel(id) => Some(*id),
+            _ => None,
+        }
+    }
+    pub fn role(&self, key: &str) -> Option<u64> {
+        match self.0.get(key)? {
+            Value::Role(id) => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// Who is asking, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: u64,
+    /// `None` in DMs.
+    pub guild_id: Option<u64>,
+    pub channel_id: Option<u64>,
+    /// The member's Discord language.
+    pub locale: Locale,
+    /// The server's Discord language, for public posts.
+    pub guild_locale: Option<Locale>,
+    /// Manage Server (or Administrator) in this channel, as Discord computed it.
+    pub can_manage_guild: bool,
+}
+
+impl Caller {
+    pub fn guild(&self) -> Result<u64, CommandError> {
+        self.guild_id
+            .ok_or(CommandError::User(UserError::NeedsGuild))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    pub command: &'static CommandSpec,
+    pub subcommand: Option<&'static SubcommandSpec>,
+    pub args: Args,
+    pub caller: Caller,
+}
+
+/// An autocomplete request: the option being typed and what has been typed so far.
+#[derive(Clone, Debug)]
+pub struct AutocompleteRequest {
+    pub command: &'static CommandSpec,
+    pub subcommand: Option<&'static SubcommandSpec>,
+    pub option: &'static str,
+    pub partial: String,
+    pub args: Args,
+    pub caller: Caller,
+}
+
+/// A button press.
+#[derive(Clone, Debug)]
+pub struct Press {
+    pub custom_id: String,
+    pub caller: Caller,
+}

@@ -1,0 +1,189 @@
+//! `/done`, and its siblings `/learning`, `/skip` and `/undo`: marking an item, from a command
+//! or from the buttons on replies and study prompts; and the item autocomplete they share.
+
+use super::args::{AutocompleteRequest, Caller};
+use super::progress::member_states;
+use crate::app::App;
+use crate::error::{CommandError, UserError};
+use crate::i18n::Locale;
+use crate::progress::change::{Change, Target};
+use crate::progress::standing::{achievements, standing};
+use crate::progress::tally::change_writes;
+use crate::progress::{ItemStates, State, states_of};
+use crate::render::progress as view;
+use crate::render::roadmap::choice_label;
+use crate::reply::{Choice, Reply, limits};
+use crate::roadmap::{ItemIdx, Node, Roadmap};
+
+/// `/done <item>` and its siblings: `query` is an id from autocomplete or what the member typed.
+pub(super) async fn run(
+    app: &App,
+    caller: &Caller,
+    query: &str,
+    target: Target,
+) -> Result<Reply, CommandError> {
+    caller.guild()?;
+    let item = resolve_item(&app.roadmap, query)?;
+    mark(app, caller, item, target).await
+}
+
+/// Resolves an item argument: an id from autocomplete, or what the member typed.
+fn resolve_item(roadmap: &Roadmap, query: &str) -> Result<ItemIdx, CommandError> {
+    let query = query.trim();
+    if let Some(item) = roadmap.item_by_id(query) {
+        return Ok(item);
+    }
+    let resolution = roadmap.resolve(query);
+    match resolution.found {
+        Some(Node::Item(item)) => Ok(item),
+        Some(node) => {
+            let items: Vec<ItemIdx> = match node {
+                Node::Section(s) => roadmap.section(s).items.clone(),
+                Node::Group(g) => roadmap.group(g).items.clone(),
+                Node::Item(_) => unreachable!("handled above"),
+            };
+            Err(UserError::NotAnItem { node, items }.into())
+        }
+        None => {
+            let suggestions = roadmap
+                .suggest(query, 5, |n| matches!(n, Node::Item(_)))
+                .into_iter()
+                .map(|s| s.node)
+                .collect();
+            Err(UserError::UnknownItem {
+                query: query.to_string(),
+                suggestions,
+            }
+            .into())
+        }
+    }
+}
+
+/// Marks an item for the caller, from a command or a button.
+pub(super) async fn mark(
+    app: &App,
+    caller: &Caller,
+    item: ItemIdx,
+    target: Target,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let roadmap = &app.roadmap;
+    let tz = app.store.guild_settings(guild).await?.timezone();
+    let now = app.clock.now();
+    let item_id = roadmap.item(item).id.clone();
+    let change = Change {
+        guild,
+        user: caller.user_id,
+        item_id: &item_id,
+        target,
+        at: now,
+    };
+    let outcome = app
+        .store
+        .apply(&change, |input| {
+            change_writes(roadmap, &tz, now, &item_id, input)
+        })
+        .await?;
+    if outcome.nothing_to_undo {
+        return Err(UserError::NothingToUndo { item }.into());
+    }
+    let before = standing(roadmap, &states_of(roadmap, &outcome.before));
+    let after_states = states_of(roadmap, &outcome.after);
+    let after = standing(roadmap, &after_states);
+    let achieved = achievements(&before, &after);
+    Ok(view::marked(
+        roadmap,
+        item,
+        &outcome,
+        &after_states,
+        &achieved,
+        caller.locale,
+    ))
+}
+
+/// Which items an item option offers, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemFilter {
+    /// Everything, the member's learning items first.
+    Any,
+    /// Only items the member has marked (for /undo).
+    Marked,
+}
+
+pub fn item_choices(
+    roadmap: &Roadmap,
+    partial: &str,
+    states: &ItemStates,
+    filter: ItemFilter,
+    locale: Locale,
+) -> Vec<Choice> {
+    let label = |i: ItemIdx| {
+        let name = choice_label(roadmap, Node::Item(i), locale);
+        match states.get(&i) {
+            Some(state) => format!("{} {name}", state.marker()),
+            None => name,
+        }
+    };
+    let allowed = |i: ItemIdx| filter == ItemFilter::Any || states.contains_key(&i);
+    let items: Vec<ItemIdx> = if partial.trim().is_empty() {
+        // Nothing typed yet: what the member is working on comes first.
+        let mut order: Vec<(u8, ItemIdx)> = roadmap
+            .items()
+            .map(|(i, _)| i)
+            .filter(|&i| allowed(i))
+            .map(|i| {
+                (
+                    match states.get(&i) {
+                        Some(State::Learning) => 0,
+                        Some(State::Done) => 1,
+                        Some(State::Skipped) => 2,
+                        None => 3,
+                    },
+                    i,
+                )
+            })
+            .collect();
+        order.sort();
+        order.into_iter().map(|(_, i)| i).collect()
+    } else {
+        roadmap
+            .suggest(
+                partial,
+                roadmap.item_count(),
+                |n| matches!(n, Node::Item(i) if allowed(i)),
+            )
+            .into_iter()
+            .filter_map(|s| match s.node {
+                Node::Item(i) => Some(i),
+                _ => None,
+            })
+            .collect()
+    };
+    items
+        .into_iter()
+        .take(limits::CHOICES)
+        .map(|i| Choice::new(&label(i), roadmap.item(i).id.clone()))
+        .collect()
+}
+
+pub(super) async fn autocomplete_item(
+    app: &App,
+    request: &AutocompleteRequest,
+) -> Result<Vec<Choice>, CommandError> {
+    let states = match request.caller.guild_id {
+        Some(guild) => member_states(app, guild, request.caller.user_id).await?,
+        None => ItemStates::new(),
+    };
+    let filter = if request.command.key == "undo" {
+        ItemFilter::Marked
+    } else {
+        ItemFilter::Any
+    };
+    Ok(item_choices(
+        &app.roadmap,
+        &request.partial,
+        &states,
+        filter,
+        request.caller.locale,
+    ))
+}

@@ -1,0 +1,50 @@
+//! Who is (still) in a server, as members' interactions show it: bookkeeping that never holds up
+//! a reply.
+
+use super::args::Caller;
+use crate::app::App;
+use crate::error::CommandError;
+use crate::progress::tally::all_writes;
+
+/// How often an interaction refreshes the record of a member's presence.
+const PRESENCE_REFRESH: i64 = 3600;
+
+/// Records that the caller is in the server (rebuilding their tallies if they had left).
+pub async fn touch(app: &App, caller: &Caller) -> Result<(), CommandError> {
+    let Some(guild) = caller.guild_id else {
+        return Ok(());
+    };
+    // Reads are cheap and concurrent; write only when the record is stale or they had left.
+    if app
+        .store
+        .member_seen_since(guild, caller.user_id, app.clock.now() - PRESENCE_REFRESH)
+        .await?
+    {
+        return Ok(());
+    }
+    let tz = app.store.guild_settings(guild).await?.timezone();
+    let now = app.clock.now();
+    app.store
+        .member_present(guild, caller.user_id, now, |marks| {
+            all_writes(&app.roadmap, &tz, now, marks)
+        })
+        .await?;
+    Ok(())
+}
+
+/// [`touch`] on its own task: a held write lock delays it, not the member's reply, and its
+/// failure is only logged. Await the handle (bounded by a timeout) where its result matters.
+pub fn touch_in_background(app: &App, caller: &Caller) -> tokio::task::JoinHandle<()> {
+    let (app, caller) = (app.clone(), caller.clone());
+    let tracker = app.background.clone();
+    tracker.spawn(async move {
+        if let Err(error) = touch(&app, &caller).await {
+            tracing::warn!(
+                guild_id = caller.guild_id,
+                user_id = caller.user_id,
+                error = %error.chain(),
+                "could not record the member's presence"
+            );
+        }
+    })
+}
