@@ -404,6 +404,15 @@ mod tests {
     }
 
     #[test]
+    fn tokens_with_characters_outside_ascii_are_refused_without_panicking() {
+        for raw in ["é", "ção.token.x", "Bót abc.def.ghi", "🤖🤖🤖🤖.a.b"] {
+            let e = config(&[("DISCORD_TOKEN", raw)]).unwrap_err();
+            assert_eq!(e.variable, "DISCORD_TOKEN");
+            assert!(!e.to_string().contains(raw), "{e}");
+        }
+    }
+
+    #[test]
     fn malformed_values_name_their_variable() {
         let e = config(&[("DEV_GUILD_ID", "my server")]).unwrap_err();
         assert_eq!(e.variable, "DEV_GUILD_ID");

@@ -780,6 +780,7 @@ impl LocalDiscord {
                 .cloned()
                 .unwrap_or_else(|| panic!("no member {name}"));
             w.guilds[0].members.retain(|m| m.user.id != member.user.id);
+            w.departed.push(member.clone());
             (
                 guild,
                 member.user,
@@ -791,6 +792,31 @@ impl LocalDiscord {
                 "GUILD_MEMBER_REMOVE",
                 json!({"guild_id": guild.to_string(), "user": payloads::user(&user)}),
             );
+        }
+    }
+
+    /// A member who left comes back. The bot hears of it (GUILD_MEMBER_ADD) only if it asked for
+    /// the privileged Server Members intent.
+    pub fn rejoin(&self, name: &str) {
+        let (guild, member, with_intent) = self.with_world(|w| {
+            let at = w
+                .departed
+                .iter()
+                .position(|m| m.user.username.eq_ignore_ascii_case(name))
+                .unwrap_or_else(|| panic!("{name} has not left"));
+            let mut member = w.departed.remove(at);
+            member.joined_ms = world::now_ms();
+            w.guilds[0].members.push(member.clone());
+            (
+                w.guilds[0].id,
+                member,
+                w.gateway.intents.unwrap_or(0) & (1 << 1) != 0,
+            )
+        });
+        if with_intent {
+            let mut payload = payloads::member(&member, None);
+            payload["guild_id"] = json!(guild.to_string());
+            self.dispatch("GUILD_MEMBER_ADD", payload);
         }
     }
 

@@ -234,6 +234,8 @@ pub struct World {
     pub members_intent_enabled: bool,
     /// New gateway connections are closed at once (an outage).
     pub gateway_down: bool,
+    /// Members who left, kept so they can come back.
+    pub departed: Vec<MemberInfo>,
     /// Every REST request waits this long before it is handled (a slow Discord).
     pub rest_delay: Duration,
     next_id: u64,
@@ -279,6 +281,7 @@ impl World {
             gateway_url: String::new(),
             members_intent_enabled: false,
             gateway_down: false,
+            departed: Vec::new(),
             rest_delay: Duration::ZERO,
             next_id: 0,
         };

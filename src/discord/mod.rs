@@ -312,8 +312,15 @@ impl EventHandler for Handler {
             guild_locale: None,
             can_manage_guild: false,
         };
-        if let Err(error) = crate::commands::presence::touch(&self.app, &caller).await {
-            tracing::error!(error = %error.chain(), "could not record a member joining");
+        match crate::commands::presence::touch(&self.app, &caller).await {
+            Ok(()) => tracing::info!(
+                guild_id = caller.guild_id,
+                user_id = caller.user_id,
+                "member joined; their progress counts on the leaderboards"
+            ),
+            Err(error) => {
+                tracing::error!(error = %error.chain(), "could not record a member joining")
+            }
         }
     }
 

@@ -107,7 +107,12 @@ fn canonical(value: &Value) -> Value {
                 if !COMPARED_KEYS.contains(&key.as_str()) {
                     continue;
                 }
-                let v = canonical(v);
+                // A localization map is data (`pt-BR` -> text): compared whole, not filtered.
+                let v = if key.ends_with("_localizations") {
+                    v.clone()
+                } else {
+                    canonical(v)
+                };
                 let is_default = match &v {
                     Value::Null | Value::Bool(false) => true,
                     Value::Array(a) => a.is_empty(),
@@ -326,16 +331,54 @@ mod tests {
         assert!(!valid_name(&"a".repeat(33)));
     }
 
+    /// What Discord's `GET .../commands?with_localizations=true` returns for what was sent: the
+    /// same commands with the fields Discord adds (ids, version, type, contexts...), read through
+    /// serenity's model exactly as [`sync`] reads them.
+    fn as_discord_returns(sent: &[Value]) -> Vec<Value> {
+        sent.iter()
+            .enumerate()
+            .map(|(i, command)| {
+                let mut returned = command.clone();
+                let extra = serde_json::json!({
+                    "id": (1_000 + i).to_string(),
+                    "application_id": "42",
+                    "version": "1300000000000000000",
+                    "type": 1,
+                    "nsfw": false,
+                    "integration_types": [0],
+                });
+                for (k, v) in extra.as_object().unwrap() {
+                    returned[k] = v.clone();
+                }
+                let model: serenity::all::Command =
+                    serde_json::from_value(returned).expect("serenity reads it");
+                serde_json::to_value(model).unwrap()
+            })
+            .collect()
+    }
+
     #[test]
-    fn registered_commands_compare_equal_to_what_we_send() {
+    fn what_discord_returns_for_our_commands_counts_as_up_to_date_and_a_change_does_not() {
         let desired = all();
-        let as_sent: Vec<Value> = desired
+        let sent: Vec<Value> = desired
             .iter()
             .map(|c| serde_json::to_value(c).unwrap())
             .collect();
-        assert!(up_to_date(&as_sent, &desired));
-        let mut changed = as_sent.clone();
-        changed[0]["description"] = Value::from("something else");
-        assert!(!up_to_date(&changed, &desired));
+        let mut registered = as_discord_returns(&sent);
+        registered.reverse(); // Discord's order is its own.
+        assert!(up_to_date(&registered, &desired));
+        for change in [
+            ("/0/description", Value::from("something else")),
+            ("/1/name_localizations/pt-BR", Value::from("outro")),
+        ] {
+            let mut changed = Value::Array(registered.clone());
+            *changed.pointer_mut(change.0).unwrap() = change.1.clone();
+            let changed = changed.as_array().unwrap().clone();
+            assert!(!up_to_date(&changed, &desired), "{change:?} is a change");
+        }
+        assert!(
+            !up_to_date(&registered[1..], &desired),
+            "a missing command is a change"
+        );
     }
 }

@@ -86,16 +86,15 @@ impl Responder {
     /// The reply, or the member's apology when it would break Discord's limits (a renderer's bug,
     /// detailed for the operator).
     fn safe(&self, what: &str, reply: Reply) -> Reply {
-        let violations = reply.violations();
-        if violations.is_empty() {
-            return reply;
+        let (reply, violations) = crate::render::errors::within_limits(reply, self.locale);
+        if !violations.is_empty() {
+            tracing::error!(
+                command = what,
+                ?violations,
+                "reply breaks Discord's limits; sent an apology instead"
+            );
         }
-        tracing::error!(
-            command = what,
-            ?violations,
-            "reply breaks Discord's limits; sent an apology instead"
-        );
-        crate::render::errors::internal_error(self.locale)
+        reply
     }
 
     /// Sends the interaction's first response; `false` (counted and logged) if Discord refused it.

@@ -25,7 +25,8 @@ impl Locale {
     /// `pt-BR`, `pt-PT`, `pt` -> Portuguese; every other Discord locale -> English.
     pub fn from_discord(tag: &str) -> Locale {
         let tag = tag.trim();
-        if tag.len() >= 2 && tag[..2].eq_ignore_ascii_case("pt") {
+        // By characters, not bytes: a tag from a payload may hold anything.
+        if tag.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("pt")) {
             Locale::PtBr
         } else {
             Locale::En
@@ -325,14 +326,6 @@ impl CommandTexts {
             .find(|(k, _, _)| *k == key)
             .map(|(_, name, description)| (*name, *description))
     }
-
-    pub fn name(&self, key: &str) -> &'static str {
-        self.get(key).map(|(name, _)| name).unwrap_or("?")
-    }
-
-    pub fn description(&self, key: &str) -> &'static str {
-        self.get(key).map(|(_, d)| d).unwrap_or("?")
-    }
 }
 
 #[cfg(test)]
@@ -359,6 +352,10 @@ mod tests {
         assert_eq!(Locale::from_discord("en-US"), Locale::En);
         assert_eq!(Locale::from_discord("es-ES"), Locale::En);
         assert_eq!(Locale::from_discord(""), Locale::En);
+        // Tags that are not ASCII (a payload can carry anything) never panic.
+        assert_eq!(Locale::from_discord("ç"), Locale::En);
+        assert_eq!(Locale::from_discord("çã-BR"), Locale::En);
+        assert_eq!(Locale::from_discord("p"), Locale::En);
     }
 
     #[test]

@@ -129,6 +129,7 @@ pub struct Metrics {
     /// What [`crate::telemetry::frames_dropped`] read at the last scrape.
     frames_seen: AtomicU64,
     prompts_posted: Counter,
+    prompt_last_tick: Gauge,
     prompts_failed: Family<PromptLabels, Counter>,
     gateway_connected: Gauge,
     gateway_up: AtomicBool,
@@ -189,6 +190,12 @@ impl Default for Metrics {
             "Study prompts posted",
             prompts_posted.clone(),
         );
+        let prompt_last_tick = Gauge::default();
+        registry.register(
+            "trilha_prompt_scheduler_last_tick_seconds",
+            "The time (Unix seconds, by the bot's clock) the prompt scheduler's last completed tick handled: every slot due by then is posted, skipped or retrying",
+            prompt_last_tick.clone(),
+        );
         let prompts_failed = Family::<PromptLabels, Counter>::default();
         registry.register(
             "trilha_prompts_failed",
@@ -217,6 +224,7 @@ impl Default for Metrics {
             frames_dropped,
             frames_seen: AtomicU64::new(0),
             prompts_posted,
+            prompt_last_tick,
             prompts_failed,
             gateway_connected,
             gateway_up: AtomicBool::new(false),
@@ -272,6 +280,11 @@ impl Metrics {
 
     pub fn prompt_posted(&self) {
         self.prompts_posted.inc();
+    }
+
+    /// The scheduler finished a tick that handled everything due at `now`.
+    pub fn prompt_tick(&self, now: i64) {
+        self.prompt_last_tick.set(now);
     }
 
     /// A prompt slot that did not become a post.

@@ -1,8 +1,9 @@
 //! Leaderboard tallies: how many items a member has done, per scope and period.
 //!
-//! Tallies are a cache of `progress` that makes a leaderboard page an index read. They are
-//! always recomputed from the member's own rows (never incremented blindly), so they cannot
-//! drift from the facts.
+//! Tallies are a cache of `progress` that makes a leaderboard page an index read. A change
+//! recomputes the tallies it touches from the member's own rows (never increments them blindly),
+//! in the same transaction as the change; a roadmap or time-zone change rebuilds them. The store
+//! tests check them against an oracle computed from `progress` alone.
 
 use std::collections::BTreeMap;
 

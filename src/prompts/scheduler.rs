@@ -520,10 +520,12 @@ impl Scheduler {
         loop {
             let now = self.app.clock.now();
             match self.tick(now).await {
-                Ok(report) if report != TickReport::default() => {
-                    tracing::debug!(?report, "prompt tick")
+                Ok(report) => {
+                    if report != TickReport::default() {
+                        tracing::debug!(?report, "prompt tick");
+                    }
+                    self.app.metrics.prompt_tick(now);
                 }
-                Ok(_) => {}
                 Err(error) => tracing::error!(%error, "prompt tick failed"),
             }
             tokio::select! {

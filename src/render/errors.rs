@@ -119,6 +119,18 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
     }
 }
 
+/// The reply as it can be sent, and how the original broke Discord's limits: the reply itself
+/// when it fits (no violations), else the apology in the member's language (the violations are a
+/// renderer's bug, which the caller logs).
+pub fn within_limits(reply: Reply, locale: Locale) -> (Reply, Vec<String>) {
+    let violations = reply.violations();
+    if violations.is_empty() {
+        (reply, violations)
+    } else {
+        (internal_error(locale), violations)
+    }
+}
+
 /// What the member sees when something broke on our side; the details are in the log.
 pub fn internal_error(locale: Locale) -> Reply {
     Reply::ephemeral(Embed {
@@ -135,4 +147,33 @@ pub fn busy(locale: Locale) -> Reply {
         colour: COLOUR_ERROR,
         ..Embed::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::Field;
+
+    #[test]
+    fn a_reply_that_breaks_discords_limits_becomes_the_apology_in_the_members_language() {
+        let oversized = Reply::ephemeral(Embed {
+            title: "t".into(),
+            fields: (0..26).map(|i| Field::new(format!("f{i}"), "v")).collect(),
+            ..Embed::default()
+        });
+        for (locale, phrase) in [
+            (Locale::PtBr, "Algo deu errado"),
+            (Locale::En, "Something went wrong"),
+        ] {
+            let (apology, violations) = within_limits(oversized.clone(), locale);
+            assert!(
+                violations.iter().any(|v| v.contains("26 fields")),
+                "{violations:?}"
+            );
+            assert!(apology.embeds[0].description.contains(phrase));
+            assert!(apology.violations().is_empty());
+        }
+        let fine = Reply::ephemeral_text("ok");
+        assert_eq!(within_limits(fine.clone(), Locale::En), (fine, Vec::new()));
+    }
 }

@@ -330,7 +330,7 @@ impl Roadmap {
 
     /// Resolves what a member typed to a node, with alternatives and suggestions.
     pub fn resolve(&self, query: &str) -> Resolution {
-        self.index.resolve(self, query)
+        self.index.resolve(query)
     }
 
     /// Ranked suggestions for autocomplete and "did you mean". `accept` filters the nodes.
@@ -340,6 +340,6 @@ impl Roadmap {
         limit: usize,
         accept: impl Fn(Node) -> bool,
     ) -> Vec<Suggestion> {
-        self.index.suggest(self, query, limit, accept)
+        self.index.suggest(query, limit, accept)
     }
 }

@@ -199,7 +199,7 @@ impl SearchIndex {
         }
     }
 
-    pub(super) fn resolve(&self, roadmap: &Roadmap, query: &str) -> Resolution {
+    pub(super) fn resolve(&self, query: &str) -> Resolution {
         let q = compact(&normalize(query));
         let mut found = None;
         let mut keyword_nodes: Vec<Node> = Vec::new();
@@ -239,7 +239,7 @@ impl SearchIndex {
                 found: None,
                 alternatives: Vec::new(),
                 suggestions: self
-                    .suggest(roadmap, query, 5, |_| true)
+                    .suggest(query, 5, |_| true)
                     .into_iter()
                     .map(|s| s.node)
                     .collect(),
@@ -249,7 +249,6 @@ impl SearchIndex {
 
     pub(super) fn suggest(
         &self,
-        _roadmap: &Roadmap,
         query: &str,
         limit: usize,
         accept: impl Fn(Node) -> bool,

@@ -77,12 +77,14 @@ impl Drop for Partial {
 
 impl Store {
     /// Rows per table.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn table_counts(&self) -> Result<TableCounts, StoreError> {
         Ok(counts(&self.reads).await?)
     }
 
     /// Writes a consistent copy of the database to `target` (a new file, private to the owner),
     /// after checking it: SQLite's integrity check and every table's rows, on the copy.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn backup(&self, target: &Path) -> Result<TableCounts, BackupError> {
         if target.exists() {
             return Err(BackupError::Exists(target.display().to_string()));

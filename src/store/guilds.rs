@@ -17,6 +17,7 @@ fn locale_from_db(text: Option<String>) -> Option<Locale> {
 
 impl Store {
     /// A server's settings, or the defaults for a server trilha has not stored yet.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
         let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT timezone, locale, discord_locale FROM guilds WHERE guild_id = ?",
@@ -35,6 +36,7 @@ impl Store {
     }
 
     /// Remembers the server's Discord language (from GUILD_CREATE or an interaction).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_guild(
         &self,
         guild: u64,
@@ -57,6 +59,7 @@ impl Store {
     }
 
     /// Sets (or with `None`, clears) the language of public posts.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_guild_locale(
         &self,
         guild: u64,
@@ -78,6 +81,7 @@ impl Store {
     }
 
     /// Changes a server's time zone and rebuilds its week and month tallies, atomically.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_timezone(
         &self,
         guild: u64,

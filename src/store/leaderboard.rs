@@ -6,6 +6,7 @@ use crate::progress::tally::{Ranked, TallyKey};
 impl Store {
     /// `limit` members from position `offset` (0-based): most done first, then who got there
     /// first, then by id so the order is total.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn leaderboard(
         &self,
         guild: u64,
@@ -40,6 +41,7 @@ impl Store {
     }
 
     /// How many members are ranked.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn leaderboard_len(&self, guild: u64, key: &TallyKey) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COALESCE(SUM(members), 0) FROM done_histogram WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ?",
@@ -54,6 +56,7 @@ impl Store {
     }
 
     /// A member's own position, or `None` when they have nothing in this leaderboard.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn leaderboard_rank(
         &self,
         guild: u64,
@@ -103,6 +106,7 @@ impl Store {
 
     /// Drops week and month tallies of periods that started before `before` (with their
     /// histogram rows, in the same transaction so the two always agree).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM done_tallies WHERE period != 'all' AND starts < ?")

@@ -9,6 +9,7 @@ use crate::progress::tally::TallyWrite;
 impl Store {
     /// Records that a member is in the server (they interacted, or Discord said so). When they
     /// had left, `rebuild` recomputes their tallies from their marks.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn member_present(
         &self,
         guild: u64,
@@ -27,6 +28,7 @@ impl Store {
     }
 
     /// Records that a member left: they stop being ranked.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn member_left(&self, guild: u64, user: u64, now: i64) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -45,6 +47,7 @@ impl Store {
     }
 
     /// Of `users`, those whose presence was never confirmed or not since `checked_before`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn members_to_check(
         &self,
         guild: u64,
@@ -76,6 +79,7 @@ impl Store {
     }
 
     /// Whether a member's presence was confirmed at or after `since` (and they have not left).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn member_seen_since(
         &self,
         guild: u64,
@@ -93,6 +97,7 @@ impl Store {
     }
 
     /// Records that members were confirmed present by a look-up.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn members_confirmed(
         &self,
         guild: u64,

@@ -4,6 +4,7 @@ use super::{Store, StoreError};
 
 impl Store {
     /// A fact about the database, if it was ever set.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(key)
@@ -12,6 +13,7 @@ impl Store {
     }
 
     /// Sets a fact (such as the fingerprint of the roadmap the tallies were built for).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
         set_meta_in(&self.writes, key, value).await
     }

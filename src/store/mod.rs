@@ -194,6 +194,7 @@ mod futures_core_box {
 
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
         files::prepare(path)?;
         // WAL is a property of the file: the writer sets it once, readers find it.
@@ -234,6 +235,7 @@ impl Store {
 
     /// Opens an existing database for reading only, without touching its schema (backups): it
     /// must exist, hold data and have exactly the schema this build knows.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         match std::fs::metadata(path) {
             Ok(m) if m.len() == 0 => {
@@ -287,6 +289,7 @@ impl Store {
     }
 
     /// Waits for in-flight queries and closes every connection (checkpointing the WAL).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.reads.close().await;
         if let Some(probe) = self.probe.lock().await.take() {
@@ -303,6 +306,7 @@ impl Store {
     }
 
     /// `SELECT 1` on a reader, for health checks.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reads).await?;
         Ok(())
@@ -311,6 +315,7 @@ impl Store {
     /// Whether the database can take a write right now: writes a row on a connection of its
     /// own that waits at most [`WRITE_PROBE_TIMEOUT`] for the lock. A full disk, a read-only
     /// file system or a lock held for long all fail it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn write_probe(&self, now: i64) -> Result<(), StoreError> {
         let mut slot = self.probe.lock().await;
         if slot.is_none() {

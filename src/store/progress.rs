@@ -221,6 +221,7 @@ fn counter(state: Option<State>) -> (i64, i64) {
 
 impl Store {
     /// A member's marks in a server (every row, including items no longer in the roadmap).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn member_marks(&self, guild: u64, user: u64) -> Result<Vec<Mark>, StoreError> {
         marks_in(&self.reads, guild, user).await
     }
@@ -228,6 +229,7 @@ impl Store {
     /// Applies a change atomically: the progress row, an event, popularity counts, the member's
     /// presence and their tallies (computed by `tallies` from the rows as they are inside the
     /// transaction). Marking a state the item already has writes nothing and keeps its time.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn apply(
         &self,
         change: &Change<'_>,
@@ -363,6 +365,7 @@ impl Store {
     }
 
     /// How many members of a server are learning or have done each item.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn item_counts(&self, guild: u64) -> Result<Vec<(String, u64, u64)>, StoreError> {
         let rows: Vec<(String, i64, i64)> =
             sqlx::query_as("SELECT item_id, learning, done FROM item_counts WHERE guild_id = ? AND learning + done > 0")
@@ -376,6 +379,7 @@ impl Store {
     }
 
     /// Servers that have any progress.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn guilds_with_progress(&self) -> Result<Vec<u64>, StoreError> {
         // From the facts, not from a derived table that may be the thing needing repair.
         let rows: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM progress")
@@ -386,6 +390,7 @@ impl Store {
 
     /// Rewrites every tally and popularity count of a server from `progress` (after a roadmap
     /// or time-zone change). `compute` turns one member's marks into their tallies.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rebuild_guild(
         &self,
         guild: u64,

@@ -110,6 +110,7 @@ async fn pause_in<'e>(
 
 impl Store {
     /// Creates or replaces a server's schedule, active, with its first slot.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_schedule(&self, s: &PromptSchedule, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO prompt_schedules (guild_id, channel_id, local_time, days, timezone, role_id, section_id, thread,
@@ -138,6 +139,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
         let row: Option<ScheduleRow> = sqlx::query_as(&format!(
             "SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = ?"
@@ -149,6 +151,7 @@ impl Store {
     }
 
     /// Active schedules (not paused), up to `limit`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn active_schedules(&self, limit: u32) -> Result<Vec<PromptSchedule>, StoreError> {
         let rows: Vec<ScheduleRow> = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE paused = 0 ORDER BY guild_id LIMIT ?"))
             .bind(i64::from(limit))
@@ -158,6 +161,7 @@ impl Store {
     }
 
     /// Pauses a schedule.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pause_schedule(
         &self,
         guild: u64,
@@ -168,6 +172,7 @@ impl Store {
     }
 
     /// Resumes a schedule from its next slot.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resume_schedule(
         &self,
         guild: u64,
@@ -187,6 +192,7 @@ impl Store {
     }
 
     /// Asks for a post right away; `false` when the server has no active schedule.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE prompt_schedules SET requested_at = ?, updated_at = ? WHERE guild_id = ? AND paused = 0")
             .bind(now)
@@ -199,6 +205,7 @@ impl Store {
 
     /// Claims up to `limit` due schedules for `instance` until `until`, atomically: two
     /// schedulers can never claim the same server at the same time.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_due(
         &self,
         instance: &str,
@@ -227,6 +234,7 @@ impl Store {
     }
 
     /// Releases one server's claim, if `instance` still holds it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE guild_id = ? AND claimed_by = ?")
             .bind(to_db_id(guild))
@@ -237,6 +245,7 @@ impl Store {
     }
 
     /// Releases every claim of an instance (at shutdown), so another can take over at once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
         let done = sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?")
             .bind(instance)
@@ -247,6 +256,7 @@ impl Store {
 
     /// The post of a slot: the existing one (a retry), or a new one in 'sending' state with
     /// the item chosen by `choose` (called only when there is none yet).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin_post(
         &self,
         new: &NewPost<'_>,
@@ -324,6 +334,7 @@ impl Store {
     /// Records how a slot ended and moves the schedule on (a scheduled slot to `next_due_at`, a
     /// manual one clears the request, a failure pauses it), in one transaction. The claim stays
     /// until [`Store::release_claim`].
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn end_slot(
         &self,
         guild: u64,
@@ -383,6 +394,7 @@ impl Store {
     }
 
     /// After a transient failure: leaves the slot due, and lets no scheduler retry before `retry_at`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn retry_later(
         &self,
         guild: u64,
@@ -409,6 +421,7 @@ impl Store {
     }
 
     /// The latest posts of a server, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn recent_posts(
         &self,
         guild: u64,
@@ -425,6 +438,7 @@ impl Store {
     }
 
     /// Items of the server's sent posts, oldest first: the rotation's history.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT item_id FROM prompt_posts WHERE guild_id = ? AND status = 'sent' ORDER BY slot",

@@ -135,9 +135,9 @@ fn operator_mistakes_exit_2_with_a_message() {
 #[test]
 fn the_database_file_is_created_with_its_folder() {
     let sandbox = Sandbox::new();
-    assert!(!crate::support::exists(&sandbox.database()));
+    assert!(!sandbox.database().exists());
     assert!(sandbox.ask(&["/roadmap"]).status.success());
-    assert!(crate::support::exists(&sandbox.database()));
+    assert!(sandbox.database().exists());
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn every_command_answers_in_portuguese_and_in_english() {
             "📖 Redis: learning",
         ),
         ("/skip ruby", "⏭️ Ruby: pulado", "⏭️ Ruby: skipped"),
-        ("/undo ruby", "↩️ Ruby: desmarcado", "Ruby"),
+        ("/undo ruby", "↩️ Ruby: desmarcado", "↩️ Ruby: unmarked"),
         ("/progress", "📊 Progresso", "📊 Progress"),
         ("/next", "🧭 Próximo passo", "🧭 Next step"),
         (
@@ -182,9 +182,11 @@ fn every_command_answers_in_portuguese_and_in_english() {
         ("/roadmap kafka", "Por que importa", "Why it matters"),
     ];
     for (command, pt, en) in cases {
-        for (locale, phrase) in [("pt-BR", pt), ("en-US", en)] {
+        // One member per language, so each goes through the whole sequence (an English /undo
+        // must undo something, not answer that there is nothing to undo).
+        for (locale, user, phrase) in [("pt-BR", "42", pt), ("en-US", "43", en)] {
             let out = sandbox.ask(&[
-                command, "--guild", "1", "--user", "42", "--admin", "--locale", locale,
+                command, "--guild", "1", "--user", user, "--admin", "--locale", locale,
             ]);
             assert!(out.status.success(), "{command} ({locale}): {out:?}");
             let text = stdout(&out);

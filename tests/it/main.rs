@@ -3,7 +3,11 @@
 //! - `roadmap_files`: the shipped roadmap, the card's fidelity, and one broken fixture per rule;
 //! - `lookup`: the query table and autocomplete bounds;
 //! - `replies`: every view in both languages, through `trilha ask --json`, against Discord's rules;
-//! - `ask`: the offline console as an operator uses it.
+//! - `ask`: the offline console as an operator uses it;
+//! - `store`: the store on real database files with the real migrations;
+//! - `prompts`: the prompt scheduler driven tick by tick;
+//! - `docs`: the README's commands, run as written;
+//! - `e2e`: the real binary against the local Discord (scenarios, operations, hardening).
 
 mod ask;
 mod docs;

@@ -109,12 +109,9 @@ async fn two_schedulers_on_one_database_post_each_slot_exactly_once() {
     let channels: std::collections::BTreeSet<u64> = posts.iter().map(|p| p.0).collect();
     assert_eq!(channels.len(), 60, "every server got its post, none twice");
     assert_eq!(r1.posted + r2.posted, 60);
-    assert!(
-        r1.posted > 0 && r2.posted > 0,
-        "both instances did work ({} / {})",
-        r1.posted,
-        r2.posted
-    );
+    // However the two interleaved (one may well have claimed everything first), every server
+    // was claimed exactly once between them.
+    assert_eq!(r1.claimed + r2.claimed, 60, "no server claimed twice");
 
     // The slot is recorded: ticking again, by either, posts nothing more.
     let (again1, again2) = tokio::join!(one.tick(NINE + 10), two.tick(NINE + 10));

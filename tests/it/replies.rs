@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use trilha::i18n::Locale;
+
 use crate::support::{Sandbox, json, roadmap};
 
 fn assert_valid(what: &str, body: &Value) {
@@ -10,6 +12,19 @@ fn assert_valid(what: &str, body: &Value) {
     assert!(
         violations.is_empty(),
         "{what} breaks Discord's rules:\n{violations:#?}\n{body:#}"
+    );
+    // No template left a `{placeholder}` unfilled anywhere in the body.
+    let text = body.to_string();
+    let unfilled = text.match_indices('{').find(|(at, _)| {
+        let rest = &text[at + 1..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(0);
+        end > 0 && rest[end..].starts_with('}')
+    });
+    assert!(
+        unfilled.is_none(),
+        "{what} shows an unfilled placeholder: {body:#}"
     );
 }
 
@@ -25,7 +40,8 @@ fn page_ids(body: &Value) -> Vec<String> {
         .collect()
 }
 
-fn check_view(sandbox: &Sandbox, what: &str, args: &[&str]) {
+/// Checks a view and the pages its buttons lead to; returns the view's body.
+fn check_view(sandbox: &Sandbox, what: &str, args: &[&str]) -> Value {
     let out = sandbox.ask(args);
     assert!(out.status.success(), "{what}: {:?}", out);
     let body = json(&out);
@@ -44,6 +60,7 @@ fn check_view(sandbox: &Sandbox, what: &str, args: &[&str]) {
         assert_eq!(page["type"], 7, "{what}: pressing {id} updates the message");
         assert_valid(&format!("{what} via {id}"), &page);
     }
+    body
 }
 
 #[test]
@@ -54,22 +71,28 @@ fn every_section_group_and_item_in_both_languages_fits_discords_limits() {
     ids.extend(roadmap.sections().map(|(_, s)| s.id.clone()));
     ids.extend(roadmap.groups().map(|(_, g)| g.id.clone()));
     ids.extend(roadmap.items().map(|(_, i)| i.id.clone()));
-    let mut checked = 0;
     for id in &ids {
-        for locale in ["pt-BR", "en-US"] {
+        for (locale, tag) in [(Locale::PtBr, "pt-BR"), (Locale::En, "en-US")] {
             let command = format!("/roadmap {id}");
-            check_view(
+            let body = check_view(
                 &sandbox,
-                &format!("{command} ({locale})"),
-                &[command.as_str(), "--json", "--locale", locale],
+                &format!("{command} ({tag})"),
+                &[command.as_str(), "--json", "--locale", tag],
             );
-            checked += 1;
+            // The view is the one asked for, in the language asked for.
+            let name = match roadmap.node(id) {
+                Some(node) => roadmap.node_name(node, locale).to_string(),
+                None => roadmap.tracks()[0].name.get(locale).to_string(),
+            };
+            let title = body["data"]["embeds"][0]["title"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                title.contains(&name),
+                "{command} ({tag}): title `{title}` does not name `{name}`"
+            );
         }
     }
-    assert_eq!(
-        checked,
-        2 * (1 + roadmap.section_count() + roadmap.groups().len() + roadmap.item_count())
-    );
 }
 
 #[test]

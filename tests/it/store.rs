@@ -498,12 +498,18 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
         seed % n
     };
     let mut tz = env.tz.clone();
+    // Who has left the server (not ranked), as the sequence goes.
+    let mut left = std::collections::BTreeSet::new();
     for step in 0..200 {
         let user = 1 + next(12);
         let at = NOW + step * 3600; // across several days, weeks and months
         match next(20) {
-            0 => env.store.member_left(1, user, at).await.unwrap(),
+            0 => {
+                env.store.member_left(1, user, at).await.unwrap();
+                left.insert(user);
+            }
             1 => {
+                left.remove(&user);
                 env.store
                     .member_present(1, user, at, |marks| {
                         all_writes(&env.roadmap, &tz, at, marks)
@@ -537,16 +543,20 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
                     target,
                     at,
                 };
-                env.store
+                let outcome = env
+                    .store
                     .apply(&change, |input| {
                         change_writes(&env.roadmap, &tz, at, item, input)
                     })
                     .await
                     .unwrap();
+                if outcome.changed {
+                    left.remove(&user); // acting in the server means being in it
+                }
             }
         }
     }
-    let end = NOW + 200 * 3600;
+    let end = NOW + 199 * 3600;
     let mut boards = 0;
     for scope in ["", "message-brokers", "databases", "version-control"] {
         for period in Period::ALL {
@@ -556,6 +566,31 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
                 starts: starts(period, end, &tz),
             };
             let all = env.store.leaderboard(1, &key, 0, 1000).await.unwrap();
+            // The oracle: the same board computed from the progress rows alone.
+            let mut expected = Vec::new();
+            for user in (1..=12u64).filter(|u| !left.contains(u)) {
+                let marks = env.store.member_marks(1, user).await.unwrap();
+                let counted: Vec<&Mark> = marks
+                    .iter()
+                    .filter(|m| m.state == State::Done)
+                    .filter(|m| {
+                        env.roadmap.item_by_id(&m.item_id).is_some_and(|i| {
+                            scope.is_empty()
+                                || env.roadmap.section(env.roadmap.item(i).section).id == scope
+                        })
+                    })
+                    .filter(|m| period == Period::All || m.since >= key.starts)
+                    .collect();
+                if let Some(reached_at) = counted.iter().map(|m| m.since).max() {
+                    expected.push((counted.len() as i64, reached_at, user));
+                }
+            }
+            expected.sort_by_key(|&(done, reached_at, user)| (-done, reached_at, user));
+            let found: Vec<(i64, i64, u64)> = all
+                .iter()
+                .map(|r| (r.done, r.reached_at, r.user_id))
+                .collect();
+            assert_eq!(found, expected, "{key:?} against the progress rows");
             assert_eq!(
                 env.store.leaderboard_len(1, &key).await.unwrap(),
                 all.len() as u64,

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
 
@@ -82,8 +82,4 @@ pub fn json(output: &Output) -> serde_json::Value {
             stderr(output)
         )
     })
-}
-
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }

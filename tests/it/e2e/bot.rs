@@ -46,6 +46,8 @@ impl Bot {
                 repo().join("roadmap").display().to_string(),
             ),
             ("RUST_LOG".into(), "info,trilha=debug,serenity=warn".into()),
+            // A free port, reported in the log: tests read health and metrics there.
+            ("HEALTH_ADDR".into(), "127.0.0.1:0".into()),
         ];
         for (k, v) in extra {
             env.retain(|(key, _)| key != k);

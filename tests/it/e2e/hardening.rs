@@ -2,7 +2,6 @@
 //! disk, running out of file descriptors, payloads serenity cannot parse, and shutdowns that
 //! outlast Docker's grace period. Each test drives the real binary through the local Discord.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,32 +14,6 @@ use super::scenario::{BotSettings, DiscordSettings, Player};
 
 /// Long enough for a deferred answer that waited out the database's lock timeouts.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// The health listener's base URL, from the address the bot reports having bound (it binds
-/// port 0: no race for a free port).
-async fn health_base(player: &Player) -> String {
-    let needle = "background task started: health endpoint";
-    player
-        .bot
-        .wait_log(needle, 1, Duration::from_secs(10))
-        .await
-        .unwrap();
-    let logs = player.bot.log_text();
-    let line = logs.lines().find(|l| l.contains(needle)).unwrap();
-    let addr = line
-        .split("addr=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no addr in {line}"));
-    format!("http://{addr}")
-}
 
 async fn healthz(base: &str) -> (u16, serde_json::Value) {
     client::request(base, "GET", "/healthz", None, None)
@@ -112,13 +85,12 @@ async fn a_write_lock_held_for_ten_seconds_never_pushes_an_answer_past_three_sec
     let player = Player::start(
         &DiscordSettings::default(),
         &BotSettings {
-            env: env(&[("HEALTH_ADDR", "127.0.0.1:0")]),
             ..Default::default()
         },
     )
     .await
     .unwrap();
-    let health = health_base(&player).await;
+    let health = player.health_base().await;
     let discord = &player.discord;
     player.command("bruno", "/done kafka").await;
     let redis = player.command("bruno", "/roadmap redis").await;
@@ -179,7 +151,7 @@ async fn a_write_lock_held_for_ten_seconds_never_pushes_an_answer_past_three_sec
     let after = player.command("bruno", "/done docker").await;
     assert!(after.text().contains("concluído"), "{}", after.text());
     assert_eq!(healthz(&health).await.0, 200, "healthy once writes work");
-    let raw = raw_metrics(&health).await;
+    let raw = player.metrics().await;
     assert!(
         raw.contains("trilha_interactions_deferred_total{command=\"done\"} 1"),
         "{raw}"
@@ -193,20 +165,6 @@ async fn a_write_lock_held_for_ten_seconds_never_pushes_an_answer_past_three_sec
         "{:?}",
         discord.violations()
     );
-}
-
-/// `/metrics` as text.
-async fn raw_metrics(base: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -302,7 +260,6 @@ async fn a_full_disk_fails_writes_and_the_first_hundred_after_freeing_it_all_suc
             ..Default::default()
         },
         &BotSettings {
-            env: env(&[("HEALTH_ADDR", "127.0.0.1:0")]),
             wrapper: small_disk(),
             allow_errors: true,
             ..Default::default()
@@ -310,7 +267,7 @@ async fn a_full_disk_fails_writes_and_the_first_hundred_after_freeing_it_all_suc
     )
     .await
     .unwrap();
-    let health = health_base(&player).await;
+    let health = player.health_base().await;
     assert!(
         player
             .command("bruno", "/done kafka")
@@ -461,14 +418,13 @@ async fn the_health_listener_backs_off_instead_of_spinning_when_file_descriptors
     let player = Player::start(
         &DiscordSettings::default(),
         &BotSettings {
-            env: env(&[("HEALTH_ADDR", "127.0.0.1:0")]),
             allow_errors: true,
             ..Default::default()
         },
     )
     .await
     .unwrap();
-    let health = health_base(&player).await;
+    let health = player.health_base().await;
     let pid = player.bot.pid().unwrap();
     // Leave the bot a handful of descriptors: accept() soon fails with EMFILE.
     let limit = open_files(pid) + 6;
@@ -519,14 +475,12 @@ async fn interactions_serenity_cannot_parse_are_answered_with_the_apology_in_the
     let player = Player::start(
         &DiscordSettings::default(),
         &BotSettings {
-            env: env(&[("HEALTH_ADDR", "127.0.0.1:0")]),
             allow_errors: true,
             ..Default::default()
         },
     )
     .await
     .unwrap();
-    let health = health_base(&player).await;
     let ctx = Context::default();
     let discord = &player.discord;
     // Three ways Discord's schema runs ahead of serenity 0.12's models.
@@ -573,14 +527,22 @@ async fn interactions_serenity_cannot_parse_are_answered_with_the_apology_in_the
         );
         assert!(answer.ephemeral(), "{what}");
     }
-    let logs = player.bot.log_text();
     for (what, _, id) in &ids {
+        // The log is read from the bot's stderr as it comes: wait for the line, do not race it.
+        let needle = format!("interaction_id={id}");
+        player
+            .bot
+            .wait_log(&needle, 1, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let logs = player.bot.log_text();
         assert!(
             logs.lines()
-                .any(|l| l.contains(" ERROR ") && l.contains(&format!("interaction_id={id}"))),
+                .any(|l| l.contains(" ERROR ") && l.contains(&needle)),
             "{what}: an ERROR naming the interaction\n{logs}"
         );
     }
+    let logs = player.bot.log_text();
     for token in discord.interaction_tokens() {
         assert!(!logs.contains(&token), "an interaction token was logged");
     }
@@ -597,7 +559,7 @@ async fn interactions_serenity_cannot_parse_are_answered_with_the_apology_in_the
         .find(|l| l.contains("SOMETHING_DISCORD_ADDED"))
         .unwrap();
     assert!(line.contains("DEBUG"), "{line}");
-    let metrics = raw_metrics(&health).await;
+    let metrics = player.metrics().await;
     assert!(
         metrics.contains("trilha_gateway_events_unparsed_total{event=\"INTERACTION_CREATE\"} 3"),
         "{metrics}"
@@ -630,7 +592,7 @@ async fn interactions_serenity_cannot_parse_are_answered_with_the_apology_in_the
         )
         .await
         .unwrap();
-    let metrics = raw_metrics(&health).await;
+    let metrics = player.metrics().await;
     assert!(
         metrics.contains("trilha_interaction_responses_failed_total{reason=\"refused\"} 1"),
         "{metrics}"

@@ -104,17 +104,13 @@ fn every_scenario() {
             failures.len(),
             failures.join("\n\n")
         );
-        // Every payload the bot sent over the whole suite respected Discord's rules.
+        // Every payload the bot sent over the whole suite respected Discord's rules, Discord's 3 s
+        // deadline among them: the local Discord records a late first response as a violation
+        // (INTERACTION_TIMEOUT) where it happens, as Discord would refuse it.
         assert!(
             violations.is_empty(),
             "rule violations recorded over the suite:\n{}",
             violations.join("\n")
-        );
-        assert!(
-            latencies
-                .iter()
-                .all(|l| *l < local_discord::INTERACTION_DEADLINE),
-            "a reply missed Discord's 3 s deadline"
         );
     });
 }

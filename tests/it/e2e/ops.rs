@@ -11,14 +11,6 @@ use super::bot::Bot;
 use super::scenario::{BotSettings, DiscordSettings, Player};
 use crate::support::{Sandbox, repo};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_keeps_every_acknowledged_write_and_exits_zero() {
     let mut player = Player::start(
@@ -164,11 +156,7 @@ async fn sigterm_while_discord_is_unreachable_still_exits_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_metrics_report_what_they_document() {
-    let port = free_port();
-    let env = BTreeMap::from([
-        ("HEALTH_ADDR".to_string(), format!("127.0.0.1:{port}")),
-        ("PROMPT_TICK_SECONDS".to_string(), "0.1".to_string()),
-    ]);
+    let env = BTreeMap::from([("PROMPT_TICK_SECONDS".to_string(), "0.1".to_string())]);
     // A short heartbeat (Discord: ~41 s) so the outage below is noticed in a second, not a minute.
     let settings = BotSettings {
         env,
@@ -178,7 +166,8 @@ async fn healthz_and_metrics_report_what_they_document() {
     let player = Player::start(&DiscordSettings::default(), &settings)
         .await
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = player.health_base().await;
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     let get = |path: &'static str| {
         let base = base.clone();
         async move {
@@ -754,4 +743,102 @@ async fn a_backup_reads_the_live_database_and_never_migrates_it() {
             .await
             .unwrap();
     assert_eq!(applied, 0, "the backup did not migrate the live database");
+}
+
+/// An internal fault: the member gets the apology in their language, the cause goes only to the
+/// log (at ERROR, with the command and server), and the metric counts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_fault_gives_the_apology_and_logs_the_cause_for_the_operator() {
+    let player = Player::start(
+        &DiscordSettings::default(),
+        &BotSettings {
+            allow_errors: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Break the database under the running bot: a table /next reads disappears.
+    {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", player.sandbox().database().display());
+        let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TABLE item_counts")
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        raw.close().await.unwrap();
+    }
+    let pt = player.command("bruno", "/next").await;
+    assert!(
+        pt.text().contains("Algo deu errado do meu lado"),
+        "{}",
+        pt.text()
+    );
+    assert!(
+        !pt.text().contains("item_counts"),
+        "the cause stays out of the reply"
+    );
+    let en = player.command("carla", "/next").await;
+    assert!(
+        en.text().contains("Something went wrong on my side"),
+        "{}",
+        en.text()
+    );
+    player
+        .bot
+        .wait_log("command failed", 2, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let logs = player.bot.log_text();
+    let line = logs.lines().find(|l| l.contains("command failed")).unwrap();
+    assert!(
+        line.contains("ERROR")
+            && line.contains("no such table: item_counts")
+            && line.contains("command=\"next\"")
+            && line.contains(&format!("guild_id={}", player.discord.guild_id())),
+        "{line}"
+    );
+    let metrics = player.metrics().await;
+    assert!(
+        metrics.contains(
+            "trilha_interactions_total{kind=\"command\",command=\"next\",outcome=\"internal_error\"} 2"
+        ),
+        "{metrics}"
+    );
+}
+
+/// A command this release does not declare (left registered by another version, say): the member
+/// gets the apology, not silence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_this_release_does_not_know_gets_the_apology() {
+    let player = Player::start(&DiscordSettings::default(), &BotSettings::default())
+        .await
+        .unwrap();
+    let id = player
+        .discord
+        .slash_deformed("carla", "/roadmap kafka", &Context::default(), |p| {
+            p["data"]["name"] = serde_json::json!("retired-command")
+        })
+        .unwrap();
+    let answer = player
+        .discord
+        .answer(id, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(answer.ephemeral());
+    assert!(
+        answer.text().contains("Something went wrong on my side"),
+        "{}",
+        answer.text()
+    );
+    player
+        .bot
+        .wait_log(
+            "interaction for a command this release does not know",
+            1,
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
 }

@@ -82,6 +82,8 @@ pub struct Step {
 
     /// A member leaves the server.
     pub leave: Option<String>,
+    /// A member who left comes back.
+    pub rejoin: Option<String>,
     /// Moves the bot's clock forward: "90s", "10m", "25h", "3d" (needs `[bot] clock`).
     pub advance: Option<String>,
 
@@ -312,6 +314,72 @@ impl Player {
         Ok(player)
     }
 
+    /// The bot's health listener (`/healthz`, `/metrics`), at the address it reports having bound
+    /// (scenarios run it on port 0, so there is no race for a free port).
+    pub async fn health_base(&self) -> String {
+        let needle = "background task started: health endpoint";
+        self.bot
+            .wait_log(needle, 1, STEP_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.bot.log_text()));
+        let logs = self.bot.log_text();
+        let line = logs
+            .lines()
+            .rev()
+            .find(|l| l.contains(needle))
+            .expect("the line just waited for");
+        let addr = line
+            .split("addr=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no addr in {line}"));
+        format!("http://{addr}")
+    }
+
+    /// `/metrics` as text.
+    pub async fn metrics(&self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let base = self.health_base().await;
+        let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .expect("the health listener answers");
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    /// Waits until the prompt scheduler has finished a tick at the bot's current time (the
+    /// scenario's clock): everything due by then has been posted, skipped or left to retry, so
+    /// counting posts now proves what was (and was not) posted.
+    async fn wait_scheduler_caught_up(&self, i: usize) -> Result<(), String> {
+        let now = match &self.clock {
+            Some((_, at)) => *at,
+            None => jiff::Timestamp::now().as_second(),
+        };
+        let deadline = std::time::Instant::now() + STEP_TIMEOUT;
+        loop {
+            let metrics = self.metrics().await;
+            let last = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("trilha_prompt_scheduler_last_tick_seconds "))
+                .and_then(|v| v.trim().parse::<i64>().ok());
+            if last.is_some_and(|t| t >= now) {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return fail(
+                    i,
+                    format!("the prompt scheduler never finished a tick at {now} (last: {last:?})"),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Moves the bot's clock forward ("90s", "25h"); needs `[bot] clock`.
     pub fn advance(&mut self, span: &str) {
         let (path, at) = self.clock.as_mut().expect("`advance` needs `[bot] clock`");
@@ -365,6 +433,9 @@ impl Player {
         }
         if let Some(name) = &step.leave {
             self.discord.leave(name);
+        }
+        if let Some(name) = &step.rejoin {
+            self.discord.rejoin(name);
         }
         if let Some(span) = &step.advance {
             let Some((path, at)) = &mut self.clock else {
@@ -505,6 +576,16 @@ impl Player {
                 .expect("outcome")
                 .latencies
                 .push(response.latency);
+            // Every reply of every scenario: no template left a `{placeholder}` unfilled.
+            if let Some(placeholder) = leftover_placeholder(&response.text()) {
+                return fail(
+                    i,
+                    format!(
+                        "the reply shows `{placeholder}` unfilled:\n{:#}",
+                        response.body
+                    ),
+                );
+            }
             if let Some(expect) = expect {
                 self.check_expectation(i, expect, &response)?;
             }
@@ -727,8 +808,9 @@ impl Player {
             }
         }
         if !check.posts.is_empty() {
-            // Give the scheduler a few ticks to (wrongly) post more.
-            tokio::time::sleep(Duration::from_millis(700)).await;
+            // Not a fixed wait (which passes whenever the scheduler is merely slow): a tick that
+            // started at the current time has finished.
+            self.wait_scheduler_caught_up(i).await?;
             for (channel, n) in &check.posts {
                 let found = self.discord.posts(channel).len();
                 if found != *n {
@@ -883,9 +965,26 @@ fn missing_pt_br(object: &serde_json::Value) -> Option<String> {
     None
 }
 
+/// A `{placeholder}` a template left unfilled (a text key renamed in one place only).
+fn leftover_placeholder(text: &str) -> Option<&str> {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        if end > 0 && after[end..].starts_with('}') {
+            return Some(&rest[open..open + end + 2]);
+        }
+        rest = after;
+    }
+    None
+}
+
 fn check_expect(i: usize, e: &Expect, r: &Response) -> Result<(), String> {
     let text = r.text();
     let show = || format!("\nreply:\n{:#}", r.body);
+
     if let Some(kind) = e.kind
         && r.kind() != kind
     {
