@@ -1,21 +1,20 @@
 //! trilha: a Discord bot for study communities.
 //!
-//! The library holds everything; `main.rs` only calls [`cli::main`]. Modules by capability,
-//! lower layers first (a module only uses those above it in this list, never below):
-//! - [`i18n`]: every text members see, in pt-BR and en;
-//! - [`roadmap`]: the data files, their validation, and look-up;
-//! - [`progress`]: member progress as data: states, requirements, periods, tallies, what next;
-//! - [`prompts`]: study prompts: when, what, and the scheduler that posts them;
-//! - [`guild`]: a server's settings; [`clock`], [`config`], [`error`], [`reply`] (the reply
-//!   model and Discord's limits), [`component`] (button ids), [`lookups`] (what only Discord
-//!   can answer);
-//! - [`store`]: the database (all SQL lives there);
-//! - [`app`]: the shared state built at start-up, and start-up upkeep;
-//! - [`render`]: pure functions from data to a [`reply::Reply`];
-//! - [`commands`]: the slash-command catalog and the dispatch the bot and `trilha ask` share;
-//! - [`ops`]: health, metrics, graceful shutdown; [`telemetry`]: logging;
-//! - [`discord`]: the serenity adapter, the gateway and the bot's runtime;
-//! - [`ask`] and [`cli`]: the offline console and the command line.
+//! The library holds everything; `main.rs` only calls [`cli::main`]. Modules by capability, in
+//! layers: a module uses its own layer and those before it, never a later one.
+//! 1. Data and pure logic: [`i18n`] (every text members see, pt-BR and en), [`roadmap`] (the
+//!    data files, validation, look-up), [`progress`] (states, requirements, periods, tallies,
+//!    what next), [`prompts`] (when and what to post, and what is kept about it), [`guild`],
+//!    [`clock`], [`config`], [`error`], [`reply`] (the reply model and Discord's limits),
+//!    [`component`] (button ids), [`lookups`] (what only Discord can answer, as a trait);
+//! 2. [`ops::metrics`] and [`telemetry`]: what the bot reports;
+//! 3. [`store`]: the database (all SQL lives there);
+//! 4. [`app`]: the shared state built at start-up, and start-up upkeep;
+//! 5. [`render`]: pure functions from data to a [`reply::Reply`];
+//! 6. [`commands`] (the slash commands and the dispatch the bot and `trilha ask` share), the
+//!    prompt scheduler ([`prompts::scheduler`]), the health endpoint ([`ops::health`]);
+//! 7. [`discord`]: the serenity adapter, the gateway and the bot's runtime;
+//! 8. [`ask`] and [`cli`]: the offline console and the command line.
 
 pub mod app;
 pub mod ask;

@@ -592,16 +592,7 @@ impl LocalDiscord {
 
     /// A member runs a slash command, typed as in the client: `/roadmap kafka`.
     pub fn slash(&self, user: &str, text: &str, ctx: &Context) -> Result<u64, String> {
-        self.send_interaction(
-            2,
-            user,
-            ctx,
-            |w, g| {
-                member::command_data(w, g, text, false)
-                    .map(|t| (t.data, t.default_member_permissions))
-            },
-            None,
-        )
+        self.slash_deformed(user, text, ctx, |_| {})
     }
 
     /// A member types into an option with autocomplete; the last option is the focused one.

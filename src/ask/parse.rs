@@ -290,14 +290,7 @@ mod tests {
     use super::*;
 
     fn caller() -> Caller {
-        Caller {
-            user_id: 1,
-            guild_id: Some(2),
-            channel_id: None,
-            locale: Locale::PtBr,
-            guild_locale: None,
-            can_manage_guild: false,
-        }
+        Caller::for_tests(false)
     }
 
     #[test]

@@ -70,6 +70,19 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A member of server 2 (user 1, pt-BR), for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(can_manage_guild: bool) -> Caller {
+        Caller {
+            user_id: 1,
+            guild_id: Some(2),
+            channel_id: None,
+            locale: Locale::PtBr,
+            guild_locale: None,
+            can_manage_guild,
+        }
+    }
+
     pub fn guild(&self) -> Result<u64, CommandError> {
         self.guild_id
             .ok_or(CommandError::User(UserError::NeedsGuild))

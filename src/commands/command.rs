@@ -215,17 +215,9 @@ mod tests {
     use super::*;
     use crate::commands::args::{Caller, Value};
     use crate::commands::catalog::{CATALOG, OptionKind, OptionSpec};
-    use crate::i18n::Locale;
 
     fn caller() -> Caller {
-        Caller {
-            user_id: 1,
-            guild_id: Some(2),
-            channel_id: None,
-            locale: Locale::PtBr,
-            guild_locale: None,
-            can_manage_guild: true,
-        }
+        Caller::for_tests(true)
     }
 
     /// A value an option may take: its first choice, or a plausible one of its kind.

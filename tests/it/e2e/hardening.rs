@@ -160,11 +160,7 @@ async fn a_write_lock_held_for_ten_seconds_never_pushes_an_answer_past_three_sec
         raw.contains("outcome=\"busy\""),
         "busy writes are counted apart: {raw}"
     );
-    assert!(
-        discord.violations().is_empty(),
-        "{:?}",
-        discord.violations()
-    );
+    player.assert_no_violations();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,11 +224,7 @@ async fn a_discord_that_takes_half_a_second_per_request_never_pushes_an_answer_p
         lookups >= 10,
         "the page's members were looked up ({lookups})"
     );
-    assert!(
-        discord.violations().is_empty(),
-        "{:?}",
-        discord.violations()
-    );
+    player.assert_no_violations();
 }
 
 /// The bot runs in a mount namespace of its own where its `data/` folder is a small tmpfs, so
@@ -334,15 +326,7 @@ async fn a_full_disk_fails_writes_and_the_first_hundred_after_freeing_it_all_suc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_with_the_write_lock_held_fits_dockers_grace_and_a_second_signal_exits_at_once() {
-    let mut player = Player::start(
-        &DiscordSettings::default(),
-        &BotSettings {
-            allow_errors: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let mut player = Player::launch(BotSettings::allowing_errors()).await;
     player.command("bruno", "/done kafka").await;
     let lock = hold_write_lock(player.sandbox().database(), Duration::from_secs(30)).await;
     // A write waiting on the lock when the signal comes.
@@ -415,15 +399,7 @@ fn open_files(pid: u32) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_health_listener_backs_off_instead_of_spinning_when_file_descriptors_run_out() {
-    let player = Player::start(
-        &DiscordSettings::default(),
-        &BotSettings {
-            allow_errors: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let player = Player::launch(BotSettings::allowing_errors()).await;
     let health = player.health_base().await;
     let pid = player.bot.pid().unwrap();
     // Leave the bot a handful of descriptors: accept() soon fails with EMFILE.
@@ -472,15 +448,7 @@ async fn the_health_listener_backs_off_instead_of_spinning_when_file_descriptors
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interactions_serenity_cannot_parse_are_answered_with_the_apology_in_the_members_language()
 {
-    let player = Player::start(
-        &DiscordSettings::default(),
-        &BotSettings {
-            allow_errors: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let player = Player::launch(BotSettings::allowing_errors()).await;
     let ctx = Context::default();
     let discord = &player.discord;
     // Three ways Discord's schema runs ahead of serenity 0.12's models.
@@ -597,11 +565,7 @@ async fn interactions_serenity_cannot_parse_are_answered_with_the_apology_in_the
         metrics.contains("trilha_interaction_responses_failed_total{reason=\"refused\"} 1"),
         "{metrics}"
     );
-    assert!(
-        discord.violations().is_empty(),
-        "{:?}",
-        discord.violations()
-    );
+    player.assert_no_violations();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

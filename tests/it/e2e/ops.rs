@@ -114,11 +114,7 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_write_and_exits_zero() 
         acknowledged.len(),
         sent.len() - acknowledged.len() - told_restarting
     );
-    assert!(
-        player.discord.violations().is_empty(),
-        "{:?}",
-        player.discord.violations()
-    );
+    player.assert_no_violations();
 }
 
 /// `docker stop` during a Discord outage: serenity has given up on the shard and keeps retrying
@@ -277,11 +273,7 @@ async fn healthz_and_metrics_report_what_they_document() {
     let probe = trilha_health(format!("0.0.0.0:{port}")).await;
     assert_eq!(probe.status.code(), Some(0), "{probe:?}");
     assert!(String::from_utf8_lossy(&probe.stdout).contains("\"gateway\":\"connected\""));
-    assert!(
-        player.discord.violations().is_empty(),
-        "{:?}",
-        player.discord.violations()
-    );
+    player.assert_no_violations();
 }
 
 /// Runs `trilha health` (the Docker HEALTHCHECK) against `health_addr`.
@@ -498,15 +490,7 @@ async fn start_up_errors_tell_the_operator_what_to_do() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prompt_channel_the_bot_may_not_post_in_is_reported_at_start_up() {
-    let mut player = Player::start(
-        &DiscordSettings::default(),
-        &BotSettings {
-            allow_errors: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let mut player = Player::launch(BotSettings::allowing_errors()).await;
     player
         .command("ana", "/prompts setup channel:#estudos time:9h")
         .await;
@@ -611,11 +595,7 @@ async fn json_logs_are_one_object_per_line_with_fields() {
             "an interaction token appears in the logs at trace"
         );
     }
-    assert!(
-        player.discord.violations().is_empty(),
-        "{:?}",
-        player.discord.violations()
-    );
+    player.assert_no_violations();
 }
 
 /// `trilha backup` on a disk that fills up: it fails, and leaves nothing behind that looks like a
@@ -749,15 +729,7 @@ async fn a_backup_reads_the_live_database_and_never_migrates_it() {
 /// log (at ERROR, with the command and server), and the metric counts it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_internal_fault_gives_the_apology_and_logs_the_cause_for_the_operator() {
-    let player = Player::start(
-        &DiscordSettings::default(),
-        &BotSettings {
-            allow_errors: true,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let player = Player::launch(BotSettings::allowing_errors()).await;
     // Break the database under the running bot: a table /next reads disappears.
     {
         use sqlx::Connection;

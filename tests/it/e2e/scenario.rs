@@ -254,7 +254,30 @@ fn fail<T>(step: usize, what: impl std::fmt::Display) -> Result<T, String> {
     Err(format!("step {}: {what}", step + 1))
 }
 
+impl BotSettings {
+    /// For tests that provoke failures: `ERROR` lines in the bot's log are expected.
+    pub fn allowing_errors() -> BotSettings {
+        BotSettings {
+            allow_errors: true,
+            ..BotSettings::default()
+        }
+    }
+}
+
 impl Player {
+    /// A bot with `settings` against a local Discord with its default server.
+    pub async fn launch(settings: BotSettings) -> Player {
+        Player::start(&DiscordSettings::default(), &settings)
+            .await
+            .unwrap_or_else(|e| panic!("the bot starts: {e}"))
+    }
+
+    /// Fails the test if the bot sent anything Discord would have refused.
+    pub fn assert_no_violations(&self) {
+        let violations = self.discord.violations();
+        assert!(violations.is_empty(), "{violations:?}");
+    }
+
     pub async fn start(
         discord_settings: &DiscordSettings,
         settings: &BotSettings,
