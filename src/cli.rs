@@ -35,10 +35,20 @@ enum Command {
     /// Study prompts of a server.
     #[command(subcommand)]
     Prompts(PromptsCommand),
-    /// Write a consistent copy of the database while the bot runs, and check it.
+    /// Write a consistent copy of the (SQLite) database while the bot runs, and check it.
     Backup {
         /// Where to write the copy (a new file).
         file: std::path::PathBuf,
+    },
+    /// Copy a whole community database into another, empty one: SQLite to PostgreSQL or back.
+    /// Stop the bot first; the copy is verified table by table.
+    MigrateData {
+        /// The database to copy (a DATABASE_URL: sqlite://... or postgres://...).
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// An empty database to copy into (created and migrated if needed).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// Ask a running trilha's /healthz (HEALTH_ADDR): exit 0 when healthy (Docker HEALTHCHECK).
     Health,
@@ -136,6 +146,7 @@ pub fn main() -> ExitCode {
                 locale,
             }) => preview(&config, guild, count, &locale).await,
             Command::Backup { file } => backup(&config, &file).await,
+            Command::MigrateData { from, to } => migrate_data(&from, &to).await,
             Command::Health => health(&config).await,
         }
     });
@@ -153,7 +164,7 @@ fn load_roadmap(config: &Config) -> Result<Arc<Roadmap>, roadmap::LoadErrors> {
 /// database.
 async fn app(config: &Config) -> Result<App, anyhow::Error> {
     let roadmap = load_roadmap(config)?;
-    let store = Store::open(&config.database_path).await?;
+    let store = Store::connect(&config.database).await?;
     let clock = match &config.clock_file {
         Some(path) => crate::clock::Clock::file(path.clone()),
         None => crate::clock::Clock::System,
@@ -171,7 +182,7 @@ async fn run(config: &Config) -> ExitCode {
             roadmap = %config.roadmap_dir.display(),
             sections = app.roadmap.section_count(),
             items = app.roadmap.item_count(),
-            database = %config.database_path.display(),
+            database = %config.database,
             "trilha starting"
         );
         let result = crate::discord::run(config, app.clone()).await;
@@ -239,7 +250,10 @@ fn check(config: &Config) -> ExitCode {
             eprintln!("commands: {v}");
         }
     }
-    println!("database: {}", config.database_path.display());
+    match &config.database {
+        crate::config::Database::Sqlite(path) => println!("database: SQLite, {}", path.display()),
+        crate::config::Database::Postgres(url) => println!("database: PostgreSQL, {url}"),
+    }
     match &config.dev_guild_id {
         Some(id) => println!("commands are registered in server {id} only (DEV_GUILD_ID)"),
         None => println!("commands are registered globally (DEV_GUILD_ID is not set)"),
@@ -413,9 +427,19 @@ async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> Exi
 }
 
 async fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+    let path = match &config.database {
+        crate::config::Database::Sqlite(path) => path,
+        crate::config::Database::Postgres(url) => {
+            eprintln!(
+                "error: {}",
+                crate::store::BackupError::Postgres(url.to_string())
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     // Read-only, and without migrations: a backup never changes the live database (and a
     // missing or empty file is refused rather than "backed up").
-    let store = match Store::open_read_only(&config.database_path).await {
+    let store = match Store::open_read_only(path).await {
         Ok(store) => store,
         Err(error) => {
             eprintln!("error: {error}");
@@ -467,4 +491,69 @@ async fn health(config: &Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `trilha migrate-data --from URL --to URL`: copies, verifies, and reports progress on stderr
+/// (rows per second and what remains) at most once a second.
+async fn migrate_data(from: &str, to: &str) -> ExitCode {
+    let parse = |flag: &str, url: &str| {
+        crate::config::Database::from_url(url).map_err(|problem| format!("--{flag}: {problem}"))
+    };
+    let (from, to) = match (parse("from", from), parse("to", to)) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("copying {from} into {to}");
+    let started = std::time::Instant::now();
+    let mut last_report = started;
+    let mut report = |p: crate::store::copy::Progress| {
+        let now = std::time::Instant::now();
+        let finished_table = p.copied == p.total;
+        if now.duration_since(last_report) < Duration::from_secs(1) && !finished_table {
+            return;
+        }
+        last_report = now;
+        let elapsed = now.duration_since(started).as_secs_f64().max(0.001);
+        let rate = p.copied_all as f64 / elapsed;
+        let left = p.total_all.saturating_sub(p.copied_all) as f64 / rate.max(1.0);
+        eprintln!(
+            "  {}: {} of {} rows; all tables {} of {} rows, {:.0} rows/s, about {:.0} s left",
+            p.table, p.copied, p.total, p.copied_all, p.total_all, rate, left
+        );
+    };
+    match crate::store::copy::copy(&from, &to, &mut report).await {
+        Ok(tables) => {
+            let rows: u64 = tables.iter().map(|t| t.rows).sum();
+            println!(
+                "copied {rows} rows in {:.1?} from {from} to {to}; every table verified (rows and checksum):",
+                started.elapsed()
+            );
+            for t in &tables {
+                println!(
+                    "  {:<17} {:>9} rows  checksum {}",
+                    t.table, t.rows, t.checksum
+                );
+            }
+            if let Some(peak) = peak_memory_kib() {
+                println!("peak memory: {} MiB", peak / 1024);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The process's peak resident memory (Linux), in KiB.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

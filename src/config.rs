@@ -71,8 +71,8 @@ pub enum LogFormat {
 pub struct Config {
     /// Required to connect to Discord; `check` and `ask` work without it.
     pub token: Option<DiscordToken>,
-    /// The SQLite database file.
-    pub database_path: PathBuf,
+    /// The database: a SQLite file (the default) or a PostgreSQL server.
+    pub database: Database,
     pub roadmap_dir: PathBuf,
     /// `RUST_LOG` when set; each command picks its own default otherwise.
     pub log_filter: Option<String>,
@@ -165,7 +165,7 @@ impl Config {
         };
 
         let database_url = get("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        let database_path = parse_database_url(&database_url)?;
+        let database = parse_database_url(&database_url)?;
 
         let roadmap_dir =
             PathBuf::from(get("ROADMAP_DIR")?.unwrap_or_else(|| DEFAULT_ROADMAP_DIR.into()));
@@ -290,7 +290,7 @@ impl Config {
             clock_file,
             members_intent,
             token,
-            database_path,
+            database,
             roadmap_dir,
             log_filter,
             log_format,
@@ -324,13 +324,97 @@ pub fn parse_snowflake(raw: &str) -> Option<u64> {
     raw.trim().parse::<u64>().ok().filter(|&id| id > 0)
 }
 
-fn parse_database_url(url: &str) -> Result<PathBuf, ConfigError> {
+/// Where the database is, as `DATABASE_URL` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (created, with its folder, when missing).
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(PostgresUrl),
+}
+
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "{}", path.display()),
+            Database::Postgres(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+/// A PostgreSQL URL. It may carry a password: `Display` and `Debug` show the user, host, port
+/// and database only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresUrl {
+    url: String,
+    /// `user@host:port/database`, for messages.
+    shown: String,
+}
+
+impl PostgresUrl {
+    /// Reads a `postgres://` or `postgresql://` URL; the error never quotes the URL.
+    pub fn parse(url: &str) -> Result<PostgresUrl, String> {
+        use std::str::FromStr;
+        let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|_| {
+            "is not a PostgreSQL URL (postgres://user:password@host:port/database)".to_string()
+        })?;
+        let shown = format!(
+            "{}@{}:{}/{}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or(options.get_username())
+        );
+        Ok(PostgresUrl {
+            url: url.to_string(),
+            shown,
+        })
+    }
+
+    /// The whole URL, password included: for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+}
+
+impl std::fmt::Display for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "postgres://{}", self.shown)
+    }
+}
+
+impl std::fmt::Debug for PostgresUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PostgresUrl({self})")
+    }
+}
+
+impl Database {
+    /// Reads a database URL (`sqlite://...`, a file path, or `postgres://...`); the problem, if
+    /// any, as a sentence.
+    pub fn from_url(url: &str) -> Result<Database, String> {
+        parse_database_url(url).map_err(|e| format!("{} {}", e.problem, e.hint))
+    }
+}
+
+fn parse_database_url(url: &str) -> Result<Database, ConfigError> {
     let url = url.trim();
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") || url.starts_with("mysql:") {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return PostgresUrl::parse(url)
+            .map(Database::Postgres)
+            .map_err(|problem| ConfigError {
+                variable: "DATABASE_URL",
+                problem,
+                hint: "Use postgres://user:password@host:5432/database, or a SQLite file such as `sqlite://data/trilha.db`.".into(),
+            });
+    }
+    if url.starts_with("mysql:") || url.starts_with("postgres:") || url.starts_with("postgresql:") {
         return Err(ConfigError {
             variable: "DATABASE_URL",
-            problem: "only SQLite is supported in this version".into(),
-            hint: format!("Use a SQLite file such as `{DEFAULT_DATABASE_URL}`."),
+            problem: "names a database trilha does not use".into(),
+            hint: format!(
+                "Use a SQLite file such as `{DEFAULT_DATABASE_URL}`, or postgres://user:password@host:5432/database."
+            ),
         });
     }
     let path = url
@@ -348,7 +432,7 @@ fn parse_database_url(url: &str) -> Result<PathBuf, ConfigError> {
             ),
         });
     }
-    Ok(PathBuf::from(path))
+    Ok(Database::Sqlite(PathBuf::from(path)))
 }
 
 #[cfg(test)]
@@ -370,7 +454,10 @@ mod tests {
     fn defaults_need_nothing() {
         let c = config(&[]).unwrap();
         assert!(c.token.is_none());
-        assert_eq!(c.database_path, PathBuf::from("data/trilha.db"));
+        assert_eq!(
+            c.database,
+            Database::Sqlite(PathBuf::from("data/trilha.db"))
+        );
         assert_eq!(c.roadmap_dir, PathBuf::from("roadmap"));
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(
@@ -416,8 +503,11 @@ mod tests {
     fn malformed_values_name_their_variable() {
         let e = config(&[("DEV_GUILD_ID", "my server")]).unwrap_err();
         assert_eq!(e.variable, "DEV_GUILD_ID");
-        let e = config(&[("DATABASE_URL", "postgres://x")]).unwrap_err();
+        let e = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(e.variable, "DATABASE_URL");
+        let e = config(&[("DATABASE_URL", "postgres://u:secretpw@[bad")]).unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        assert!(!e.to_string().contains("secretpw"), "{e}");
         let e = config(&[("DATABASE_URL", "sqlite::memory:")]).unwrap_err();
         assert_eq!(e.variable, "DATABASE_URL");
         let e = config(&[("LOG_FORMAT", "xml")]).unwrap_err();
@@ -439,7 +529,10 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        let path = |url: &str| config(&[("DATABASE_URL", url)]).unwrap().database_path;
+        let path = |url: &str| match config(&[("DATABASE_URL", url)]).unwrap().database {
+            Database::Sqlite(path) => path,
+            other => panic!("{other:?}"),
+        };
         assert_eq!(path("sqlite://data/x.db"), PathBuf::from("data/x.db"));
         assert_eq!(
             path("sqlite:///var/lib/trilha/x.db"),
@@ -447,6 +540,24 @@ mod tests {
         );
         assert_eq!(path("sqlite:x.db?mode=rwc"), PathBuf::from("x.db"));
         assert_eq!(path("/tmp/x.db"), PathBuf::from("/tmp/x.db"));
+        let pg = config(&[(
+            "DATABASE_URL",
+            "postgresql://trilha:hunter2@db.example:6543/community",
+        )])
+        .unwrap()
+        .database;
+        let Database::Postgres(url) = &pg else {
+            panic!("{pg:?}")
+        };
+        assert_eq!(
+            url.to_string(),
+            "postgres://trilha@db.example:6543/community"
+        );
+        assert!(!format!("{pg:?} {pg}").contains("hunter2"));
+        assert!(
+            url.expose().contains("hunter2"),
+            "the driver gets the whole URL"
+        );
         let c = config(&[("DISCORD_PROXY_URL", "http://127.0.0.1:8080/")]).unwrap();
         assert_eq!(c.proxy_url.as_deref(), Some("http://127.0.0.1:8080"));
     }

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePoolOptions};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Sqlite};
 use tracing::log::LevelFilter;
 
+use super::StoreError;
+use super::backend::{Backend, Sql};
 use super::files::{create_private_file, sibling};
-use super::{Store, StoreError};
 
 /// The tables a backup is checked by, in the order they are reported.
 pub const TABLES: &[&str] = &[
@@ -37,12 +38,23 @@ pub enum BackupError {
     Write(#[from] StoreError),
     #[error("the backup was written but does not check out: {0}")]
     Check(String),
+    #[error(
+        "`trilha backup` copies SQLite databases; {0} is PostgreSQL: back it up with pg_dump (README: \"Backups and upgrades\")"
+    )]
+    Postgres(String),
 }
 
 /// Rows per table, as (table, rows).
 pub type TableCounts = Vec<(&'static str, i64)>;
 
-async fn counts(pool: &sqlx::SqlitePool) -> Result<TableCounts, sqlx::Error> {
+/// Rows per table of a database.
+async fn counts<DB: Backend>(pool: &sqlx::Pool<DB>) -> Result<TableCounts, sqlx::Error>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
     let mut out = Vec::new();
     for table in TABLES {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
@@ -51,6 +63,19 @@ async fn counts(pool: &sqlx::SqlitePool) -> Result<TableCounts, sqlx::Error> {
         out.push((*table, n));
     }
     Ok(out)
+}
+
+impl<DB: Backend> Sql<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
+    /// Rows per table.
+    pub(super) async fn table_counts(&self) -> Result<TableCounts, StoreError> {
+        Ok(counts(&self.reads).await?)
+    }
 }
 
 /// The copy being written, removed (with any journal SQLite left beside it) unless it was
@@ -75,17 +100,11 @@ impl Drop for Partial {
     }
 }
 
-impl Store {
-    /// Rows per table.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn table_counts(&self) -> Result<TableCounts, StoreError> {
-        Ok(counts(&self.reads).await?)
-    }
-
+impl Sql<Sqlite> {
     /// Writes a consistent copy of the database to `target` (a new file, private to the owner),
     /// after checking it: SQLite's integrity check and every table's rows, on the copy.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn backup(&self, target: &Path) -> Result<TableCounts, BackupError> {
+    pub(super) async fn backup(&self, target: &Path) -> Result<TableCounts, BackupError> {
         if target.exists() {
             return Err(BackupError::Exists(target.display().to_string()));
         }

@@ -1,7 +1,7 @@
 //! Per-server settings.
 
-use super::progress::rebuild_guild_in;
-use super::{Store, StoreError, to_db_id};
+use super::backend::{Backend, Column, Sql};
+use super::{StoreError, to_db_id};
 use crate::guild::GuildSettings;
 use crate::i18n::Locale;
 use crate::progress::Mark;
@@ -15,12 +15,24 @@ fn locale_from_db(text: Option<String>) -> Option<Locale> {
     }
 }
 
-impl Store {
-    /// A server's settings, or the defaults for a server trilha has not stored yet.
+impl<DB: Backend> Sql<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: Column<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    // sqlx encodes `Option` per engine, not generically.
+    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB>,
+    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
+{
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
+    pub(super) async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
         let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT timezone, locale, discord_locale FROM guilds WHERE guild_id = ?",
+            "SELECT timezone, locale, discord_locale FROM guilds WHERE guild_id = $1",
         )
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
@@ -35,19 +47,18 @@ impl Store {
         })
     }
 
-    /// Remembers the server's Discord language (from GUILD_CREATE or an interaction).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn record_guild(
+    pub(super) async fn record_guild(
         &self,
         guild: u64,
         discord_locale: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO guilds (guild_id, discord_locale, created_at, updated_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO guilds (guild_id, discord_locale, created_at, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (guild_id) DO UPDATE SET discord_locale = COALESCE(excluded.discord_locale, guilds.discord_locale),
                  updated_at = excluded.updated_at
-             WHERE guilds.discord_locale IS NOT excluded.discord_locale",
+             WHERE guilds.discord_locale IS DISTINCT FROM excluded.discord_locale",
         )
         .bind(to_db_id(guild))
         .bind(discord_locale)
@@ -58,9 +69,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets (or with `None`, clears) the language of public posts.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn set_guild_locale(
+    pub(super) async fn set_guild_locale(
         &self,
         guild: u64,
         locale: Option<Locale>,
@@ -68,7 +78,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let value = locale.map(|l| l.file_key());
         sqlx::query(
-            "INSERT INTO guilds (guild_id, locale, created_at, updated_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO guilds (guild_id, locale, created_at, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (guild_id) DO UPDATE SET locale = excluded.locale, updated_at = excluded.updated_at",
         )
         .bind(to_db_id(guild))
@@ -80,18 +90,17 @@ impl Store {
         Ok(())
     }
 
-    /// Changes a server's time zone and rebuilds its week and month tallies, atomically.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn set_timezone(
+    pub(super) async fn set_timezone(
         &self,
         guild: u64,
         timezone: &str,
         now: i64,
         compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_guild(to_db_id(guild)).await?;
         sqlx::query(
-            "INSERT INTO guilds (guild_id, timezone, created_at, updated_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO guilds (guild_id, timezone, created_at, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (guild_id) DO UPDATE SET timezone = excluded.timezone, updated_at = excluded.updated_at",
         )
         .bind(to_db_id(guild))
@@ -100,7 +109,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        rebuild_guild_in(&mut tx, guild, &compute).await?;
+        Self::rebuild_guild_in(&mut tx, guild, &compute).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,13 +1,25 @@
 //! Leaderboard reads: pages and ranks, straight from the ranking index.
 
-use super::{Store, StoreError, from_db_id, to_db_id};
+use super::backend::{Backend, Column, Sql};
+use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::tally::{Ranked, TallyKey};
 
-impl Store {
-    /// `limit` members from position `offset` (0-based): most done first, then who got there
-    /// first, then by id so the order is total.
+impl<DB: Backend> Sql<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: Column<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    // sqlx encodes `Option` per engine, not generically.
+    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB>,
+    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
+{
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn leaderboard(
+    pub(super) async fn leaderboard(
         &self,
         guild: u64,
         key: &TallyKey,
@@ -16,9 +28,9 @@ impl Store {
     ) -> Result<Vec<Ranked>, StoreError> {
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
             "SELECT user_id, done, reached_at FROM done_tallies
-             WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ?
+             WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4
              ORDER BY done DESC, reached_at, user_id
-             LIMIT ? OFFSET ?",
+             LIMIT $5 OFFSET $6",
         )
         .bind(to_db_id(guild))
         .bind(&key.scope)
@@ -40,11 +52,14 @@ impl Store {
             .collect())
     }
 
-    /// How many members are ranked.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn leaderboard_len(&self, guild: u64, key: &TallyKey) -> Result<u64, StoreError> {
+    pub(super) async fn leaderboard_len(
+        &self,
+        guild: u64,
+        key: &TallyKey,
+    ) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(members), 0) FROM done_histogram WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ?",
+            "SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM done_histogram WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4",
         )
         .bind(to_db_id(guild))
         .bind(&key.scope)
@@ -55,9 +70,8 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
-    /// A member's own position, or `None` when they have nothing in this leaderboard.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn leaderboard_rank(
+    pub(super) async fn leaderboard_rank(
         &self,
         guild: u64,
         key: &TallyKey,
@@ -65,7 +79,7 @@ impl Store {
     ) -> Result<Option<Ranked>, StoreError> {
         let own: Option<(i64, i64)> = sqlx::query_as(
             "SELECT done, reached_at FROM done_tallies
-             WHERE guild_id = ? AND scope = ? AND period = ? AND starts = ? AND user_id = ?",
+             WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND user_id = $5",
         )
         .bind(to_db_id(guild))
         .bind(&key.scope)
@@ -81,11 +95,11 @@ impl Store {
         // reached earlier or at the same second with a smaller id (a scan of the tie group only).
         let ahead: i64 = sqlx::query_scalar(
             "SELECT
-               (SELECT COALESCE(SUM(members), 0) FROM done_histogram
-                 WHERE guild_id = ?1 AND scope = ?2 AND period = ?3 AND starts = ?4 AND done > ?5)
+               (SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM done_histogram
+                 WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND done > $5)
              + (SELECT COUNT(*) FROM done_tallies
-                 WHERE guild_id = ?1 AND scope = ?2 AND period = ?3 AND starts = ?4 AND done = ?5
-                   AND (reached_at, user_id) < (?6, ?7))",
+                 WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND done = $5
+                   AND (reached_at, user_id) < ($6, $7))",
         )
         .bind(to_db_id(guild))
         .bind(&key.scope)
@@ -104,20 +118,18 @@ impl Store {
         }))
     }
 
-    /// Drops week and month tallies of periods that started before `before` (with their
-    /// histogram rows, in the same transaction so the two always agree).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
+    pub(super) async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("DELETE FROM done_tallies WHERE period != 'all' AND starts < ?")
+        let done = sqlx::query("DELETE FROM done_tallies WHERE period != 'all' AND starts < $1")
             .bind(before)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM done_histogram WHERE period != 'all' AND starts < ?")
+        sqlx::query("DELETE FROM done_histogram WHERE period != 'all' AND starts < $1")
             .bind(before)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(done.rows_affected())
+        Ok(DB::rows_affected(&done))
     }
 }

@@ -1,38 +1,53 @@
 //! Who is (still) in a server. Members who left are not ranked: their tallies are removed, and
 //! rebuilt from their progress if they come back. Their progress itself is kept.
 
-use super::progress::{present_in, remove_tallies, write_tallies};
-use super::{Store, StoreError, to_db_id};
+use super::backend::{Backend, Column, Sql, placeholders};
+use super::{StoreError, to_db_id};
 use crate::progress::Mark;
 use crate::progress::tally::TallyWrite;
 
-impl Store {
-    /// Records that a member is in the server (they interacted, or Discord said so). When they
-    /// had left, `rebuild` recomputes their tallies from their marks.
+impl<DB: Backend> Sql<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: Column<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    // sqlx encodes `Option` per engine, not generically.
+    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB>,
+    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
+{
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn member_present(
+    pub(super) async fn member_present(
         &self,
         guild: u64,
         user: u64,
         now: i64,
         rebuild: impl FnOnce(&[Mark]) -> Vec<TallyWrite>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write().await?;
-        let rejoined = present_in(&mut tx, guild, user, now).await?;
+        let mut tx = self.write_member(to_db_id(guild), to_db_id(user)).await?;
+        let rejoined = Self::present_in(&mut tx, guild, user, now).await?;
         if rejoined {
-            let marks = super::progress::marks_in(&mut *tx, guild, user).await?;
-            write_tallies(&mut tx, guild, user, &rebuild(&marks), true).await?;
+            let marks = Self::marks_in(&mut *tx, guild, user).await?;
+            Self::write_tallies(&mut tx, guild, user, &rebuild(&marks), true).await?;
         }
         tx.commit().await?;
         Ok(rejoined)
     }
 
-    /// Records that a member left: they stop being ranked.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn member_left(&self, guild: u64, user: u64, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
+    pub(super) async fn member_left(
+        &self,
+        guild: u64,
+        user: u64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_member(to_db_id(guild), to_db_id(user)).await?;
         sqlx::query(
-            "INSERT INTO members (guild_id, user_id, left_at, checked_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO members (guild_id, user_id, left_at, checked_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (guild_id, user_id) DO UPDATE SET left_at = excluded.left_at, checked_at = excluded.checked_at",
         )
         .bind(to_db_id(guild))
@@ -41,14 +56,13 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        remove_tallies(&mut tx, guild, user).await?;
+        Self::remove_tallies(&mut tx, guild, user).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Of `users`, those whose presence was never confirmed or not since `checked_before`.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn members_to_check(
+    pub(super) async fn members_to_check(
         &self,
         guild: u64,
         users: &[u64],
@@ -57,20 +71,18 @@ impl Store {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT user_id FROM members WHERE guild_id = ",
+        // `(user_id) IN (($3), ($4), ...)`: one placeholder per member of the page.
+        let sql = format!(
+            "SELECT user_id FROM members WHERE guild_id = $1 AND checked_at >= $2 AND user_id IN ({})",
+            placeholders(3, users.len(), 1).replace(['(', ')'], "")
         );
-        query
-            .push_bind(to_db_id(guild))
-            .push(" AND checked_at >= ")
-            .push_bind(checked_before)
-            .push(" AND user_id IN (");
-        let mut ids = query.separated(", ");
+        let mut query = sqlx::query_scalar(&sql)
+            .bind(to_db_id(guild))
+            .bind(checked_before);
         for &user in users {
-            ids.push_bind(to_db_id(user));
+            query = query.bind(to_db_id(user));
         }
-        ids.push_unseparated(")");
-        let fresh: Vec<i64> = query.build_query_scalar().fetch_all(&self.reads).await?;
+        let fresh: Vec<i64> = query.fetch_all(&self.reads).await?;
         Ok(users
             .iter()
             .copied()
@@ -78,16 +90,15 @@ impl Store {
             .collect())
     }
 
-    /// Whether a member's presence was confirmed at or after `since` (and they have not left).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn member_seen_since(
+    pub(super) async fn member_seen_since(
         &self,
         guild: u64,
         user: u64,
         since: i64,
     ) -> Result<bool, StoreError> {
         let row: Option<(Option<i64>, i64)> = sqlx::query_as(
-            "SELECT left_at, checked_at FROM members WHERE guild_id = ? AND user_id = ?",
+            "SELECT left_at, checked_at FROM members WHERE guild_id = $1 AND user_id = $2",
         )
         .bind(to_db_id(guild))
         .bind(to_db_id(user))
@@ -96,9 +107,8 @@ impl Store {
         Ok(matches!(row, Some((None, checked)) if checked >= since))
     }
 
-    /// Records that members were confirmed present by a look-up.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn members_confirmed(
+    pub(super) async fn members_confirmed(
         &self,
         guild: u64,
         users: &[u64],
@@ -110,7 +120,7 @@ impl Store {
         let mut tx = self.write().await?;
         for &user in users {
             sqlx::query(
-                "INSERT INTO members (guild_id, user_id, left_at, checked_at) VALUES (?, ?, NULL, ?)
+                "INSERT INTO members (guild_id, user_id, left_at, checked_at) VALUES ($1, $2, NULL, $3)
                  ON CONFLICT (guild_id, user_id) DO UPDATE SET checked_at = excluded.checked_at
                  WHERE members.left_at IS NULL",
             )

@@ -1,51 +1,42 @@
 //! The database: every SQL statement trilha runs lives in this module.
 //!
-//! SQLite is opened with WAL (readers never block the writer, nor the writer the readers),
-//! `synchronous = NORMAL` (durable across process crashes; a power cut may lose the last
-//! transactions but never corrupts), and foreign keys on.
-//!
-//! Two pools, because Discord gives an interaction 3 seconds: one **writer** connection that
-//! every write goes through, and a pool of read-only **reader** connections. A read never
-//! queues behind writers (a held write lock cannot starve `/roadmap`), and writers queue on the
-//! one writer connection instead of all holding connections while they wait for SQLite's lock.
-//! Write transactions start with `BEGIN IMMEDIATE` so they take the write lock up front instead
-//! of failing half-way when another process's writer got there first.
-//!
-//! A writer connection whose transaction ended badly (SQLite rolls a transaction back by itself
-//! on a full disk or an I/O error, and sqlx's own `ROLLBACK` then fails) is closed when it is
-//! released, never reused: see [`release_clean`].
+//! Two engines, one set of queries: SQLite (the embedded default, [`sqlite`]) and PostgreSQL (for
+//! several processes sharing one database, [`postgres`]). `DATABASE_URL` picks one. The queries
+//! are written once, generic over the engine (see [`backend`] for what differs and why), one
+//! file per table family; [`Store`] is the one interface the rest of the bot uses, and hands
+//! each call to the engine in use.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Connection, Database, Sqlite, Transaction, TransactionManager};
+use sqlx::{Pool, Postgres, Sqlite};
 
+mod backend;
 mod backup;
+pub mod copy;
 mod files;
 mod guilds;
 mod leaderboard;
 mod members;
 mod meta;
+mod postgres;
 mod progress;
 mod prompts;
+mod sqlite;
 
+pub use backend::Backend;
 pub use backup::{BackupError, TABLES, TableCounts};
 
-/// How long a write waits for SQLite's write lock (held by another process, a backup's
-/// checkpoint...). Interactions that wait this long have been deferred by then.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a write waits for the writer connection (other writes of this process ahead).
-const WRITER_WAIT: Duration = Duration::from_secs(5);
-/// Readers rarely wait at all under WAL; this only covers WAL recovery after a crash.
-const READER_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
-/// Reads run in parallel under WAL.
-const READERS: u32 = 8;
+use crate::config::{Database, PostgresUrl};
+use crate::guild::GuildSettings;
+use crate::i18n::Locale;
+use crate::progress::Mark;
+use crate::progress::change::{Change, Outcome};
+use crate::progress::tally::{Ranked, TallyInput, TallyKey, TallyValue, TallyWrite};
+use crate::prompts::records::{NewPost, Pause, PostEnd, PromptPost, PromptSchedule};
+use postgres::PostgresStore;
+use sqlite::SqliteStore;
+
 /// How long `/healthz` waits for its write probe.
 pub const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -58,10 +49,11 @@ pub enum StoreError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    /// The database cannot be opened or reached (`target` never shows a password).
     #[error(
-        "cannot open the database {path}: {cause}. Check DATABASE_URL and that the user running trilha may write there."
+        "DATABASE_URL: cannot open the database {target}: {cause}. Check DATABASE_URL, that the database is reachable, and that the user running trilha may write there."
     )]
-    Open { path: PathBuf, cause: sqlx::Error },
+    Open { target: String, cause: sqlx::Error },
     /// A 0-byte file where the database should be: a failed restore or copy, not a new database.
     #[error(
         "the database file {path} is empty (0 bytes): it is not a trilha database, and starting on it would silently begin a new, empty community. Restore it from a backup (`trilha backup` writes them), or delete the file to start fresh on purpose."
@@ -73,26 +65,26 @@ pub enum StoreError {
     Missing { path: PathBuf },
     /// The database holds migrations this build does not know: it was written by a newer trilha.
     #[error(
-        "the database {path} was upgraded by a newer trilha (its schema has migration {version}, this build stops at {known}). Run that newer version, or restore the backup you made before upgrading."
+        "the database {target} was upgraded by a newer trilha (its schema has migration {version}, this build stops at {known}). Run that newer version, or restore the backup you made before upgrading."
     )]
     NewerSchema {
-        path: PathBuf,
+        target: String,
         version: i64,
         known: i64,
     },
     /// The database lacks migrations this build knows (only read-only opens refuse it).
     #[error(
-        "the database {path} has an older schema (migration {version}; this build knows {known}). Start this trilha once to upgrade it, then try again."
+        "the database {target} has an older schema (migration {version}; this build knows {known}). Start this trilha once to upgrade it, then try again."
     )]
     OlderSchema {
-        path: PathBuf,
+        target: String,
         version: i64,
         known: i64,
     },
     #[error("cannot upgrade the database schema")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The write lock or the writer connection stayed taken longer than we wait.
-    #[error("the database is busy (the write lock stayed taken): {0}")]
+    /// A lock or a connection stayed taken longer than we wait.
+    #[error("the database is busy (a lock stayed taken): {0}")]
     Busy(sqlx::Error),
     #[error("database error")]
     Query(#[source] sqlx::Error),
@@ -100,7 +92,18 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        if is_busy(&error) {
+        let busy = match &error {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    Sqlite::is_busy(&code)
+                } else {
+                    Postgres::is_busy(&code)
+                }
+            }),
+            _ => false,
+        };
+        if busy {
             StoreError::Busy(error)
         } else {
             StoreError::Query(error)
@@ -108,26 +111,15 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// SQLITE_BUSY / SQLITE_LOCKED (and their extended codes), or no writer connection in time.
-fn is_busy(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut => true,
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
-        _ => false,
-    }
-}
-
 impl StoreError {
-    /// The write lock was taken for too long: worth telling the member to try again.
+    /// The lock was taken for too long: worth telling the member to try again.
     pub fn is_busy(&self) -> bool {
         matches!(self, StoreError::Busy(_))
     }
 }
 
-/// Converts a Discord id to the INTEGER column type (bit-for-bit; ids above i64::MAX wrap).
+/// Converts a Discord id to the 64-bit integer column type (bit-for-bit; ids above i64::MAX
+/// wrap).
 pub fn to_db_id(id: u64) -> i64 {
     id as i64
 }
@@ -137,223 +129,466 @@ pub fn from_db_id(id: i64) -> u64 {
     id as u64
 }
 
-/// A handle to the database; cheap to clone.
-#[derive(Clone, Debug)]
-pub struct Store {
-    /// Read-only connections: every read.
-    reads: SqlitePool,
-    /// The one writer connection: every write.
-    writes: SqlitePool,
-    /// The `/healthz` write probe's own connection, with a short busy timeout.
-    probe: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
-    path: PathBuf,
-}
-
-fn migrator() -> sqlx::migrate::Migrator {
-    sqlx::migrate!("./migrations")
-}
-
-fn base_options(path: &Path) -> Result<SqliteConnectOptions, StoreError> {
-    Ok(SqliteConnectOptions::from_str("sqlite://")
-        .map_err(|cause| StoreError::Open {
-            path: path.to_path_buf(),
-            cause,
-        })?
-        .filename(path)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true))
-}
-
-/// `after_release` of the writer pool: a connection goes back only when no transaction is left
-/// open on it. When SQLite rolled a transaction back by itself (SQLITE_FULL, SQLITE_IOERR),
-/// sqlx's `ROLLBACK` fails and its transaction depth stays at 1: every later `BEGIN IMMEDIATE`
-/// on that connection would fail ("non-zero transaction depth") until it was recycled.
-fn release_clean(
-    conn: &mut SqliteConnection,
-    _meta: sqlx::pool::PoolConnectionMetadata,
-) -> futures_core_box::BoxFuture<'_, Result<bool, sqlx::Error>> {
-    Box::pin(async move {
-        // The ping goes through the connection's worker after the queued rollback, so the
-        // depth read below is the one the rollback left.
-        conn.ping().await?;
-        let depth = <Sqlite as Database>::TransactionManager::get_transaction_depth(conn);
-        if depth != 0 {
-            tracing::warn!(
-                depth,
-                "a database connection was left inside a failed transaction; it is closed and replaced"
-            );
-        }
-        Ok(depth == 0)
-    })
-}
-
-/// The boxed future type sqlx's pool callbacks return.
-mod futures_core_box {
-    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-}
-
-impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        files::prepare(path)?;
-        // WAL is a property of the file: the writer sets it once, readers find it.
-        let options = base_options(path)?
-            .journal_mode(SqliteJournalMode::Wal)
-            .create_if_missing(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let writes = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(WRITER_WAIT)
-            .after_release(release_clean)
-            .connect_with(options)
-            .await
-            .map_err(|cause| StoreError::Open {
-                path: path.to_path_buf(),
-                cause,
-            })?;
-        let migrator = migrator();
-        match migrator.run(&writes).await {
-            Ok(()) => {}
-            Err(sqlx::migrate::MigrateError::VersionMissing(version)) => {
-                return Err(StoreError::NewerSchema {
-                    path: path.to_path_buf(),
-                    version,
-                    known: known_version(&migrator),
-                });
-            }
-            Err(other) => return Err(other.into()),
-        }
-        let reads = readers(path, READERS).await?;
-        Ok(Store {
-            reads,
-            writes,
-            probe: Arc::default(),
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Opens an existing database for reading only, without touching its schema (backups): it
-    /// must exist, hold data and have exactly the schema this build knows.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        match std::fs::metadata(path) {
-            Ok(m) if m.len() == 0 => {
-                return Err(StoreError::EmptyFile {
-                    path: path.to_path_buf(),
-                });
-            }
-            Ok(_) => {}
-            Err(_) => {
-                return Err(StoreError::Missing {
-                    path: path.to_path_buf(),
-                });
-            }
-        }
-        let reads = readers(path, 2).await?;
-        let applied: Vec<i64> = sqlx::query_scalar(
-            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
-        )
-        .fetch_all(&reads)
-        .await
-        .map_err(|cause| StoreError::Open {
-            path: path.to_path_buf(),
-            cause,
-        })?;
-        let migrator = migrator();
-        let known = known_version(&migrator);
-        let version = applied.last().copied().unwrap_or(0);
-        if let Some(&unknown) = applied
-            .iter()
-            .find(|v| !migrator.iter().any(|m| m.version == **v))
-        {
-            return Err(StoreError::NewerSchema {
-                path: path.to_path_buf(),
-                version: unknown,
-                known,
-            });
-        }
-        if migrator.iter().any(|m| !applied.contains(&m.version)) {
-            return Err(StoreError::OlderSchema {
-                path: path.to_path_buf(),
-                version,
-                known,
-            });
-        }
-        Ok(Store {
-            writes: reads.clone(),
-            reads,
-            probe: Arc::default(),
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Waits for in-flight queries and closes every connection (checkpointing the WAL).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn close(&self) {
-        self.reads.close().await;
-        if let Some(probe) = self.probe.lock().await.take() {
-            let _ = probe.close().await;
-        }
-        self.writes.close().await;
-    }
-
-    /// A write transaction holding the write lock from its first statement. SQLite's default
-    /// `BEGIN` (deferred) would take it at the first write and fail with SQLITE_BUSY when another
-    /// writer got there first; `BEGIN IMMEDIATE` waits for it (busy timeout) instead.
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.writes.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// `SELECT 1` on a reader, for health checks.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.reads).await?;
-        Ok(())
-    }
-
-    /// Whether the database can take a write right now: writes a row on a connection of its
-    /// own that waits at most [`WRITE_PROBE_TIMEOUT`] for the lock. A full disk, a read-only
-    /// file system or a lock held for long all fail it.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn write_probe(&self, now: i64) -> Result<(), StoreError> {
-        let mut slot = self.probe.lock().await;
-        if slot.is_none() {
-            let options = base_options(&self.path)?
-                .busy_timeout(WRITE_PROBE_TIMEOUT)
-                .log_statements(tracing::log::LevelFilter::Off);
-            *slot = Some(SqliteConnection::connect_with(&options).await?);
-        }
-        let conn = slot.as_mut().expect("just connected");
-        let result = meta::set_meta_in(&mut *conn, "health_probe", &now.to_string()).await;
-        if result.is_err() {
-            // Start the next probe on a fresh connection: this one may be in any state.
-            if let Some(conn) = slot.take() {
-                let _ = conn.close().await;
-            }
-        }
-        result
-    }
-}
-
 fn known_version(migrator: &sqlx::migrate::Migrator) -> i64 {
     migrator.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-/// The read-only pool.
-async fn readers(path: &Path, max: u32) -> Result<SqlitePool, StoreError> {
-    let options = base_options(path)?
-        .read_only(true)
-        .create_if_missing(false)
-        .busy_timeout(READER_BUSY_TIMEOUT);
-    SqlitePoolOptions::new()
-        .max_connections(max)
-        .connect_with(options)
-        .await
-        .map_err(|cause| StoreError::Open {
-            path: path.to_path_buf(),
-            cause,
+/// Brings a schema up to date; a database migrated by a newer trilha is refused.
+async fn migrate<DB: sqlx::Database>(
+    migrator: &sqlx::migrate::Migrator,
+    pool: &Pool<DB>,
+    target: &str,
+) -> Result<(), StoreError>
+where
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    match migrator.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(sqlx::migrate::MigrateError::VersionMissing(version)) => Err(StoreError::NewerSchema {
+            target: target.to_string(),
+            version,
+            known: known_version(migrator),
+        }),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Checks, without changing anything, that a database has exactly the schema this build knows.
+async fn schema_check<DB: Backend>(
+    migrator: &sqlx::migrate::Migrator,
+    pool: &Pool<DB>,
+    target: &str,
+) -> Result<(), StoreError>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+{
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .map_err(|cause| StoreError::Open {
+                target: target.to_string(),
+                cause,
+            })?;
+    let known = known_version(migrator);
+    let version = applied.last().copied().unwrap_or(0);
+    if let Some(&unknown) = applied
+        .iter()
+        .find(|v| !migrator.iter().any(|m| m.version == **v))
+    {
+        return Err(StoreError::NewerSchema {
+            target: target.to_string(),
+            version: unknown,
+            known,
+        });
+    }
+    if migrator.iter().any(|m| !applied.contains(&m.version)) {
+        return Err(StoreError::OlderSchema {
+            target: target.to_string(),
+            version,
+            known,
+        });
+    }
+    Ok(())
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    engine: Engine,
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Runs `$body` with `$sql` bound to the engine's generic queries.
+macro_rules! on_engine {
+    ($store:expr, $sql:ident => $body:expr) => {
+        match &$store.engine {
+            Engine::Sqlite(engine) => {
+                let $sql = &engine.sql;
+                $body
+            }
+            Engine::Postgres(engine) => {
+                let $sql = &engine.sql;
+                $body
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database `DATABASE_URL` names and brings its schema up to date.
+    pub async fn connect(database: &Database) -> Result<Store, StoreError> {
+        match database {
+            Database::Sqlite(path) => Store::open(path).await,
+            Database::Postgres(url) => Store::open_postgres(url).await,
+        }
+    }
+
+    /// Opens (creating if needed) a SQLite file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store {
+            engine: Engine::Sqlite(SqliteStore::open(path).await?),
         })
+    }
+
+    /// Connects to PostgreSQL and brings the schema up to date.
+    pub async fn open_postgres(url: &PostgresUrl) -> Result<Store, StoreError> {
+        Ok(Store {
+            engine: Engine::Postgres(PostgresStore::connect(url).await?),
+        })
+    }
+
+    /// Opens an existing SQLite database for reading only, without touching its schema
+    /// (backups): it must exist, hold data and have exactly the schema this build knows.
+    pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store {
+            engine: Engine::Sqlite(SqliteStore::open_read_only(path).await?),
+        })
+    }
+
+    /// The engine's name, for messages.
+    pub fn engine(&self) -> &'static str {
+        match &self.engine {
+            Engine::Sqlite(_) => Sqlite::NAME,
+            Engine::Postgres(_) => Postgres::NAME,
+        }
+    }
+
+    /// Where the database is (a path, or `postgres://user@host:port/database`).
+    pub fn target(&self) -> String {
+        match &self.engine {
+            Engine::Sqlite(s) => s.path.display().to_string(),
+            Engine::Postgres(p) => p.shown.clone(),
+        }
+    }
+
+    /// Waits for in-flight queries and closes every connection.
+    pub async fn close(&self) {
+        match &self.engine {
+            Engine::Sqlite(s) => s.close().await,
+            Engine::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// `SELECT 1` on a reader, for health checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_engine!(self, sql => {
+            sqlx::query("SELECT 1").execute(&sql.reads).await?;
+            Ok(())
+        })
+    }
+
+    /// Whether the database can take a write right now: a real one-row write, bounded to
+    /// [`WRITE_PROBE_TIMEOUT`]. A full disk, a read-only file system or server, or a lock held
+    /// for long all fail it.
+    pub async fn write_probe(&self, now: i64) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.write_probe(now, WRITE_PROBE_TIMEOUT).await,
+            Engine::Postgres(p) => p.write_probe(now, WRITE_PROBE_TIMEOUT).await,
+        }
+    }
+
+    /// Rows per table.
+    pub async fn table_counts(&self) -> Result<TableCounts, StoreError> {
+        on_engine!(self, sql => sql.table_counts().await)
+    }
+
+    /// Writes a consistent, checked copy of a SQLite database to `target` (see
+    /// `store/backup.rs`). PostgreSQL has its own tools for this (`pg_dump`).
+    pub async fn backup(&self, target: &Path) -> Result<TableCounts, BackupError> {
+        match &self.engine {
+            Engine::Sqlite(s) => s.sql.backup(target).await,
+            Engine::Postgres(p) => Err(BackupError::Postgres(p.shown.clone())),
+        }
+    }
+
+    // Progress, its history, and what is derived from it (progress.rs).
+    /// A member's marks in a server (every row, including items no longer in the roadmap).
+    pub async fn member_marks(&self, guild: u64, user: u64) -> Result<Vec<Mark>, StoreError> {
+        on_engine!(self, sql => sql.member_marks(guild, user).await)
+    }
+
+    /// Applies a change atomically: the progress row, an event, popularity counts, the member's
+    /// presence and their tallies (computed by `tallies` from the rows as they are inside the
+    /// transaction). Marking a state the item already has writes nothing and keeps its time.
+    pub async fn apply(
+        &self,
+        change: &Change<'_>,
+        tallies: impl FnOnce(TallyInput<'_>) -> Vec<TallyWrite>,
+    ) -> Result<Outcome, StoreError> {
+        on_engine!(self, sql => sql.apply(change, tallies).await)
+    }
+
+    /// How many members of a server are learning or have done each item.
+    pub async fn item_counts(&self, guild: u64) -> Result<Vec<(String, u64, u64)>, StoreError> {
+        on_engine!(self, sql => sql.item_counts(guild).await)
+    }
+
+    /// Servers that have any progress.
+    pub async fn guilds_with_progress(&self) -> Result<Vec<u64>, StoreError> {
+        on_engine!(self, sql => sql.guilds_with_progress().await)
+    }
+
+    /// Rewrites every tally and popularity count of a server from `progress` (after a roadmap
+    /// or time-zone change). `compute` turns one member's marks into their tallies.
+    pub async fn rebuild_guild(
+        &self,
+        guild: u64,
+        compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
+    ) -> Result<usize, StoreError> {
+        on_engine!(self, sql => sql.rebuild_guild(guild, compute).await)
+    }
+
+    // Leaderboards (leaderboard.rs).
+    /// `limit` members from position `offset` (0-based): most done first, then who got there
+    /// first, then by id so the order is total.
+    pub async fn leaderboard(
+        &self,
+        guild: u64,
+        key: &TallyKey,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Ranked>, StoreError> {
+        on_engine!(self, sql => sql.leaderboard(guild, key, offset, limit).await)
+    }
+
+    /// How many members are ranked.
+    pub async fn leaderboard_len(&self, guild: u64, key: &TallyKey) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.leaderboard_len(guild, key).await)
+    }
+
+    /// A member's own position, or `None` when they have nothing in this leaderboard.
+    pub async fn leaderboard_rank(
+        &self,
+        guild: u64,
+        key: &TallyKey,
+        user: u64,
+    ) -> Result<Option<Ranked>, StoreError> {
+        on_engine!(self, sql => sql.leaderboard_rank(guild, key, user).await)
+    }
+
+    /// Drops week and month tallies of periods that started before `before` (with their
+    /// histogram rows, in the same transaction so the two always agree).
+    pub async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.prune_tallies(before).await)
+    }
+
+    // Who is (still) in a server (members.rs).
+    /// Records that a member is in the server (they interacted, or Discord said so). When they
+    /// had left, `rebuild` recomputes their tallies from their marks.
+    pub async fn member_present(
+        &self,
+        guild: u64,
+        user: u64,
+        now: i64,
+        rebuild: impl FnOnce(&[Mark]) -> Vec<TallyWrite>,
+    ) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.member_present(guild, user, now, rebuild).await)
+    }
+
+    /// Records that a member left: they stop being ranked.
+    pub async fn member_left(&self, guild: u64, user: u64, now: i64) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.member_left(guild, user, now).await)
+    }
+
+    /// Of `users`, those whose presence was never confirmed or not since `checked_before`.
+    pub async fn members_to_check(
+        &self,
+        guild: u64,
+        users: &[u64],
+        checked_before: i64,
+    ) -> Result<Vec<u64>, StoreError> {
+        on_engine!(self, sql => sql.members_to_check(guild, users, checked_before).await)
+    }
+
+    /// Whether a member's presence was confirmed at or after `since` (and they have not left).
+    pub async fn member_seen_since(
+        &self,
+        guild: u64,
+        user: u64,
+        since: i64,
+    ) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.member_seen_since(guild, user, since).await)
+    }
+
+    /// Records that members were confirmed present by a look-up.
+    pub async fn members_confirmed(
+        &self,
+        guild: u64,
+        users: &[u64],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.members_confirmed(guild, users, now).await)
+    }
+
+    // Servers' settings (guilds.rs).
+    /// A server's settings, or the defaults for a server trilha has not stored yet.
+    pub async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
+        on_engine!(self, sql => sql.guild_settings(guild).await)
+    }
+
+    /// Remembers the server's Discord language (from GUILD_CREATE or an interaction).
+    pub async fn record_guild(
+        &self,
+        guild: u64,
+        discord_locale: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.record_guild(guild, discord_locale, now).await)
+    }
+
+    /// Sets (or with `None`, clears) the language of public posts.
+    pub async fn set_guild_locale(
+        &self,
+        guild: u64,
+        locale: Option<Locale>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.set_guild_locale(guild, locale, now).await)
+    }
+
+    /// Changes a server's time zone and rebuilds its week and month tallies, atomically.
+    pub async fn set_timezone(
+        &self,
+        guild: u64,
+        timezone: &str,
+        now: i64,
+        compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.set_timezone(guild, timezone, now, compute).await)
+    }
+
+    // Facts about the database itself (meta.rs).
+    /// A fact about the database, if it was ever set.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        on_engine!(self, sql => sql.meta(key).await)
+    }
+
+    /// Sets a fact (such as the fingerprint of the roadmap the tallies were built for).
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.set_meta(key, value).await)
+    }
+
+    // Study prompts: schedules, claims and posts (prompts.rs).
+    /// Creates or replaces a server's schedule, active, with its first slot.
+    pub async fn save_schedule(&self, s: &PromptSchedule, now: i64) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.save_schedule(s, now).await)
+    }
+
+    pub async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
+        on_engine!(self, sql => sql.schedule(guild).await)
+    }
+
+    /// Active schedules (not paused), up to `limit`.
+    pub async fn active_schedules(&self, limit: u32) -> Result<Vec<PromptSchedule>, StoreError> {
+        on_engine!(self, sql => sql.active_schedules(limit).await)
+    }
+
+    /// Pauses a schedule.
+    pub async fn pause_schedule(
+        &self,
+        guild: u64,
+        pause: &Pause,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.pause_schedule(guild, pause, now).await)
+    }
+
+    /// Resumes a schedule from its next slot.
+    pub async fn resume_schedule(
+        &self,
+        guild: u64,
+        next_due_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.resume_schedule(guild, next_due_at, now).await)
+    }
+
+    /// Asks for a post right away; `false` when the server has no active schedule.
+    pub async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.request_post(guild, now).await)
+    }
+
+    /// Claims up to `limit` due schedules for `instance` until `until`, atomically: two
+    /// schedulers can never claim the same server at the same time.
+    pub async fn claim_due(
+        &self,
+        instance: &str,
+        now: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<Vec<PromptSchedule>, StoreError> {
+        on_engine!(self, sql => sql.claim_due(instance, now, until, limit).await)
+    }
+
+    /// Releases one server's claim, if `instance` still holds it.
+    pub async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.release_claim(guild, instance).await)
+    }
+
+    /// Releases every claim of an instance (at shutdown), so another can take over at once.
+    pub async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.release_claims(instance).await)
+    }
+
+    /// The post of a slot: the existing one (a retry), or a new one in 'sending' state with
+    /// the item chosen by `choose` (called only when there is none yet).
+    pub async fn begin_post(
+        &self,
+        new: &NewPost<'_>,
+        now: i64,
+        choose: impl FnOnce(&[String]) -> Option<(String, usize)>,
+    ) -> Result<Option<PromptPost>, StoreError> {
+        on_engine!(self, sql => sql.begin_post(new, now, choose).await)
+    }
+
+    /// Records how a slot ended and moves the schedule on (a scheduled slot to `next_due_at`, a
+    /// manual one clears the request, a failure pauses it), in one transaction. The claim stays
+    /// until [`Store::release_claim`].
+    pub async fn end_slot(
+        &self,
+        guild: u64,
+        slot: i64,
+        manual: bool,
+        end: &PostEnd,
+        next_due_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.end_slot(guild, slot, manual, end, next_due_at, now).await)
+    }
+
+    /// After a transient failure: leaves the slot due, and lets no scheduler retry before `retry_at`.
+    pub async fn retry_later(
+        &self,
+        guild: u64,
+        slot: i64,
+        error: &str,
+        retry_at: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.retry_later(guild, slot, error, retry_at).await)
+    }
+
+    /// The latest posts of a server, newest first.
+    pub async fn recent_posts(
+        &self,
+        guild: u64,
+        limit: u32,
+    ) -> Result<Vec<PromptPost>, StoreError> {
+        on_engine!(self, sql => sql.recent_posts(guild, limit).await)
+    }
+
+    /// Items of the server's sent posts, oldest first: the rotation's history.
+    pub async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
+        on_engine!(self, sql => sql.posted_items(guild).await)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use sqlx::FromRow;
 
-use super::{Store, StoreError, from_db_id, to_db_id};
+use super::backend::{Backend, Column, Sql};
+use super::{StoreError, from_db_id, to_db_id};
 use crate::prompts::records::{
     NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
 };
@@ -16,8 +17,8 @@ struct ScheduleRow {
     timezone: String,
     role_id: Option<i64>,
     section_id: Option<String>,
-    thread: i64,
-    paused: i64,
+    thread: bool,
+    paused: bool,
     pause_reason: Option<String>,
     pause_detail: Option<String>,
     next_due_at: Option<i64>,
@@ -35,8 +36,8 @@ impl From<ScheduleRow> for PromptSchedule {
             timezone: r.timezone,
             role: r.role_id.map(from_db_id),
             section: r.section_id,
-            thread: r.thread != 0,
-            pause: (r.paused != 0).then(|| Pause {
+            thread: r.thread,
+            pause: r.paused.then(|| Pause {
                 reason: PauseReason::parse(r.pause_reason.as_deref().unwrap_or_default()),
                 discord_code: r.pause_detail.as_deref().and_then(Pause::code_of),
             }),
@@ -87,38 +88,54 @@ impl From<PostRow> for PromptPost {
 
 const POST_COLUMNS: &str = "guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, message_id, error, finished_at";
 
-/// Pauses a server's schedule (and drops any claim on it), on the pool or in a transaction.
-async fn pause_in<'e>(
-    executor: impl sqlx::SqliteExecutor<'e>,
-    guild: u64,
-    pause: &Pause,
-    now: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE prompt_schedules SET paused = 1, pause_reason = ?, pause_detail = ?, paused_at = ?, claimed_by = NULL,
-             claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
-    )
-    .bind(pause.reason.as_str())
-    .bind(pause.detail())
-    .bind(now)
-    .bind(now)
-    .bind(to_db_id(guild))
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected() > 0)
-}
+impl<DB: Backend> Sql<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: Column<DB>,
+    String: Column<DB>,
+    bool: Column<DB>,
+    // sqlx encodes `Option` per engine, not generically.
+    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB>,
+    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
+{
+    /// Pauses a server's schedule (and drops any claim on it), on the pool or in a transaction.
+    async fn pause_in<'e>(
+        executor: impl sqlx::Executor<'e, Database = DB>,
+        guild: u64,
+        pause: &Pause,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE prompt_schedules SET paused = TRUE, pause_reason = $1, pause_detail = $2, paused_at = $3, claimed_by = NULL,
+                 claimed_until = NULL, updated_at = $4 WHERE guild_id = $5",
+        )
+        .bind(pause.reason.as_str())
+        .bind(pause.detail())
+        .bind(now)
+        .bind(now)
+        .bind(to_db_id(guild))
+        .execute(executor)
+        .await?;
+        Ok(DB::rows_affected(&done) > 0)
+    }
 
-impl Store {
-    /// Creates or replaces a server's schedule, active, with its first slot.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn save_schedule(&self, s: &PromptSchedule, now: i64) -> Result<(), StoreError> {
+    pub(super) async fn save_schedule(
+        &self,
+        s: &PromptSchedule,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO prompt_schedules (guild_id, channel_id, local_time, days, timezone, role_id, section_id, thread,
                  paused, pause_reason, pause_detail, paused_at, next_due_at, claimed_by, claimed_until, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, ?, NULL, NULL, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, NULL, NULL, NULL, $9, NULL, NULL, $10, $11, $12)
              ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, local_time = excluded.local_time,
                  days = excluded.days, timezone = excluded.timezone, role_id = excluded.role_id,
-                 section_id = excluded.section_id, thread = excluded.thread, paused = 0, pause_reason = NULL,
+                 section_id = excluded.section_id, thread = excluded.thread, paused = FALSE, pause_reason = NULL,
                  pause_detail = NULL, paused_at = NULL, next_due_at = excluded.next_due_at,
                  updated_at = excluded.updated_at",
         )
@@ -129,7 +146,7 @@ impl Store {
         .bind(&s.timezone)
         .bind(s.role.map(to_db_id))
         .bind(&s.section)
-        .bind(i64::from(s.thread))
+        .bind(s.thread)
         .bind(s.next_due_at)
         .bind(to_db_id(s.created_by))
         .bind(now)
@@ -140,9 +157,9 @@ impl Store {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
+    pub(super) async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
         let row: Option<ScheduleRow> = sqlx::query_as(&format!(
-            "SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = ?"
+            "SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = $1"
         ))
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
@@ -150,63 +167,60 @@ impl Store {
         Ok(row.map(PromptSchedule::from))
     }
 
-    /// Active schedules (not paused), up to `limit`.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn active_schedules(&self, limit: u32) -> Result<Vec<PromptSchedule>, StoreError> {
-        let rows: Vec<ScheduleRow> = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE paused = 0 ORDER BY guild_id LIMIT ?"))
+    pub(super) async fn active_schedules(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<PromptSchedule>, StoreError> {
+        let rows: Vec<ScheduleRow> = sqlx::query_as(&format!("SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE NOT paused ORDER BY guild_id LIMIT $1"))
             .bind(i64::from(limit))
             .fetch_all(&self.reads)
             .await?;
         Ok(rows.into_iter().map(PromptSchedule::from).collect())
     }
 
-    /// Pauses a schedule.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn pause_schedule(
+    pub(super) async fn pause_schedule(
         &self,
         guild: u64,
         pause: &Pause,
         now: i64,
     ) -> Result<bool, StoreError> {
-        pause_in(&self.writes, guild, pause, now).await
+        Self::pause_in(&self.writes, guild, pause, now).await
     }
 
-    /// Resumes a schedule from its next slot.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn resume_schedule(
+    pub(super) async fn resume_schedule(
         &self,
         guild: u64,
         next_due_at: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE prompt_schedules SET paused = 0, pause_reason = NULL, pause_detail = NULL, paused_at = NULL,
-                 next_due_at = ?, claimed_by = NULL, claimed_until = NULL, updated_at = ? WHERE guild_id = ?",
+            "UPDATE prompt_schedules SET paused = FALSE, pause_reason = NULL, pause_detail = NULL, paused_at = NULL,
+                 next_due_at = $1, claimed_by = NULL, claimed_until = NULL, updated_at = $2 WHERE guild_id = $3",
         )
         .bind(next_due_at)
         .bind(now)
         .bind(to_db_id(guild))
         .execute(&self.writes)
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(DB::rows_affected(&done) > 0)
     }
 
-    /// Asks for a post right away; `false` when the server has no active schedule.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE prompt_schedules SET requested_at = ?, updated_at = ? WHERE guild_id = ? AND paused = 0")
+    pub(super) async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE prompt_schedules SET requested_at = $1, updated_at = $2 WHERE guild_id = $3 AND NOT paused")
             .bind(now)
             .bind(now)
             .bind(to_db_id(guild))
             .execute(&self.writes)
             .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(DB::rows_affected(&done) > 0)
     }
 
-    /// Claims up to `limit` due schedules for `instance` until `until`, atomically: two
-    /// schedulers can never claim the same server at the same time.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn claim_due(
+    pub(super) async fn claim_due(
         &self,
         instance: &str,
         now: i64,
@@ -214,14 +228,20 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<PromptSchedule>, StoreError> {
         let mut tx = self.write().await?;
+        // Earliest first: whichever of the scheduled slot and an admin's request comes first.
         let rows: Vec<ScheduleRow> = sqlx::query_as(&format!(
-            "UPDATE prompt_schedules SET claimed_by = ?1, claimed_until = ?3
+            "UPDATE prompt_schedules SET claimed_by = $1, claimed_until = $3
              WHERE guild_id IN (
                  SELECT guild_id FROM prompt_schedules
-                 WHERE paused = 0 AND (next_due_at <= ?2 OR requested_at <= ?2)
-                   AND (claimed_until IS NULL OR claimed_until <= ?2)
-                 ORDER BY MIN(COALESCE(next_due_at, requested_at), COALESCE(requested_at, next_due_at)), guild_id LIMIT ?4)
-             RETURNING {SCHEDULE_COLUMNS}"
+                 WHERE NOT paused AND (next_due_at <= $2 OR requested_at <= $2)
+                   AND (claimed_until IS NULL OR claimed_until <= $2)
+                 ORDER BY CASE
+                     WHEN next_due_at IS NULL THEN requested_at
+                     WHEN requested_at IS NULL OR next_due_at <= requested_at THEN next_due_at
+                     ELSE requested_at END, guild_id
+                 LIMIT $4 {skip_locked})
+             RETURNING {SCHEDULE_COLUMNS}",
+            skip_locked = DB::SKIP_LOCKED,
         ))
         .bind(instance)
         .bind(now)
@@ -233,10 +253,9 @@ impl Store {
         Ok(rows.into_iter().map(PromptSchedule::from).collect())
     }
 
-    /// Releases one server's claim, if `instance` still holds it.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE guild_id = ? AND claimed_by = ?")
+    pub(super) async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE guild_id = $1 AND claimed_by = $2")
             .bind(to_db_id(guild))
             .bind(instance)
             .execute(&self.writes)
@@ -244,20 +263,17 @@ impl Store {
         Ok(())
     }
 
-    /// Releases every claim of an instance (at shutdown), so another can take over at once.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?")
+    pub(super) async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1")
             .bind(instance)
             .execute(&self.writes)
             .await?;
-        Ok(done.rows_affected())
+        Ok(DB::rows_affected(&done))
     }
 
-    /// The post of a slot: the existing one (a retry), or a new one in 'sending' state with
-    /// the item chosen by `choose` (called only when there is none yet).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn begin_post(
+    pub(super) async fn begin_post(
         &self,
         new: &NewPost<'_>,
         now: i64,
@@ -272,7 +288,7 @@ impl Store {
         } = *new;
         let mut tx = self.write().await?;
         let existing: Option<PostRow> = sqlx::query_as(&format!(
-            "SELECT {POST_COLUMNS} FROM prompt_posts WHERE guild_id = ? AND slot = ?"
+            "SELECT {POST_COLUMNS} FROM prompt_posts WHERE guild_id = $1 AND slot = $2"
         ))
         .bind(to_db_id(guild))
         .bind(slot)
@@ -281,7 +297,7 @@ impl Store {
         if let Some(row) = existing {
             let mut post = PromptPost::from(row);
             if post.status == PostStatus::Sending {
-                sqlx::query("UPDATE prompt_posts SET attempts = attempts + 1 WHERE guild_id = ? AND slot = ?")
+                sqlx::query("UPDATE prompt_posts SET attempts = attempts + 1 WHERE guild_id = $1 AND slot = $2")
                     .bind(to_db_id(guild))
                     .bind(slot)
                     .execute(&mut *tx)
@@ -292,7 +308,7 @@ impl Store {
             return Ok(Some(post));
         }
         let posted: Vec<String> = sqlx::query_scalar(
-            "SELECT item_id FROM prompt_posts WHERE guild_id = ? AND status = 'sent' ORDER BY slot",
+            "SELECT item_id FROM prompt_posts WHERE guild_id = $1 AND status = 'sent' ORDER BY slot",
         )
         .bind(to_db_id(guild))
         .fetch_all(&mut *tx)
@@ -302,7 +318,7 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO prompt_posts (guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', 1, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', 1, $8)",
         )
         .bind(to_db_id(guild))
         .bind(slot)
@@ -331,11 +347,8 @@ impl Store {
         }))
     }
 
-    /// Records how a slot ended and moves the schedule on (a scheduled slot to `next_due_at`, a
-    /// manual one clears the request, a failure pauses it), in one transaction. The claim stays
-    /// until [`Store::release_claim`].
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn end_slot(
+    pub(super) async fn end_slot(
         &self,
         guild: u64,
         slot: i64,
@@ -359,7 +372,7 @@ impl Store {
         // A skipped slot has no post row yet; the others do.
         sqlx::query(
             "INSERT INTO prompt_posts (guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, created_at, finished_at, error, message_id)
-             SELECT ?1, ?2, 'scheduled', '', 0, channel_id, '', ?3, ?4, ?4, ?5, ?6 FROM prompt_schedules WHERE guild_id = ?1
+             SELECT $1, $2, 'scheduled', '', 0, channel_id, '', $3, $4, $4, $5, $6 FROM prompt_schedules WHERE guild_id = $1
              ON CONFLICT (guild_id, slot) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
                  error = excluded.error, message_id = COALESCE(excluded.message_id, prompt_posts.message_id)",
         )
@@ -372,16 +385,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let PostEnd::Failed { pause, .. } = end {
-            pause_in(&mut *tx, guild, pause, now).await?;
+            Self::pause_in(&mut *tx, guild, pause, now).await?;
         } else if manual {
-            sqlx::query("UPDATE prompt_schedules SET requested_at = NULL, updated_at = ? WHERE guild_id = ?")
+            sqlx::query("UPDATE prompt_schedules SET requested_at = NULL, updated_at = $1 WHERE guild_id = $2")
                 .bind(now)
                 .bind(to_db_id(guild))
                 .execute(&mut *tx)
                 .await?;
         } else {
             sqlx::query(
-                "UPDATE prompt_schedules SET next_due_at = ?, updated_at = ? WHERE guild_id = ?",
+                "UPDATE prompt_schedules SET next_due_at = $1, updated_at = $2 WHERE guild_id = $3",
             )
             .bind(next_due_at)
             .bind(now)
@@ -393,9 +406,8 @@ impl Store {
         Ok(())
     }
 
-    /// After a transient failure: leaves the slot due, and lets no scheduler retry before `retry_at`.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn retry_later(
+    pub(super) async fn retry_later(
         &self,
         guild: u64,
         slot: i64,
@@ -403,14 +415,14 @@ impl Store {
         retry_at: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE prompt_posts SET error = ? WHERE guild_id = ? AND slot = ?")
+        sqlx::query("UPDATE prompt_posts SET error = $1 WHERE guild_id = $2 AND slot = $3")
             .bind(error)
             .bind(to_db_id(guild))
             .bind(slot)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = ? WHERE guild_id = ?",
+            "UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = $1 WHERE guild_id = $2",
         )
         .bind(retry_at)
         .bind(to_db_id(guild))
@@ -420,15 +432,14 @@ impl Store {
         Ok(())
     }
 
-    /// The latest posts of a server, newest first.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn recent_posts(
+    pub(super) async fn recent_posts(
         &self,
         guild: u64,
         limit: u32,
     ) -> Result<Vec<PromptPost>, StoreError> {
         let rows: Vec<PostRow> = sqlx::query_as(&format!(
-            "SELECT {POST_COLUMNS} FROM prompt_posts WHERE guild_id = ? ORDER BY slot DESC LIMIT ?"
+            "SELECT {POST_COLUMNS} FROM prompt_posts WHERE guild_id = $1 ORDER BY slot DESC LIMIT $2"
         ))
         .bind(to_db_id(guild))
         .bind(i64::from(limit))
@@ -437,11 +448,10 @@ impl Store {
         Ok(rows.into_iter().map(PromptPost::from).collect())
     }
 
-    /// Items of the server's sent posts, oldest first: the rotation's history.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
+    pub(super) async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT item_id FROM prompt_posts WHERE guild_id = ? AND status = 'sent' ORDER BY slot",
+            "SELECT item_id FROM prompt_posts WHERE guild_id = $1 AND status = 'sent' ORDER BY slot",
         )
         .bind(to_db_id(guild))
         .fetch_all(&self.reads)
