@@ -502,7 +502,30 @@ where
     Ok(())
 }
 
-/// The tables a copy carries, in order.
-pub fn tables() -> impl Iterator<Item = &'static str> {
-    TABLES.iter().map(|(t, _)| *t)
+/// A column: its name, type (`integer`, `text` or `boolean`) and whether it may be NULL.
+pub type ColumnSpec = (&'static str, &'static str, bool);
+
+/// The schema a copy carries, table by table: each column's name, type (`integer`, `text` or
+/// `boolean`) and whether it may be NULL. Both engines' migrations must produce exactly this
+/// (a test compares them).
+pub fn schema() -> Vec<(&'static str, Vec<ColumnSpec>)> {
+    TABLES
+        .iter()
+        .map(|(table, columns)| {
+            let columns = columns
+                .iter()
+                .map(|(name, kind)| {
+                    let (kind, nullable) = match kind {
+                        Kind::Int => ("integer", false),
+                        Kind::OptInt => ("integer", true),
+                        Kind::Text => ("text", false),
+                        Kind::OptText => ("text", true),
+                        Kind::Bool => ("boolean", false),
+                    };
+                    (*name, kind, nullable)
+                })
+                .collect();
+            (*table, columns)
+        })
+        .collect()
 }

@@ -47,17 +47,26 @@ fn options(url: &PostgresUrl) -> Result<PgConnectOptions, StoreError> {
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1)))
 }
 
-/// A pool on `url`; fails within [`ACQUIRE_TIMEOUT`] when the server cannot be reached.
+/// A pool on `url`. One connection is made first, directly: the pool would retry until its
+/// timeout and report only that, where the operator needs the driver's reason ("connection
+/// refused", "password authentication failed").
 pub(super) async fn pool(url: &PostgresUrl, connections: u32) -> Result<PgPool, StoreError> {
+    let options = options(url)?;
+    let open_error = |cause| StoreError::Open {
+        target: url.to_string(),
+        cause,
+    };
+    let first = tokio::time::timeout(ACQUIRE_TIMEOUT, options.connect())
+        .await
+        .map_err(|_| open_error(sqlx::Error::PoolTimedOut))?
+        .map_err(open_error)?;
+    let _ = sqlx::Connection::close(first).await;
     PgPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options(url)?)
+        .connect_with(options)
         .await
-        .map_err(|cause| StoreError::Open {
-            target: url.to_string(),
-            cause,
-        })
+        .map_err(open_error)
 }
 
 use sqlx::ConnectOptions as _;

@@ -4,17 +4,23 @@
 //! - `lookup`: the query table and autocomplete bounds;
 //! - `replies`: every view in both languages, through `trilha ask --json`, against Discord's rules;
 //! - `ask`: the offline console as an operator uses it;
-//! - `store`: the store on real database files with the real migrations;
+//! - `store`: the store on real databases (SQLite files, and PostgreSQL when `engines` says so)
+//!   with the real migrations;
 //! - `prompts`: the prompt scheduler driven tick by tick;
 //! - `docs`: the README's commands, run as written;
+//! - `schema`: both engines' migrations give the same schema;
+//! - `migrate`: moving a community between engines, and PostgreSQL URLs;
 //! - `e2e`: the real binary against the local Discord (scenarios, operations, hardening).
 
 mod ask;
 mod docs;
 mod e2e;
+mod engines;
 mod lookup;
+mod migrate;
 mod prompts;
 mod replies;
 mod roadmap_files;
+mod schema;
 mod store;
 mod support;

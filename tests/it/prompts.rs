@@ -1,4 +1,4 @@
-//! The prompt scheduler against real SQLite files, with a recording poster.
+//! The prompt scheduler against real databases (every engine), with a recording poster.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -9,9 +9,9 @@ use trilha::clock::Clock;
 use trilha::prompts::records::{Pause, PauseReason, PromptSchedule};
 use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::reply::Reply;
-use trilha::store::Store;
 
-use crate::support::{Sandbox, roadmap};
+use crate::engines::{TestDatabase, on_each_engine};
+use crate::support::roadmap;
 
 /// Records every post, keyed by nonce, like Discord with `enforce_nonce`: the same nonce twice
 /// returns the first message.
@@ -65,12 +65,8 @@ fn schedule(guild: u64) -> PromptSchedule {
     }
 }
 
-async fn app(sandbox: &Sandbox) -> App {
-    App::new(
-        roadmap(),
-        Store::open(&sandbox.database()).await.unwrap(),
-        Clock::Fixed(NINE),
-    )
+async fn app(db: &TestDatabase) -> App {
+    App::new(roadmap(), db.store().await, Clock::Fixed(NINE))
 }
 
 fn settings() -> Settings {
@@ -83,148 +79,154 @@ fn settings() -> Settings {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_schedulers_on_one_database_post_each_slot_exactly_once() {
-    let sandbox = Sandbox::new();
-    // Two apps, two connection pools on the same file: as two processes would have.
-    let a = app(&sandbox).await;
-    let b = app(&sandbox).await;
-    for guild in 1..=60 {
-        a.store
-            .save_schedule(&schedule(guild), NINE - 3600)
-            .await
-            .unwrap();
-    }
-    let recorder = Arc::new(Recorder::default());
-    let one = Arc::new(Scheduler::new(a, recorder.clone(), "one", settings()));
-    let two = Arc::new(Scheduler::new(b, recorder.clone(), "two", settings()));
-    let (r1, r2) = tokio::join!(one.tick(NINE + 5), two.tick(NINE + 5));
-    let (r1, r2) = (r1.unwrap(), r2.unwrap());
-    let posts = recorder.posts.lock().unwrap().clone();
-    assert_eq!(
-        posts.len(),
-        60,
-        "one post per server ({} + {} claimed)",
-        r1.claimed,
-        r2.claimed
-    );
-    let channels: std::collections::BTreeSet<u64> = posts.iter().map(|p| p.0).collect();
-    assert_eq!(channels.len(), 60, "every server got its post, none twice");
-    assert_eq!(r1.posted + r2.posted, 60);
-    // However the two interleaved (one may well have claimed everything first), every server
-    // was claimed exactly once between them.
-    assert_eq!(r1.claimed + r2.claimed, 60, "no server claimed twice");
+    on_each_engine(|db| async move {
+        // Two apps, two connection pools on the same file: as two processes would have.
+        let a = app(&db).await;
+        let b = app(&db).await;
+        for guild in 1..=60 {
+            a.store
+                .save_schedule(&schedule(guild), NINE - 3600)
+                .await
+                .unwrap();
+        }
+        let recorder = Arc::new(Recorder::default());
+        let one = Arc::new(Scheduler::new(a, recorder.clone(), "one", settings()));
+        let two = Arc::new(Scheduler::new(b, recorder.clone(), "two", settings()));
+        let (r1, r2) = tokio::join!(one.tick(NINE + 5), two.tick(NINE + 5));
+        let (r1, r2) = (r1.unwrap(), r2.unwrap());
+        let posts = recorder.posts.lock().unwrap().clone();
+        assert_eq!(
+            posts.len(),
+            60,
+            "one post per server ({} + {} claimed)",
+            r1.claimed,
+            r2.claimed
+        );
+        let channels: std::collections::BTreeSet<u64> = posts.iter().map(|p| p.0).collect();
+        assert_eq!(channels.len(), 60, "every server got its post, none twice");
+        assert_eq!(r1.posted + r2.posted, 60);
+        // However the two interleaved (one may well have claimed everything first), every server
+        // was claimed exactly once between them.
+        assert_eq!(r1.claimed + r2.claimed, 60, "no server claimed twice");
 
-    // The slot is recorded: ticking again, by either, posts nothing more.
-    let (again1, again2) = tokio::join!(one.tick(NINE + 10), two.tick(NINE + 10));
-    assert_eq!(again1.unwrap().posted + again2.unwrap().posted, 0);
-    assert_eq!(recorder.posts.lock().unwrap().len(), 60);
-    // And the next slot is tomorrow at 09:00.
-    let store = Store::open(&sandbox.database()).await.unwrap();
-    assert_eq!(
-        store.schedule(7).await.unwrap().unwrap().next_due_at,
-        Some(NINE + 86_400)
-    );
+        // The slot is recorded: ticking again, by either, posts nothing more.
+        let (again1, again2) = tokio::join!(one.tick(NINE + 10), two.tick(NINE + 10));
+        assert_eq!(again1.unwrap().posted + again2.unwrap().posted, 0);
+        assert_eq!(recorder.posts.lock().unwrap().len(), 60);
+        // And the next slot is tomorrow at 09:00.
+        let store = db.store().await;
+        assert_eq!(
+            store.schedule(7).await.unwrap().unwrap().next_due_at,
+            Some(NINE + 86_400)
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_slot_past_the_grace_window_is_skipped_and_never_posted_late() {
-    let sandbox = Sandbox::new();
-    let app = app(&sandbox).await;
-    app.store
-        .save_schedule(&schedule(1), NINE - 3600)
-        .await
-        .unwrap();
-    let recorder = Arc::new(Recorder::default());
-    let scheduler = Arc::new(Scheduler::new(
-        app.clone(),
-        recorder.clone(),
-        "one",
-        settings(),
-    ));
-    // Three days later at 12:00: every 09:00 since is more than 2 h old.
-    let report = scheduler.tick(NINE + 3 * 86_400 + 3 * 3600).await.unwrap();
-    assert_eq!((report.posted, report.skipped), (0, 1));
-    assert!(recorder.posts.lock().unwrap().is_empty());
-    assert_eq!(
-        app.store.schedule(1).await.unwrap().unwrap().next_due_at,
-        Some(NINE + 4 * 86_400)
-    );
+    on_each_engine(|db| async move {
+        let app = app(&db).await;
+        app.store
+            .save_schedule(&schedule(1), NINE - 3600)
+            .await
+            .unwrap();
+        let recorder = Arc::new(Recorder::default());
+        let scheduler = Arc::new(Scheduler::new(
+            app.clone(),
+            recorder.clone(),
+            "one",
+            settings(),
+        ));
+        // Three days later at 12:00: every 09:00 since is more than 2 h old.
+        let report = scheduler.tick(NINE + 3 * 86_400 + 3 * 3600).await.unwrap();
+        assert_eq!((report.posted, report.skipped), (0, 1));
+        assert!(recorder.posts.lock().unwrap().is_empty());
+        assert_eq!(
+            app.store.schedule(1).await.unwrap().unwrap().next_due_at,
+            Some(NINE + 4 * 86_400)
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_pauses() {
-    struct Flaky {
-        calls: Mutex<Vec<String>>,
-        outcomes: Mutex<Vec<Result<u64, PostError>>>,
-    }
-    #[async_trait]
-    impl Poster for Flaky {
-        async fn post(
-            &self,
-            _channel: u64,
-            _message: &Reply,
-            nonce: &str,
-        ) -> Result<u64, PostError> {
-            self.calls.lock().unwrap().push(nonce.to_string());
-            self.outcomes.lock().unwrap().remove(0)
+    on_each_engine(|db| async move {
+        struct Flaky {
+            calls: Mutex<Vec<String>>,
+            outcomes: Mutex<Vec<Result<u64, PostError>>>,
         }
-        async fn open_thread(&self, _c: u64, _m: u64, _n: &str) -> Result<(), PostError> {
-            Ok(())
+        #[async_trait]
+        impl Poster for Flaky {
+            async fn post(
+                &self,
+                _channel: u64,
+                _message: &Reply,
+                nonce: &str,
+            ) -> Result<u64, PostError> {
+                self.calls.lock().unwrap().push(nonce.to_string());
+                self.outcomes.lock().unwrap().remove(0)
+            }
+            async fn open_thread(&self, _c: u64, _m: u64, _n: &str) -> Result<(), PostError> {
+                Ok(())
+            }
         }
-    }
-    let sandbox = Sandbox::new();
-    let app = app(&sandbox).await;
-    app.store
-        .save_schedule(&schedule(1), NINE - 3600)
-        .await
-        .unwrap();
-    app.store
-        .save_schedule(&schedule(2), NINE - 3600)
-        .await
-        .unwrap();
-    let poster = Arc::new(Flaky {
-        calls: Mutex::new(Vec::new()),
-        outcomes: Mutex::new(vec![
-            Err(PostError::Transient("502 Bad Gateway".into())),
-            Err(PostError::Gone {
-                status: 403,
-                code: 50013,
-                detail: "Missing Permissions".into(),
+        let app = app(&db).await;
+        app.store
+            .save_schedule(&schedule(1), NINE - 3600)
+            .await
+            .unwrap();
+        app.store
+            .save_schedule(&schedule(2), NINE - 3600)
+            .await
+            .unwrap();
+        let poster = Arc::new(Flaky {
+            calls: Mutex::new(Vec::new()),
+            outcomes: Mutex::new(vec![
+                Err(PostError::Transient("502 Bad Gateway".into())),
+                Err(PostError::Gone {
+                    status: 403,
+                    code: 50013,
+                    detail: "Missing Permissions".into(),
+                }),
+                Ok(77),
+            ]),
+        });
+        let scheduler = Arc::new(Scheduler::new(
+            app.clone(),
+            poster.clone(),
+            "one",
+            Settings {
+                batch: 1,
+                ..settings()
+            },
+        ));
+        let first = scheduler.tick(NINE).await.unwrap();
+        assert_eq!((first.retrying, first.paused), (1, 1));
+        assert_eq!(
+            app.store.schedule(2).await.unwrap().unwrap().pause,
+            Some(Pause {
+                reason: PauseReason::Forbidden,
+                discord_code: Some(50013)
             }),
-            Ok(77),
-        ]),
-    });
-    let scheduler = Arc::new(Scheduler::new(
-        app.clone(),
-        poster.clone(),
-        "one",
-        Settings {
-            batch: 1,
-            ..settings()
-        },
-    ));
-    let first = scheduler.tick(NINE).await.unwrap();
-    assert_eq!((first.retrying, first.paused), (1, 1));
-    assert_eq!(
-        app.store.schedule(2).await.unwrap().unwrap().pause,
-        Some(Pause {
-            reason: PauseReason::Forbidden,
-            discord_code: Some(50013)
-        }),
-        "a 403 pauses the server, and says why"
-    );
-    // Nothing before the backoff has passed.
-    assert_eq!(scheduler.tick(NINE + 5).await.unwrap().posted, 0);
-    let retry = scheduler.tick(NINE + 20).await.unwrap();
-    assert_eq!(retry.posted, 1);
-    let calls = poster.calls.lock().unwrap().clone();
-    assert_eq!(
-        calls[0], calls[2],
-        "the retry carries the first attempt's nonce"
-    );
-    // The paused server is never retried.
-    assert_eq!(
-        scheduler.tick(NINE + 86_400).await.unwrap().claimed,
-        1,
-        "only server 1 (its next day)"
-    );
+            "a 403 pauses the server, and says why"
+        );
+        // Nothing before the backoff has passed.
+        assert_eq!(scheduler.tick(NINE + 5).await.unwrap().posted, 0);
+        let retry = scheduler.tick(NINE + 20).await.unwrap();
+        assert_eq!(retry.posted, 1);
+        let calls = poster.calls.lock().unwrap().clone();
+        assert_eq!(
+            calls[0], calls[2],
+            "the retry carries the first attempt's nonce"
+        );
+        // The paused server is never retried.
+        assert_eq!(
+            scheduler.tick(NINE + 86_400).await.unwrap().claimed,
+            1,
+            "only server 1 (its next day)"
+        );
+    })
+    .await;
 }

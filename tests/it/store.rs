@@ -10,27 +10,27 @@ use trilha::progress::{Mark, State};
 use trilha::roadmap::Roadmap;
 use trilha::store::Store;
 
+use crate::engines::{Engine, TestDatabase, on_each_engine};
 use crate::support::{Sandbox, roadmap};
 
-/// A store in a fresh file, with the shipped roadmap and a server time zone.
+/// A store on a fresh database, with the shipped roadmap and a server time zone.
 struct Env {
     store: Store,
     roadmap: Arc<Roadmap>,
     tz: TimeZone,
-    _sandbox: Sandbox,
+    /// Kept alive (and dropped, with a PostgreSQL database) with the store.
+    _db: TestDatabase,
 }
 
 const NOW: i64 = 1_795_000_000; // 2026-11-18, a Wednesday
 
 impl Env {
-    async fn new() -> Env {
-        let sandbox = Sandbox::new();
-        let store = Store::open(&sandbox.database()).await.expect("opens");
+    async fn on(db: TestDatabase) -> Env {
         Env {
-            store,
+            store: db.store().await,
             roadmap: roadmap(),
             tz: TimeZone::get("America/Sao_Paulo").unwrap(),
-            _sandbox: sandbox,
+            _db: db,
         }
     }
 
@@ -76,580 +76,613 @@ impl Env {
 
 #[tokio::test]
 async fn marking_done_twice_is_one_completion_that_keeps_the_first_time() {
-    let env = Env::new().await;
-    let first = env.set(1, 42, "kafka", State::Done, NOW).await;
-    assert!(first.changed);
-    let second = env.set(1, 42, "kafka", State::Done, NOW + 3600).await;
-    assert!(!second.changed);
-    assert_eq!(
-        second.current.as_ref().unwrap().since,
-        NOW,
-        "the first time is kept"
-    );
-    let marks = env.store.member_marks(1, 42).await.unwrap();
-    assert_eq!(
-        marks,
-        vec![Mark {
-            item_id: "kafka".into(),
-            state: State::Done,
-            since: NOW
-        }]
-    );
-    assert_eq!(env.board(1, Period::All, NOW).await, vec![(42, 1)]);
-    assert_eq!(
-        env.store.item_counts(1).await.unwrap(),
-        vec![("kafka".to_string(), 0, 1)]
-    );
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        let first = env.set(1, 42, "kafka", State::Done, NOW).await;
+        assert!(first.changed);
+        let second = env.set(1, 42, "kafka", State::Done, NOW + 3600).await;
+        assert!(!second.changed);
+        assert_eq!(
+            second.current.as_ref().unwrap().since,
+            NOW,
+            "the first time is kept"
+        );
+        let marks = env.store.member_marks(1, 42).await.unwrap();
+        assert_eq!(
+            marks,
+            vec![Mark {
+                item_id: "kafka".into(),
+                state: State::Done,
+                since: NOW
+            }]
+        );
+        assert_eq!(env.board(1, Period::All, NOW).await, vec![(42, 1)]);
+        assert_eq!(
+            env.store.item_counts(1).await.unwrap(),
+            vec![("kafka".to_string(), 0, 1)]
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn every_state_transition_is_recorded_and_counted() {
-    let env = Env::new().await;
-    let states = [
-        Some(State::Learning),
-        Some(State::Done),
-        Some(State::Skipped),
-        Some(State::Done),
-        Some(State::Learning),
-        None,
-        Some(State::Done),
-    ];
-    let mut previous = None;
-    for (i, to) in states.iter().enumerate() {
-        let at = NOW + i as i64 * 60;
-        let outcome = env.apply(1, 42, "redis", Target::Set(*to), at).await;
-        assert!(outcome.changed, "step {i}");
-        assert_eq!(
-            outcome.previous.as_ref().map(|m| m.state),
-            previous,
-            "step {i}"
-        );
-        assert_eq!(outcome.current.as_ref().map(|m| m.state), *to, "step {i}");
-        let done_now = usize::from(*to == Some(State::Done));
-        assert_eq!(
-            env.board(1, Period::All, at).await.len(),
-            done_now,
-            "step {i}: ranked only while done"
-        );
-        let counts = env.store.item_counts(1).await.unwrap();
-        let (learning, done) = counts.first().map_or((0, 0), |(_, l, d)| (*l, *d));
-        assert_eq!(
-            (learning, done),
-            (u64::from(*to == Some(State::Learning)), done_now as u64),
-            "step {i}"
-        );
-        previous = *to;
-    }
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        let states = [
+            Some(State::Learning),
+            Some(State::Done),
+            Some(State::Skipped),
+            Some(State::Done),
+            Some(State::Learning),
+            None,
+            Some(State::Done),
+        ];
+        let mut previous = None;
+        for (i, to) in states.iter().enumerate() {
+            let at = NOW + i as i64 * 60;
+            let outcome = env.apply(1, 42, "redis", Target::Set(*to), at).await;
+            assert!(outcome.changed, "step {i}");
+            assert_eq!(
+                outcome.previous.as_ref().map(|m| m.state),
+                previous,
+                "step {i}"
+            );
+            assert_eq!(outcome.current.as_ref().map(|m| m.state), *to, "step {i}");
+            let done_now = usize::from(*to == Some(State::Done));
+            assert_eq!(
+                env.board(1, Period::All, at).await.len(),
+                done_now,
+                "step {i}: ranked only while done"
+            );
+            let counts = env.store.item_counts(1).await.unwrap();
+            let (learning, done) = counts.first().map_or((0, 0), |(_, l, d)| (*l, *d));
+            assert_eq!(
+                (learning, done),
+                (u64::from(*to == Some(State::Learning)), done_now as u64),
+                "step {i}"
+            );
+            previous = *to;
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn undo_reverts_the_last_change_then_clears_and_then_has_nothing_to_undo() {
-    let env = Env::new().await;
-    env.set(1, 42, "docker", State::Learning, NOW).await;
-    env.set(1, 42, "docker", State::Done, NOW + 10).await;
-    let undo = env.apply(1, 42, "docker", Target::Undo, NOW + 20).await;
-    assert_eq!(
-        undo.current.map(|m| m.state),
-        Some(State::Learning),
-        "back to what it was"
-    );
-    assert!(
-        env.board(1, Period::All, NOW).await.is_empty(),
-        "an undone completion is not ranked"
-    );
-    let again = env.apply(1, 42, "docker", Target::Undo, NOW + 30).await;
-    assert_eq!(again.current, None, "undoing an undo clears the item");
-    let nothing = env.apply(1, 42, "docker", Target::Undo, NOW + 40).await;
-    assert!(nothing.nothing_to_undo && !nothing.changed);
-    let never = env.apply(1, 42, "kafka", Target::Undo, NOW).await;
-    assert!(
-        never.nothing_to_undo,
-        "an item never marked has nothing to undo"
-    );
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        env.set(1, 42, "docker", State::Learning, NOW).await;
+        env.set(1, 42, "docker", State::Done, NOW + 10).await;
+        let undo = env.apply(1, 42, "docker", Target::Undo, NOW + 20).await;
+        assert_eq!(
+            undo.current.map(|m| m.state),
+            Some(State::Learning),
+            "back to what it was"
+        );
+        assert!(
+            env.board(1, Period::All, NOW).await.is_empty(),
+            "an undone completion is not ranked"
+        );
+        let again = env.apply(1, 42, "docker", Target::Undo, NOW + 30).await;
+        assert_eq!(again.current, None, "undoing an undo clears the item");
+        let nothing = env.apply(1, 42, "docker", Target::Undo, NOW + 40).await;
+        assert!(nothing.nothing_to_undo && !nothing.changed);
+        let never = env.apply(1, 42, "kafka", Target::Undo, NOW).await;
+        assert!(
+            never.nothing_to_undo,
+            "an item never marked has nothing to undo"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn weekly_and_monthly_boards_follow_the_servers_time_zone() {
-    let env = Env::new().await;
-    // Sunday 2026-11-29 23:50 in São Paulo (UTC-3) = Monday 02:50 UTC.
-    let sunday_night = "2026-11-30T02:50:00Z"
-        .parse::<jiff::Timestamp>()
-        .unwrap()
-        .as_second();
-    // Monday 2026-11-30 00:10 in São Paulo.
-    let monday_morning = "2026-11-30T03:10:00Z"
-        .parse::<jiff::Timestamp>()
-        .unwrap()
-        .as_second();
-    env.set(1, 1, "kafka", State::Done, sunday_night).await;
-    env.set(1, 2, "kafka", State::Done, monday_morning).await;
-    assert_eq!(
-        env.board(1, Period::Week, sunday_night).await,
-        vec![(1, 1)],
-        "Sunday night is the old week"
-    );
-    assert_eq!(
-        env.board(1, Period::Week, monday_morning).await,
-        vec![(2, 1)],
-        "Monday morning is the new week"
-    );
-    // Both are in November in São Paulo, though member 2's UTC date is already the 30th.
-    let end_of_month = "2026-12-01T02:30:00Z"
-        .parse::<jiff::Timestamp>()
-        .unwrap()
-        .as_second(); // Nov 30, 23:30 local
-    env.set(1, 3, "kafka", State::Done, end_of_month).await;
-    assert_eq!(
-        env.board(1, Period::Month, end_of_month).await.len(),
-        3,
-        "all three in November, local time"
-    );
-    let december = "2026-12-01T03:30:00Z"
-        .parse::<jiff::Timestamp>()
-        .unwrap()
-        .as_second(); // Dec 1, 00:30 local
-    env.set(1, 4, "kafka", State::Done, december).await;
-    assert_eq!(env.board(1, Period::Month, december).await, vec![(4, 1)]);
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        // Sunday 2026-11-29 23:50 in São Paulo (UTC-3) = Monday 02:50 UTC.
+        let sunday_night = "2026-11-30T02:50:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_second();
+        // Monday 2026-11-30 00:10 in São Paulo.
+        let monday_morning = "2026-11-30T03:10:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_second();
+        env.set(1, 1, "kafka", State::Done, sunday_night).await;
+        env.set(1, 2, "kafka", State::Done, monday_morning).await;
+        assert_eq!(
+            env.board(1, Period::Week, sunday_night).await,
+            vec![(1, 1)],
+            "Sunday night is the old week"
+        );
+        assert_eq!(
+            env.board(1, Period::Week, monday_morning).await,
+            vec![(2, 1)],
+            "Monday morning is the new week"
+        );
+        // Both are in November in São Paulo, though member 2's UTC date is already the 30th.
+        let end_of_month = "2026-12-01T02:30:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_second(); // Nov 30, 23:30 local
+        env.set(1, 3, "kafka", State::Done, end_of_month).await;
+        assert_eq!(
+            env.board(1, Period::Month, end_of_month).await.len(),
+            3,
+            "all three in November, local time"
+        );
+        let december = "2026-12-01T03:30:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_second(); // Dec 1, 00:30 local
+        env.set(1, 4, "kafka", State::Done, december).await;
+        assert_eq!(env.board(1, Period::Month, december).await, vec![(4, 1)]);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn ties_go_to_who_got_there_first() {
-    let env = Env::new().await;
-    env.set(1, 10, "kafka", State::Done, NOW).await;
-    env.set(1, 10, "redis", State::Done, NOW + 500).await; // reached 2 at +500
-    env.set(1, 20, "kafka", State::Done, NOW + 100).await;
-    env.set(1, 20, "redis", State::Done, NOW + 200).await; // reached 2 at +200: first
-    env.set(1, 30, "git", State::Done, NOW + 50).await; // 1 only
-    env.set(1, 5, "kafka", State::Done, NOW + 500).await;
-    env.set(1, 5, "redis", State::Done, NOW + 500).await; // 2 at +500, same second as user 10: smaller id first
-    assert_eq!(
-        env.board(1, Period::All, NOW).await,
-        vec![(20, 2), (5, 2), (10, 2), (30, 1)]
-    );
-    let key = env.key(Period::All, NOW);
-    for (user, rank) in [(20, 1), (5, 2), (10, 3), (30, 4)] {
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        env.set(1, 10, "kafka", State::Done, NOW).await;
+        env.set(1, 10, "redis", State::Done, NOW + 500).await; // reached 2 at +500
+        env.set(1, 20, "kafka", State::Done, NOW + 100).await;
+        env.set(1, 20, "redis", State::Done, NOW + 200).await; // reached 2 at +200: first
+        env.set(1, 30, "git", State::Done, NOW + 50).await; // 1 only
+        env.set(1, 5, "kafka", State::Done, NOW + 500).await;
+        env.set(1, 5, "redis", State::Done, NOW + 500).await; // 2 at +500, same second as user 10: smaller id first
         assert_eq!(
-            env.store
-                .leaderboard_rank(1, &key, user)
-                .await
-                .unwrap()
-                .unwrap()
-                .rank,
-            rank,
-            "user {user}"
+            env.board(1, Period::All, NOW).await,
+            vec![(20, 2), (5, 2), (10, 2), (30, 1)]
         );
-    }
-    assert_eq!(env.store.leaderboard_rank(1, &key, 99).await.unwrap(), None);
-    assert_eq!(env.store.leaderboard_len(1, &key).await.unwrap(), 4);
-    let page2: Vec<u64> = env
-        .store
-        .leaderboard(1, &key, 2, 2)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.rank)
-        .collect();
-    assert_eq!(page2, vec![3, 4]);
+        let key = env.key(Period::All, NOW);
+        for (user, rank) in [(20, 1), (5, 2), (10, 3), (30, 4)] {
+            assert_eq!(
+                env.store
+                    .leaderboard_rank(1, &key, user)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .rank,
+                rank,
+                "user {user}"
+            );
+        }
+        assert_eq!(env.store.leaderboard_rank(1, &key, 99).await.unwrap(), None);
+        assert_eq!(env.store.leaderboard_len(1, &key).await.unwrap(), 4);
+        let page2: Vec<u64> = env
+            .store
+            .leaderboard(1, &key, 2, 2)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.rank)
+            .collect();
+        assert_eq!(page2, vec![3, 4]);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn two_servers_never_see_each_others_data() {
-    let env = Env::new().await;
-    env.set(100, 42, "kafka", State::Done, NOW).await;
-    env.set(100, 43, "redis", State::Learning, NOW).await;
-    env.set(200, 42, "git", State::Done, NOW).await;
-    assert_eq!(env.board(100, Period::All, NOW).await, vec![(42, 1)]);
-    assert_eq!(env.board(200, Period::All, NOW).await, vec![(42, 1)]);
-    assert_eq!(
-        env.store.member_marks(100, 42).await.unwrap()[0].item_id,
-        "kafka"
-    );
-    assert_eq!(
-        env.store.member_marks(200, 42).await.unwrap()[0].item_id,
-        "git"
-    );
-    assert!(env.store.member_marks(200, 43).await.unwrap().is_empty());
-    let counts_b = env.store.item_counts(200).await.unwrap();
-    assert_eq!(counts_b, vec![("git".to_string(), 0, 1)]);
-    let undo_in_b = env.apply(200, 42, "kafka", Target::Undo, NOW).await;
-    assert!(
-        undo_in_b.nothing_to_undo,
-        "server B cannot undo server A's mark"
-    );
-    assert_eq!(env.board(100, Period::All, NOW).await, vec![(42, 1)]);
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        env.set(100, 42, "kafka", State::Done, NOW).await;
+        env.set(100, 43, "redis", State::Learning, NOW).await;
+        env.set(200, 42, "git", State::Done, NOW).await;
+        assert_eq!(env.board(100, Period::All, NOW).await, vec![(42, 1)]);
+        assert_eq!(env.board(200, Period::All, NOW).await, vec![(42, 1)]);
+        assert_eq!(
+            env.store.member_marks(100, 42).await.unwrap()[0].item_id,
+            "kafka"
+        );
+        assert_eq!(
+            env.store.member_marks(200, 42).await.unwrap()[0].item_id,
+            "git"
+        );
+        assert!(env.store.member_marks(200, 43).await.unwrap().is_empty());
+        let counts_b = env.store.item_counts(200).await.unwrap();
+        assert_eq!(counts_b, vec![("git".to_string(), 0, 1)]);
+        let undo_in_b = env.apply(200, 42, "kafka", Target::Undo, NOW).await;
+        assert!(
+            undo_in_b.nothing_to_undo,
+            "server B cannot undo server A's mark"
+        );
+        assert_eq!(env.board(100, Period::All, NOW).await, vec![(42, 1)]);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_done_for_one_member_make_exactly_one_completion() {
-    let env = Arc::new(Env::new().await);
-    let mut tasks = Vec::new();
-    for i in 0..50 {
-        let env = env.clone();
-        tasks.push(tokio::spawn(async move {
-            env.set(1, 42, "kafka", State::Done, NOW + i).await
-        }));
-    }
-    let mut changed = 0;
-    for t in tasks {
-        changed += usize::from(t.await.unwrap().changed);
-    }
-    assert_eq!(changed, 1, "exactly one of the 50 writes changed anything");
-    assert_eq!(env.board(1, Period::All, NOW).await, vec![(42, 1)]);
-    assert_eq!(
-        env.store.item_counts(1).await.unwrap(),
-        vec![("kafka".to_string(), 0, 1)]
-    );
-    // The event log holds one change.
-    let again = env.apply(1, 42, "kafka", Target::Undo, NOW + 100).await;
-    assert_eq!(again.current, None, "the only event was pending -> done");
+    on_each_engine(|db| async move {
+        let env = Arc::new(Env::on(db).await);
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let env = env.clone();
+            tasks.push(tokio::spawn(async move {
+                env.set(1, 42, "kafka", State::Done, NOW + i).await
+            }));
+        }
+        let mut changed = 0;
+        for t in tasks {
+            changed += usize::from(t.await.unwrap().changed);
+        }
+        assert_eq!(changed, 1, "exactly one of the 50 writes changed anything");
+        assert_eq!(env.board(1, Period::All, NOW).await, vec![(42, 1)]);
+        assert_eq!(
+            env.store.item_counts(1).await.unwrap(),
+            vec![("kafka".to_string(), 0, 1)]
+        );
+        // The event log holds one change.
+        let again = env.apply(1, 42, "kafka", Target::Undo, NOW + 100).await;
+        assert_eq!(again.current, None, "the only event was pending -> done");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn rows_written_by_a_process_that_is_gone_are_all_there() {
-    let sandbox = Sandbox::new();
-    for item in ["kafka", "redis", "git"] {
-        let out = sandbox.ask(&[&format!("/done {item}"), "--guild", "7", "--user", "42"]);
-        assert!(out.status.success(), "{out:?}");
-    }
-    let out = sandbox.ask(&["/learning docker", "--guild", "7", "--user", "43"]);
-    assert!(out.status.success());
-    // Every `trilha ask` process has exited; open the file fresh.
-    let store = Store::open(&sandbox.database()).await.unwrap();
-    let marks: Vec<(String, State)> = store
-        .member_marks(7, 42)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.item_id, m.state))
-        .collect();
-    assert_eq!(
-        marks,
-        vec![
-            ("git".into(), State::Done),
-            ("kafka".into(), State::Done),
-            ("redis".into(), State::Done)
-        ]
-    );
-    assert_eq!(
-        store.member_marks(7, 43).await.unwrap()[0].state,
-        State::Learning
-    );
-    let key = TallyKey {
-        scope: String::new(),
-        period: Period::All,
-        starts: 0,
-    };
-    assert_eq!(
-        store
-            .leaderboard_rank(7, &key, 42)
+    on_each_engine(|db| async move {
+        for item in ["kafka", "redis", "git"] {
+            let out = db.ask(&[&format!("/done {item}"), "--guild", "7", "--user", "42"]);
+            assert!(out.status.success(), "{out:?}");
+        }
+        let out = db.ask(&["/learning docker", "--guild", "7", "--user", "43"]);
+        assert!(out.status.success());
+        // Every `trilha ask` process has exited; open the database fresh.
+        let store = db.store().await;
+        let marks: Vec<(String, State)> = store
+            .member_marks(7, 42)
             .await
             .unwrap()
-            .unwrap()
-            .done,
-        3
-    );
+            .into_iter()
+            .map(|m| (m.item_id, m.state))
+            .collect();
+        assert_eq!(
+            marks,
+            vec![
+                ("git".into(), State::Done),
+                ("kafka".into(), State::Done),
+                ("redis".into(), State::Done)
+            ]
+        );
+        assert_eq!(
+            store.member_marks(7, 43).await.unwrap()[0].state,
+            State::Learning
+        );
+        let key = TallyKey {
+            scope: String::new(),
+            period: Period::All,
+            starts: 0,
+        };
+        assert_eq!(
+            store
+                .leaderboard_rank(7, &key, 42)
+                .await
+                .unwrap()
+                .unwrap()
+                .done,
+            3
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn members_who_leave_are_not_ranked_and_count_again_when_they_return() {
-    let env = Env::new().await;
-    env.set(1, 42, "kafka", State::Done, NOW).await;
-    env.set(1, 43, "kafka", State::Done, NOW).await;
-    env.store.member_left(1, 43, NOW + 10).await.unwrap();
-    assert_eq!(env.board(1, Period::All, NOW).await, vec![(42, 1)]);
-    assert_eq!(
-        env.store.member_marks(1, 43).await.unwrap().len(),
-        1,
-        "their progress is kept"
-    );
-    let rejoined = env
-        .store
-        .member_present(1, 43, NOW + 20, |marks| {
-            all_writes(&env.roadmap, &env.tz, NOW + 20, marks)
-        })
-        .await
-        .unwrap();
-    assert!(rejoined);
-    assert_eq!(
-        env.board(1, Period::All, NOW).await.len(),
-        2,
-        "counted again"
-    );
-    assert!(
-        env.store
-            .members_to_check(1, &[42, 43, 44], NOW)
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        env.set(1, 42, "kafka", State::Done, NOW).await;
+        env.set(1, 43, "kafka", State::Done, NOW).await;
+        env.store.member_left(1, 43, NOW + 10).await.unwrap();
+        assert_eq!(env.board(1, Period::All, NOW).await, vec![(42, 1)]);
+        assert_eq!(
+            env.store.member_marks(1, 43).await.unwrap().len(),
+            1,
+            "their progress is kept"
+        );
+        let rejoined = env
+            .store
+            .member_present(1, 43, NOW + 20, |marks| {
+                all_writes(&env.roadmap, &env.tz, NOW + 20, marks)
+            })
             .await
-            .unwrap()
-            == vec![44],
-        "44 was never seen"
-    );
+            .unwrap();
+        assert!(rejoined);
+        assert_eq!(
+            env.board(1, Period::All, NOW).await.len(),
+            2,
+            "counted again"
+        );
+        assert!(
+            env.store
+                .members_to_check(1, &[42, 43, 44], NOW)
+                .await
+                .unwrap()
+                == vec![44],
+            "44 was never seen"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_item_that_leaves_the_roadmap_counts_nowhere_and_counts_again_when_it_returns() {
-    let env = Env::new().await;
-    env.set(1, 42, "kafka", State::Done, NOW).await;
-    env.set(1, 42, "redis", State::Done, NOW).await;
-    // The same roadmap without Kafka.
-    let source =
-        std::fs::read_to_string(crate::support::repo().join("roadmap/backend.toml")).unwrap();
-    let start = source.find("  id = \"kafka\"").unwrap();
-    let block_start = source[..start].rfind("[[section.item]]").unwrap();
-    let block_end = start + source[start..].find("[[section.item]]").unwrap();
-    let without = format!("{}{}", &source[..block_start], &source[block_end..])
-        .replace("related = [\"kafka\"]", "");
-    let smaller =
-        trilha::roadmap::load_str(&[("backend.toml".into(), without)]).expect("still valid");
-    assert!(smaller.item_by_id("kafka").is_none());
-    env.store
-        .rebuild_guild(1, |marks| all_rows(&smaller, &env.tz, NOW, marks))
-        .await
-        .unwrap();
-    assert_eq!(
-        env.board(1, Period::All, NOW).await,
-        vec![(42, 1)],
-        "only redis counts"
-    );
-    assert_eq!(
-        env.store.member_marks(1, 42).await.unwrap().len(),
-        2,
-        "the kafka row is kept"
-    );
-    env.store
-        .rebuild_guild(1, |marks| all_rows(&env.roadmap, &env.tz, NOW, marks))
-        .await
-        .unwrap();
-    assert_eq!(
-        env.board(1, Period::All, NOW).await,
-        vec![(42, 2)],
-        "kafka counts again"
-    );
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        env.set(1, 42, "kafka", State::Done, NOW).await;
+        env.set(1, 42, "redis", State::Done, NOW).await;
+        // The same roadmap without Kafka.
+        let source =
+            std::fs::read_to_string(crate::support::repo().join("roadmap/backend.toml")).unwrap();
+        let start = source.find("  id = \"kafka\"").unwrap();
+        let block_start = source[..start].rfind("[[section.item]]").unwrap();
+        let block_end = start + source[start..].find("[[section.item]]").unwrap();
+        let without = format!("{}{}", &source[..block_start], &source[block_end..])
+            .replace("related = [\"kafka\"]", "");
+        let smaller =
+            trilha::roadmap::load_str(&[("backend.toml".into(), without)]).expect("still valid");
+        assert!(smaller.item_by_id("kafka").is_none());
+        env.store
+            .rebuild_guild(1, |marks| all_rows(&smaller, &env.tz, NOW, marks))
+            .await
+            .unwrap();
+        assert_eq!(
+            env.board(1, Period::All, NOW).await,
+            vec![(42, 1)],
+            "only redis counts"
+        );
+        assert_eq!(
+            env.store.member_marks(1, 42).await.unwrap().len(),
+            2,
+            "the kafka row is kept"
+        );
+        env.store
+            .rebuild_guild(1, |marks| all_rows(&env.roadmap, &env.tz, NOW, marks))
+            .await
+            .unwrap();
+        assert_eq!(
+            env.board(1, Period::All, NOW).await,
+            vec![(42, 2)],
+            "kafka counts again"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn changing_the_time_zone_moves_completions_between_weeks() {
-    let env = Env::new().await;
-    // Monday 2026-11-30 01:00 UTC: still Sunday in São Paulo, already Monday in Lisbon (UTC+0).
-    let at = "2026-11-30T01:00:00Z"
-        .parse::<jiff::Timestamp>()
-        .unwrap()
-        .as_second();
-    env.set(1, 42, "kafka", State::Done, at).await;
-    let lisbon = TimeZone::get("Europe/Lisbon").unwrap();
-    let monday_lisbon = TallyKey {
-        scope: String::new(),
-        period: Period::Week,
-        starts: starts(Period::Week, at, &lisbon),
-    };
-    assert!(
-        env.store
-            .leaderboard(1, &monday_lisbon, 0, 10)
-            .await
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        // Monday 2026-11-30 01:00 UTC: still Sunday in São Paulo, already Monday in Lisbon (UTC+0).
+        let at = "2026-11-30T01:00:00Z"
+            .parse::<jiff::Timestamp>()
             .unwrap()
-            .is_empty()
-    );
-    env.store
-        .set_timezone(1, "Europe/Lisbon", at, |marks| {
-            all_rows(&env.roadmap, &lisbon, at, marks)
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        env.store.guild_settings(1).await.unwrap().timezone,
-        "Europe/Lisbon"
-    );
-    assert_eq!(
+            .as_second();
+        env.set(1, 42, "kafka", State::Done, at).await;
+        let lisbon = TimeZone::get("Europe/Lisbon").unwrap();
+        let monday_lisbon = TallyKey {
+            scope: String::new(),
+            period: Period::Week,
+            starts: starts(Period::Week, at, &lisbon),
+        };
+        assert!(
+            env.store
+                .leaderboard(1, &monday_lisbon, 0, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         env.store
-            .leaderboard(1, &monday_lisbon, 0, 10)
+            .set_timezone(1, "Europe/Lisbon", at, |marks| {
+                all_rows(&env.roadmap, &lisbon, at, marks)
+            })
             .await
-            .unwrap()
-            .len(),
-        1,
-        "now in Lisbon's new week"
-    );
+            .unwrap();
+        assert_eq!(
+            env.store.guild_settings(1).await.unwrap().timezone,
+            "Europe/Lisbon"
+        );
+        assert_eq!(
+            env.store
+                .leaderboard(1, &monday_lisbon, 0, 10)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "now in Lisbon's new week"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
-    let env = Env::new().await;
-    let items = [
-        "kafka",
-        "redis",
-        "git",
-        "docker",
-        "postgresql",
-        "mongodb",
-        "java",
-        "rest",
-    ];
-    let targets = [
-        Target::Set(Some(State::Done)),
-        Target::Set(Some(State::Learning)),
-        Target::Set(Some(State::Skipped)),
-        Target::Set(None),
-        Target::Undo,
-    ];
-    // A small deterministic generator (no extra crate for one test).
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
-    let mut tz = env.tz.clone();
-    // Who has left the server (not ranked), as the sequence goes.
-    let mut left = std::collections::BTreeSet::new();
-    for step in 0..200 {
-        let user = 1 + next(12);
-        let at = NOW + step * 3600; // across several days, weeks and months
-        match next(20) {
-            0 => {
-                env.store.member_left(1, user, at).await.unwrap();
-                left.insert(user);
-            }
-            1 => {
-                left.remove(&user);
-                env.store
-                    .member_present(1, user, at, |marks| {
-                        all_writes(&env.roadmap, &tz, at, marks)
-                    })
-                    .await
-                    .unwrap();
-            }
-            2 if step == 120 => {
-                tz = TimeZone::get("Asia/Kathmandu").unwrap(); // +05:45
-                let zone = tz.clone();
-                env.store
-                    .set_timezone(1, "Asia/Kathmandu", at, |marks| {
-                        all_rows(&env.roadmap, &zone, at, marks)
-                    })
-                    .await
-                    .unwrap();
-            }
-            3 if step == 160 => {
-                env.store
-                    .rebuild_guild(1, |marks| all_rows(&env.roadmap, &tz, at, marks))
-                    .await
-                    .unwrap();
-            }
-            _ => {
-                let item = items[next(items.len() as u64) as usize];
-                let target = targets[next(targets.len() as u64) as usize];
-                let change = Change {
-                    guild: 1,
-                    user,
-                    item_id: item,
-                    target,
-                    at,
-                };
-                let outcome = env
-                    .store
-                    .apply(&change, |input| {
-                        change_writes(&env.roadmap, &tz, at, item, input)
-                    })
-                    .await
-                    .unwrap();
-                if outcome.changed {
-                    left.remove(&user); // acting in the server means being in it
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        let items = [
+            "kafka",
+            "redis",
+            "git",
+            "docker",
+            "postgresql",
+            "mongodb",
+            "java",
+            "rest",
+        ];
+        let targets = [
+            Target::Set(Some(State::Done)),
+            Target::Set(Some(State::Learning)),
+            Target::Set(Some(State::Skipped)),
+            Target::Set(None),
+            Target::Undo,
+        ];
+        // A small deterministic generator (no extra crate for one test).
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut tz = env.tz.clone();
+        // Who has left the server (not ranked), as the sequence goes.
+        let mut left = std::collections::BTreeSet::new();
+        for step in 0..200 {
+            let user = 1 + next(12);
+            let at = NOW + step * 3600; // across several days, weeks and months
+            match next(20) {
+                0 => {
+                    env.store.member_left(1, user, at).await.unwrap();
+                    left.insert(user);
                 }
-            }
-        }
-    }
-    let end = NOW + 199 * 3600;
-    let mut boards = 0;
-    for scope in ["", "message-brokers", "databases", "version-control"] {
-        for period in Period::ALL {
-            let key = TallyKey {
-                scope: scope.into(),
-                period,
-                starts: starts(period, end, &tz),
-            };
-            let all = env.store.leaderboard(1, &key, 0, 1000).await.unwrap();
-            // The oracle: the same board computed from the progress rows alone.
-            let mut expected = Vec::new();
-            for user in (1..=12u64).filter(|u| !left.contains(u)) {
-                let marks = env.store.member_marks(1, user).await.unwrap();
-                let counted: Vec<&Mark> = marks
-                    .iter()
-                    .filter(|m| m.state == State::Done)
-                    .filter(|m| {
-                        env.roadmap.item_by_id(&m.item_id).is_some_and(|i| {
-                            scope.is_empty()
-                                || env.roadmap.section(env.roadmap.item(i).section).id == scope
+                1 => {
+                    left.remove(&user);
+                    env.store
+                        .member_present(1, user, at, |marks| {
+                            all_writes(&env.roadmap, &tz, at, marks)
                         })
-                    })
-                    .filter(|m| period == Period::All || m.since >= key.starts)
-                    .collect();
-                if let Some(reached_at) = counted.iter().map(|m| m.since).max() {
-                    expected.push((counted.len() as i64, reached_at, user));
+                        .await
+                        .unwrap();
+                }
+                2 if step == 120 => {
+                    tz = TimeZone::get("Asia/Kathmandu").unwrap(); // +05:45
+                    let zone = tz.clone();
+                    env.store
+                        .set_timezone(1, "Asia/Kathmandu", at, |marks| {
+                            all_rows(&env.roadmap, &zone, at, marks)
+                        })
+                        .await
+                        .unwrap();
+                }
+                3 if step == 160 => {
+                    env.store
+                        .rebuild_guild(1, |marks| all_rows(&env.roadmap, &tz, at, marks))
+                        .await
+                        .unwrap();
+                }
+                _ => {
+                    let item = items[next(items.len() as u64) as usize];
+                    let target = targets[next(targets.len() as u64) as usize];
+                    let change = Change {
+                        guild: 1,
+                        user,
+                        item_id: item,
+                        target,
+                        at,
+                    };
+                    let outcome = env
+                        .store
+                        .apply(&change, |input| {
+                            change_writes(&env.roadmap, &tz, at, item, input)
+                        })
+                        .await
+                        .unwrap();
+                    if outcome.changed {
+                        left.remove(&user); // acting in the server means being in it
+                    }
                 }
             }
-            expected.sort_by_key(|&(done, reached_at, user)| (-done, reached_at, user));
-            let found: Vec<(i64, i64, u64)> = all
-                .iter()
-                .map(|r| (r.done, r.reached_at, r.user_id))
-                .collect();
-            assert_eq!(found, expected, "{key:?} against the progress rows");
-            assert_eq!(
-                env.store.leaderboard_len(1, &key).await.unwrap(),
-                all.len() as u64,
-                "size of {key:?}"
-            );
-            for (position, row) in all.iter().enumerate() {
-                let rank = env
-                    .store
-                    .leaderboard_rank(1, &key, row.user_id)
-                    .await
-                    .unwrap()
-                    .unwrap();
-                assert_eq!(
-                    rank.rank,
-                    position as u64 + 1,
-                    "rank of {} in {key:?}",
-                    row.user_id
-                );
-                assert_eq!(rank.done, row.done);
-            }
-            boards += usize::from(!all.is_empty());
         }
-    }
-    assert!(
-        boards >= 6,
-        "the sequence left several non-empty boards ({boards})"
-    );
+        let end = NOW + 199 * 3600;
+        let mut boards = 0;
+        for scope in ["", "message-brokers", "databases", "version-control"] {
+            for period in Period::ALL {
+                let key = TallyKey {
+                    scope: scope.into(),
+                    period,
+                    starts: starts(period, end, &tz),
+                };
+                let all = env.store.leaderboard(1, &key, 0, 1000).await.unwrap();
+                // The oracle: the same board computed from the progress rows alone.
+                let mut expected = Vec::new();
+                for user in (1..=12u64).filter(|u| !left.contains(u)) {
+                    let marks = env.store.member_marks(1, user).await.unwrap();
+                    let counted: Vec<&Mark> = marks
+                        .iter()
+                        .filter(|m| m.state == State::Done)
+                        .filter(|m| {
+                            env.roadmap.item_by_id(&m.item_id).is_some_and(|i| {
+                                scope.is_empty()
+                                    || env.roadmap.section(env.roadmap.item(i).section).id == scope
+                            })
+                        })
+                        .filter(|m| period == Period::All || m.since >= key.starts)
+                        .collect();
+                    if let Some(reached_at) = counted.iter().map(|m| m.since).max() {
+                        expected.push((counted.len() as i64, reached_at, user));
+                    }
+                }
+                expected.sort_by_key(|&(done, reached_at, user)| (-done, reached_at, user));
+                let found: Vec<(i64, i64, u64)> = all
+                    .iter()
+                    .map(|r| (r.done, r.reached_at, r.user_id))
+                    .collect();
+                assert_eq!(found, expected, "{key:?} against the progress rows");
+                assert_eq!(
+                    env.store.leaderboard_len(1, &key).await.unwrap(),
+                    all.len() as u64,
+                    "size of {key:?}"
+                );
+                for (position, row) in all.iter().enumerate() {
+                    let rank = env
+                        .store
+                        .leaderboard_rank(1, &key, row.user_id)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert_eq!(
+                        rank.rank,
+                        position as u64 + 1,
+                        "rank of {} in {key:?}",
+                        row.user_id
+                    );
+                    assert_eq!(rank.done, row.done);
+                }
+                boards += usize::from(!all.is_empty());
+            }
+        }
+        assert!(
+            boards >= 6,
+            "the sequence left several non-empty boards ({boards})"
+        );
+    })
+    .await;
 }
 
 /// A downgrade: the database was migrated by a newer trilha. The older build must refuse it and
 /// say what to do, and leave the data as it was.
 #[tokio::test]
 async fn a_database_from_a_newer_trilha_is_refused_with_what_to_do() {
-    let sandbox = Sandbox::new();
-    let path = sandbox.database();
-    let store = Store::open(&path).await.unwrap();
-    store.close().await;
-    // What a newer release's migration leaves behind, written the way sqlx records it.
-    {
-        use sqlx::Connection;
-        let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
-        sqlx::query(
+    on_each_engine(|db| async move {
+        db.store().await.close().await;
+        // What a newer release's migration leaves behind, written the way sqlx records it.
+        let checksum = match db.engine {
+            Engine::Sqlite => "x'00'",
+            Engine::Postgres => "decode('00', 'hex')",
+        };
+        db.execute(&format!(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-             VALUES (9001, 'from the future', 1, x'00', 0)",
-        )
-        .execute(&mut raw)
-        .await
-        .unwrap();
-        raw.close().await.unwrap();
-    }
-    let error = Store::open(&path).await.unwrap_err().to_string();
-    assert!(
-        error.contains("was upgraded by a newer trilha")
-            && error.contains("migration 9001")
-            && error.contains("restore the backup"),
-        "{error}"
-    );
+             VALUES (9001, 'from the future', TRUE, {checksum}, 0)"
+        ))
+        .await;
+        let error = trilha::store::Store::connect(&db.database())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("was upgraded by a newer trilha")
+                && error.contains("migration 9001")
+                && error.contains("restore the backup"),
+            "{error}"
+        );
+    })
+    .await;
 }
 
 /// A 0-byte file where the database should be is a failed restore or copy, not a new community:

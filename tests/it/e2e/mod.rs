@@ -61,25 +61,27 @@ fn every_scenario() {
         assert!(!files.is_empty(), "no scenario matched");
         let permits = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
         let mut tasks = Vec::new();
-        for file in files {
-            let permits = permits.clone();
-            tasks.push(tokio::spawn(async move {
-                let _permit = permits.acquire_owned().await.expect("semaphore");
-                let started = std::time::Instant::now();
-                let result = scenario::play(&file).await;
-                (file, result, started.elapsed())
-            }));
+        // Every scenario on every engine (PostgreSQL when configured, see `engines`).
+        for engine in crate::engines::engines() {
+            for file in &files {
+                let (permits, file) = (permits.clone(), file.clone());
+                tasks.push(tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await.expect("semaphore");
+                    let started = std::time::Instant::now();
+                    let result = scenario::play(&file, engine).await;
+                    (file, engine, result, started.elapsed())
+                }));
+            }
         }
         let mut failures = Vec::new();
         let mut violations = Vec::new();
         let mut latencies = Vec::new();
         for task in tasks {
-            let (file, result, elapsed) = task.await.expect("scenario task");
-            let name = file
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .to_string();
+            let (file, engine, result, elapsed) = task.await.expect("scenario task");
+            let name = format!(
+                "{} [{engine:?}]",
+                file.file_stem().unwrap_or_default().to_string_lossy()
+            );
             match result {
                 Ok(outcome) => {
                     eprintln!("scenario {name}: ok in {elapsed:.1?}");

@@ -10,6 +10,7 @@ use local_discord::{Context, LocalDiscord, Options, Response};
 use serde::Deserialize;
 
 use super::bot::Bot;
+use crate::engines::{Engine, TestDatabase};
 use crate::support::Sandbox;
 
 /// How long a step may wait for the bot (generous: the deadline itself is checked separately).
@@ -1108,11 +1109,20 @@ fn check_expect(i: usize, e: &Expect, r: &Response) -> Result<(), String> {
 }
 
 /// Plays one scenario file to the end.
-pub async fn play(path: &Path) -> Result<Outcome, String> {
+/// Plays a scenario file with the bot on `engine` (a fresh database of its own).
+pub async fn play(path: &Path, engine: Engine) -> Result<Outcome, String> {
     let source = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let scenario: Scenario =
+    let mut scenario: Scenario =
         toml::from_str(&source).map_err(|e| format!("invalid scenario: {e}"))?;
     let _ = &scenario.description;
+    // Kept alive (a PostgreSQL database is dropped with it) until the scenario ends.
+    let database = TestDatabase::new(engine).await;
+    if engine == Engine::Postgres {
+        scenario
+            .bot
+            .env
+            .insert("DATABASE_URL".into(), database.url.clone());
+    }
     let mut player = Player::start(&scenario.discord, &scenario.bot).await?;
     for (i, step) in scenario.step.iter().enumerate() {
         player.play_step(i, step).await?;
