@@ -2,8 +2,12 @@
 //! progress rows (and as many events), the real migrations and the real tally rebuild.
 //!
 //! Run: `cargo bench --bench progress`. The database is generated once into
-//! `target/bench-data/` (about a minute) and reused.
+//! `target/bench-data/` (about a minute) and reused. With `TRILHA_TEST_POSTGRES_URL` set, the
+//! same data is copied once into a PostgreSQL database (`trilha_bench_progress_v1`, by the real
+//! `migrate-data` copy) and every operation is measured on both engines, side by side.
 
+#[path = "engines.rs"]
+mod engines;
 #[path = "timing.rs"]
 mod timing;
 
@@ -15,11 +19,13 @@ use jiff::tz::TimeZone;
 use trilha::app::App;
 use trilha::clock::Clock;
 use trilha::commands::{Args, Caller, Invocation, Value, command};
+use trilha::config::Database;
 use trilha::i18n::Locale;
 use trilha::progress::State;
 use trilha::progress::change::{Change, Target};
 use trilha::progress::periods::{Period, starts};
 use trilha::progress::tally::{TallyKey, change_writes};
+use trilha::roadmap::Roadmap;
 use trilha::store::Store;
 
 const GUILD: u64 = 1;
@@ -117,42 +123,25 @@ fn member(i: usize) -> u64 {
     FIRST_USER + (i as u64 * 7919) % MEMBERS
 }
 
-#[tokio::main]
-async fn main() {
-    let roadmap = Arc::new(
-        trilha::roadmap::load_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
-            .unwrap(),
-    );
+/// One measured operation: its name and distribution.
+type Measured = Vec<(String, timing::Stats)>;
+
+/// Runs every measurement against one store, printing as it goes.
+async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured {
     let items: Vec<String> = roadmap.items().map(|(_, i)| i.id.clone()).collect();
-    let path = data_path();
-    let fresh = !path.exists();
-    if fresh {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        generate(&path, &items).await;
-    }
-    let store = Store::open(&path).await.unwrap();
     let app = App::new(roadmap.clone(), store.clone(), Clock::Fixed(NOW));
     // The real start-up path: tallies are (re)built from progress when the roadmap changed.
     let started = Instant::now();
     trilha::app::reconcile(&app).await.unwrap();
-    if fresh {
-        println!(
-            "tallies rebuilt by `reconcile` in {:.1?}",
-            started.elapsed()
-        );
-    }
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "database: {} ({} MiB), {MEMBERS} members, {} progress rows\n",
-        path.display(),
-        size >> 20,
-        MEMBERS * ROWS_PER_MEMBER
-    );
-
+    println!("[{engine}] start-up reconcile: {:.1?}", started.elapsed());
+    let mut results = Measured::new();
+    let mut record = |name: &str, samples: Vec<Duration>| {
+        let stats = timing::stats(samples);
+        timing::report(&format!("[{engine}] {name}"), &stats, Some(GOAL));
+        results.push((name.to_string(), stats));
+    };
     let tz = TimeZone::get("America/Sao_Paulo").unwrap();
-    let goal = Some(Duration::from_millis(5));
     let n = 2000;
-
     // /done: a real change each time (an item the member does not have yet), then put back.
     let mut undo = Vec::new();
     let mut samples = Vec::with_capacity(n);
@@ -170,7 +159,7 @@ async fn main() {
         let t = Instant::now();
         let outcome = store
             .apply(&change, |input| {
-                change_writes(&roadmap, &tz, NOW, item, input)
+                change_writes(roadmap, &tz, NOW, item, input)
             })
             .await
             .unwrap();
@@ -178,11 +167,7 @@ async fn main() {
         assert!(outcome.changed, "measured a real change");
         undo.push((user, item.clone()));
     }
-    timing::report(
-        "store: /done write (apply + tallies)",
-        &timing::stats(samples),
-        goal,
-    );
+    record("store: /done write (apply + tallies)", samples);
     for (user, item) in undo {
         let change = Change {
             guild: GUILD,
@@ -193,7 +178,7 @@ async fn main() {
         };
         store
             .apply(&change, |input| {
-                change_writes(&roadmap, &tz, NOW, &item, input)
+                change_writes(roadmap, &tz, NOW, &item, input)
             })
             .await
             .unwrap();
@@ -222,16 +207,12 @@ async fn main() {
         };
         store
             .apply(&change, |input| {
-                change_writes(&roadmap, &tz, NOW, &item, input)
+                change_writes(roadmap, &tz, NOW, &item, input)
             })
             .await
             .unwrap();
     }
-    timing::report(
-        "command: /done kafka (full reply)",
-        &timing::stats(samples),
-        goal,
-    );
+    record("command: /done kafka (full reply)", samples);
 
     let mut samples = Vec::with_capacity(n);
     for i in 0..n {
@@ -241,7 +222,7 @@ async fn main() {
         samples.push(t.elapsed());
         assert!(reply.embeds[0].description.contains("Progresso de"));
     }
-    timing::report("command: /progress", &timing::stats(samples), goal);
+    record("command: /progress", samples);
 
     for period in Period::ALL {
         let key = TallyKey {
@@ -250,7 +231,10 @@ async fn main() {
             starts: starts(period, NOW, &tz),
         };
         let ranked = store.leaderboard_len(GUILD, &key).await.unwrap();
-        println!("\nperiod {}: {ranked} members ranked", period.as_str());
+        println!(
+            "[{engine}] period {}: {ranked} members ranked",
+            period.as_str()
+        );
         let mut samples = Vec::with_capacity(n);
         for _ in 0..n {
             let t = Instant::now();
@@ -258,11 +242,7 @@ async fn main() {
             samples.push(t.elapsed());
             assert_eq!(page.len(), 10);
         }
-        timing::report(
-            &format!("store: page 1 ({})", period.as_str()),
-            &timing::stats(samples),
-            goal,
-        );
+        record(&format!("store: page 1 ({})", period.as_str()), samples);
         let mut samples = Vec::with_capacity(n);
         for i in 0..n {
             let user = member(i);
@@ -270,10 +250,9 @@ async fn main() {
             let _ = store.leaderboard_rank(GUILD, &key, user).await.unwrap();
             samples.push(t.elapsed());
         }
-        timing::report(
+        record(
             &format!("store: caller's rank ({})", period.as_str()),
-            &timing::stats(samples),
-            goal,
+            samples,
         );
         let mut samples = Vec::with_capacity(n);
         for _ in 0..n {
@@ -281,10 +260,9 @@ async fn main() {
             let _ = store.leaderboard_len(GUILD, &key).await.unwrap();
             samples.push(t.elapsed());
         }
-        timing::report(
+        record(
             &format!("store: ranked count ({})", period.as_str()),
-            &timing::stats(samples),
-            goal,
+            samples,
         );
         let mut samples = Vec::with_capacity(n);
         for i in 0..n {
@@ -302,10 +280,93 @@ async fn main() {
                 reply.embeds[0].description
             );
         }
-        timing::report(
+        record(
             &format!("command: /leaderboard {}", period.as_str()),
-            &timing::stats(samples),
-            goal,
+            samples,
+        );
+    }
+    store.close().await;
+    results
+}
+
+const GOAL: Duration = Duration::from_millis(5);
+const POSTGRES_NAME: &str = "trilha_bench_progress_v1";
+
+/// The PostgreSQL copy of the bench data, made once with the real `migrate-data` copy.
+async fn postgres_copy(admin: &str, sqlite: &std::path::Path) -> Database {
+    let expected = (MEMBERS * ROWS_PER_MEMBER) as i64;
+    if engines::postgres_exists(admin, POSTGRES_NAME).await {
+        let database = engines::postgres_database(admin, POSTGRES_NAME);
+        let store = Store::connect(&database).await.unwrap();
+        let counts = store.table_counts().await.unwrap();
+        store.close().await;
+        if counts
+            .iter()
+            .any(|(t, n)| *t == "progress" && *n == expected)
+        {
+            return database;
+        }
+    }
+    let database = engines::postgres_fresh(admin, POSTGRES_NAME).await;
+    let started = Instant::now();
+    let tables = trilha::store::copy::copy(
+        &Database::Sqlite(sqlite.to_path_buf()),
+        &database,
+        &mut |_| {},
+    )
+    .await
+    .expect("the bench data copies into PostgreSQL");
+    let rows: u64 = tables.iter().map(|t| t.rows).sum();
+    println!(
+        "copied {rows} rows into PostgreSQL ({POSTGRES_NAME}) in {:.1?}",
+        started.elapsed()
+    );
+    database
+}
+
+#[tokio::main]
+async fn main() {
+    let roadmap = Arc::new(
+        trilha::roadmap::load_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
+            .unwrap(),
+    );
+    let items: Vec<String> = roadmap.items().map(|(_, i)| i.id.clone()).collect();
+    let path = data_path();
+    if !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        generate(&path, &items).await;
+    }
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "database: {} ({} MiB), {MEMBERS} members, {} progress rows\n",
+        path.display(),
+        size >> 20,
+        MEMBERS * ROWS_PER_MEMBER
+    );
+    let sqlite = measure("sqlite", &roadmap, Store::open(&path).await.unwrap()).await;
+
+    let Some(admin) = engines::postgres_admin_url() else {
+        return;
+    };
+    let database = postgres_copy(&admin, &path).await;
+    println!();
+    let postgres = measure(
+        "postgres",
+        &roadmap,
+        Store::connect(&database).await.unwrap(),
+    )
+    .await;
+
+    println!(
+        "\nside by side (median / p99; goal median ≤ {} and p99 ≤ 20 ms):",
+        timing::fmt(GOAL)
+    );
+    println!("{:<44} {:>24} {:>24}", "operation", "SQLite", "PostgreSQL");
+    for ((name, s), (_, p)) in sqlite.iter().zip(&postgres) {
+        println!(
+            "{name:<44} {:>24} {:>24}",
+            format!("{} / {}", timing::fmt(s.median), timing::fmt(s.p99)),
+            format!("{} / {}", timing::fmt(p.median), timing::fmt(p.p99)),
         );
     }
 }

@@ -1,12 +1,15 @@
 //! Study prompts: 10 000 servers due in the same minute.
 //!
-//! Run: `cargo bench --bench prompts`
+//! Run: `cargo bench --bench prompts` (with `TRILHA_TEST_POSTGRES_URL` set, claims and the
+//! scheduler's own work are measured on PostgreSQL too).
 //!
 //! Measures (1) the time to claim every slot, (2) the scheduler's own throughput with Discord
 //! taken out (an instant poster, no pacing), and (3) the rate posts actually leave at under the
 //! default pacing with a simulated 80 ms Discord round trip, from which the last server's delay
 //! follows.
 
+#[path = "engines.rs"]
+mod engines;
 #[path = "timing.rs"]
 mod timing;
 
@@ -16,6 +19,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use trilha::app::App;
 use trilha::clock::Clock;
+use trilha::config::Database;
 use trilha::prompts::records::PromptSchedule;
 use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::reply::Reply;
@@ -45,14 +49,35 @@ impl Poster for Timed {
     }
 }
 
-async fn fresh(dir: &tempfile::TempDir, name: &str, servers: u64) -> App {
+/// Where a bench database is made: a file in a temporary folder, or fresh PostgreSQL databases.
+enum Engine<'a> {
+    Sqlite(&'a tempfile::TempDir),
+    Postgres(&'a str),
+}
+
+impl Engine<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
+        }
+    }
+}
+
+async fn fresh(engine: &Engine<'_>, name: &str, servers: u64) -> App {
     let roadmap = Arc::new(
         trilha::roadmap::load_dir(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"),
         )
         .unwrap(),
     );
-    let store = Store::open(&dir.path().join(name)).await.unwrap();
+    let database = match engine {
+        Engine::Sqlite(dir) => Database::Sqlite(dir.path().join(format!("{name}.db"))),
+        Engine::Postgres(admin) => {
+            engines::postgres_fresh(admin, &format!("trilha_bench_prompts_{name}")).await
+        }
+    };
+    let store = Store::connect(&database).await.unwrap();
     for guild in 1..=servers {
         let schedule = PromptSchedule {
             guild,
@@ -73,12 +98,11 @@ async fn fresh(dir: &tempfile::TempDir, name: &str, servers: u64) -> App {
     App::new(roadmap, store, Clock::Fixed(NINE))
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-
+/// Claims every due slot, then runs the scheduler with Discord taken out, on one engine.
+async fn claims_and_work(engine: Engine<'_>) {
+    let label = engine.name();
     // (1) Claiming every due slot, in the scheduler's batches.
-    let app = fresh(&dir, "claims.db", SERVERS).await;
+    let app = fresh(&engine, "claims", SERVERS).await;
     let started = Instant::now();
     let mut claimed = 0;
     loop {
@@ -95,13 +119,13 @@ async fn main() {
     let claim_time = started.elapsed();
     assert_eq!(claimed as u64, SERVERS);
     println!(
-        "claim every slot: {SERVERS} servers in {} ({:.0} claims/s)",
+        "[{label}] claim every slot: {SERVERS} servers in {} ({:.0} claims/s)",
         timing::fmt(claim_time),
         SERVERS as f64 / claim_time.as_secs_f64()
     );
 
     // (2) The scheduler's own work per post (choice, post row, record, next slot), Discord removed.
-    let app = fresh(&dir, "unpaced.db", SERVERS).await;
+    let app = fresh(&engine, "unpaced", SERVERS).await;
     let poster = Arc::new(Timed {
         latency: Duration::ZERO,
         sent: Mutex::new(Vec::new()),
@@ -121,16 +145,29 @@ async fn main() {
     let elapsed = started.elapsed();
     assert_eq!(report.posted as u64, SERVERS);
     println!(
-        "scheduler without Discord: {} posts in {} = {:.0} posts/s (the work is not the bottleneck)",
+        "[{label}] scheduler without Discord: {} posts in {} = {:.0} posts/s (the work is not the bottleneck)",
         report.posted,
         timing::fmt(elapsed),
         report.posted as f64 / elapsed.as_secs_f64()
     );
+    app.store.close().await;
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    claims_and_work(Engine::Sqlite(&dir)).await;
+    if let Some(admin) = engines::postgres_admin_url() {
+        claims_and_work(Engine::Postgres(&admin)).await;
+        for name in ["claims", "unpaced"] {
+            engines::postgres_drop(&admin, &format!("trilha_bench_prompts_{name}")).await;
+        }
+    }
 
     // (3) Under the default pacing (40 posts/s, below Discord's 50 requests/s global limit),
     // with an 80 ms round trip per post, 16 in flight.
     let sample: u64 = 1_000;
-    let app = fresh(&dir, "paced.db", sample).await;
+    let app = fresh(&Engine::Sqlite(&dir), "paced", sample).await;
     let poster = Arc::new(Timed {
         latency: Duration::from_millis(80),
         sent: Mutex::new(Vec::new()),

@@ -375,6 +375,21 @@ impl PostgresUrl {
     pub fn expose(&self) -> &str {
         &self.url
     }
+
+    /// The same server and credentials, another database (tests and benches create their own).
+    pub fn with_database(&self, name: &str) -> PostgresUrl {
+        let (base, query) = match self.url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (self.url.as_str(), String::new()),
+        };
+        let scheme_end = base.find("://").map_or(0, |i| i + 3);
+        let server = match base[scheme_end..].find('/') {
+            Some(i) => &base[..scheme_end + i],
+            None => base,
+        };
+        PostgresUrl::parse(&format!("{server}/{name}{query}"))
+            .expect("a valid URL with another database name stays valid")
+    }
 }
 
 impl std::fmt::Display for PostgresUrl {
@@ -439,6 +454,26 @@ fn parse_database_url(url: &str) -> Result<Database, ConfigError> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn another_database_on_the_same_server_keeps_credentials_and_parameters() {
+        let swap = |url: &str, name: &str| {
+            PostgresUrl::parse(url)
+                .unwrap()
+                .with_database(name)
+                .expose()
+                .to_string()
+        };
+        assert_eq!(
+            swap("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            swap("postgres://u:p@h/db?sslmode=disable", "t2"),
+            "postgres://u:p@h/t2?sslmode=disable"
+        );
+        assert_eq!(swap("postgres://h", "t3"), "postgres://h/t3");
+    }
 
     const TOKEN: &str = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB";
 

@@ -14,20 +14,6 @@ use super::StoreError;
 use super::backend::{Backend, Sql};
 use super::files::{create_private_file, sibling};
 
-/// The tables a backup is checked by, in the order they are reported.
-pub const TABLES: &[&str] = &[
-    "guilds",
-    "progress",
-    "progress_events",
-    "members",
-    "done_tallies",
-    "done_histogram",
-    "item_counts",
-    "prompt_schedules",
-    "prompt_posts",
-    "meta",
-];
-
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error("{0} already exists: choose a new file name (a backup never overwrites)")]
@@ -56,11 +42,11 @@ where
     i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
 {
     let mut out = Vec::new();
-    for table in TABLES {
+    for table in super::copy::table_names() {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(pool)
             .await?;
-        out.push((*table, n));
+        out.push((table, n));
     }
     Ok(out)
 }

@@ -6,7 +6,7 @@
 use futures_util::TryStreamExt;
 use sqlx::{Pool, Postgres, Row, Sqlite};
 
-use super::backend::{Backend, Column, placeholders};
+use super::backend::{Backend, Column};
 use super::{StoreError, postgres, schema_check, sqlite};
 use crate::config::Database;
 
@@ -87,6 +87,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = {
                 ("period", Text),
                 ("starts", Int),
                 ("done", Int),
+                ("members", Int),
+            ],
+        ),
+        (
+            "done_days",
+            &[
+                ("guild_id", Int),
+                ("scope", Text),
+                ("period", Text),
+                ("starts", Int),
+                ("done", Int),
+                ("day", Int),
                 ("members", Int),
             ],
         ),
@@ -446,7 +458,7 @@ where
     let columns = rows.first().map_or(0, Vec::len);
     let sql = format!(
         "INSERT INTO {table} ({list}) VALUES {}",
-        placeholders(1, rows.len(), columns)
+        T::values(1, rows.len(), columns)
     );
     let mut insert = sqlx::query(&sql);
     for cell in rows.iter().flatten() {
@@ -500,6 +512,11 @@ where
         });
     }
     Ok(())
+}
+
+/// Every table of the schema, in the order copies and backups report them.
+pub fn table_names() -> impl Iterator<Item = &'static str> {
+    TABLES.iter().map(|(table, _)| *table)
 }
 
 /// A column: its name, type (`integer`, `text` or `boolean`) and whether it may be NULL.

@@ -91,15 +91,20 @@ where
         let Some((done, reached_at)) = own else {
             return Ok(None);
         };
-        // Members ahead: more done (a sum over the histogram's few rows), or as many done
-        // reached earlier or at the same second with a smaller id (a scan of the tie group only).
+        // Members ahead: more done (a sum over the histogram's few rows); as many done, reached
+        // on an earlier day (a sum over one row per day); or reached earlier that same day, or
+        // at the same second with a smaller id (a scan of one day's ties only).
+        let day = super::progress::day(reached_at);
         let ahead: i64 = sqlx::query_scalar(
             "SELECT
                (SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM done_histogram
                  WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND done > $5)
+             + (SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM done_days
+                 WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND done = $5
+                   AND day < $8)
              + (SELECT COUNT(*) FROM done_tallies
                  WHERE guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND done = $5
-                   AND (reached_at, user_id) < ($6, $7))",
+                   AND reached_at >= $9 AND (reached_at, user_id) < ($6, $7))",
         )
         .bind(to_db_id(guild))
         .bind(&key.scope)
@@ -108,6 +113,8 @@ where
         .bind(done)
         .bind(reached_at)
         .bind(to_db_id(user))
+        .bind(day)
+        .bind(day * 86_400)
         .fetch_one(&self.reads)
         .await?;
         Ok(Some(Ranked {
@@ -125,10 +132,14 @@ where
             .bind(before)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM done_histogram WHERE period != 'all' AND starts < $1")
+        for table in ["done_histogram", "done_days"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE period != 'all' AND starts < $1"
+            ))
             .bind(before)
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await?;
         Ok(DB::rows_affected(&done))
     }

@@ -25,7 +25,7 @@ mod prompts;
 mod sqlite;
 
 pub use backend::Backend;
-pub use backup::{BackupError, TABLES, TableCounts};
+pub use backup::{BackupError, TableCounts};
 
 use crate::config::{Database, PostgresUrl};
 use crate::guild::GuildSettings;

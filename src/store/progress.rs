@@ -1,9 +1,11 @@
 //! Progress rows, their event log, popularity counts and leaderboard tallies: written together,
 //! in one transaction, so they always agree.
 
+use std::collections::BTreeMap;
+
 use sqlx::{Executor, Transaction};
 
-use super::backend::{Backend, Column, Sql, placeholders};
+use super::backend::{Backend, Column, Sql};
 use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::change::{Change, Outcome, Target};
 use crate::progress::periods::Period;
@@ -34,11 +36,10 @@ fn counter(state: Option<State>) -> (i64, i64) {
     }
 }
 
-/// One member's row of one leaderboard ($1 guild, $2 scope, $3 period, $4 starts, $5 user).
-macro_rules! tally_row {
-    () => {
-        "guild_id = $1 AND scope = $2 AND period = $3 AND starts = $4 AND user_id = $5"
-    };
+/// The day a tally was reached, as `done_days` buckets it (the SQL that rebuilds it divides the
+/// same way: times are after 1970, so this is the UTC day).
+pub(super) fn day(reached_at: i64) -> i64 {
+    reached_at / 86_400
 }
 
 /// Members rebuilt per batch: bounds memory on large servers.
@@ -85,37 +86,14 @@ where
             .collect())
     }
 
-    /// Adds `delta` members with count `done` to a leaderboard's histogram.
-    async fn histogram(
-        tx: &mut Transaction<'static, DB>,
-        guild: u64,
-        key: &TallyKey,
-        done: i64,
-        delta: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO done_histogram (guild_id, scope, period, starts, done, members) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (guild_id, scope, period, starts, done) DO UPDATE SET members = done_histogram.members + excluded.members",
-        )
-        .bind(to_db_id(guild))
-        .bind(&key.scope)
-        .bind(key.period.as_str())
-        .bind(key.starts)
-        .bind(done)
-        .bind(delta)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Every tally row of one member, as (key, done).
+    /// Every tally row of one member.
     async fn member_tallies_in(
         tx: &mut Transaction<'static, DB>,
         guild: u64,
         user: u64,
-    ) -> Result<Vec<(TallyKey, i64)>, StoreError> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT scope, period, starts, done FROM done_tallies WHERE guild_id = $1 AND user_id = $2",
+    ) -> Result<BTreeMap<TallyKey, TallyValue>, StoreError> {
+        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT scope, period, starts, done, reached_at FROM done_tallies WHERE guild_id = $1 AND user_id = $2",
         )
         .bind(to_db_id(guild))
         .bind(to_db_id(user))
@@ -123,53 +101,33 @@ where
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(scope, period, starts, done)| {
-                (
-                    TallyKey {
-                        scope,
-                        period: Period::parse(&period).unwrap_or(Period::All),
-                        starts,
-                    },
-                    done,
-                )
+            .filter_map(|(scope, period, starts, done, reached_at)| {
+                let key = TallyKey {
+                    scope,
+                    period: Period::parse(&period)?,
+                    starts,
+                };
+                Some((key, TallyValue { done, reached_at }))
             })
             .collect())
     }
 
-    /// Binds [`tally_row!`]'s five values.
-    fn bind_tally_row<'q>(
-        query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
-        guild: u64,
-        key: &'q TallyKey,
-        user: u64,
-    ) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>> {
-        query
-            .bind(to_db_id(guild))
-            .bind(&key.scope)
-            .bind(key.period.as_str())
-            .bind(key.starts)
-            .bind(to_db_id(user))
-    }
-
-    /// Removes every tally of one member (they left, or are about to be rewritten).
+    /// Removes every tally of one member (they left).
     pub(super) async fn remove_tallies(
         tx: &mut Transaction<'static, DB>,
         guild: u64,
         user: u64,
     ) -> Result<(), StoreError> {
-        for (key, done) in Self::member_tallies_in(tx, guild, user).await? {
-            Self::histogram(tx, guild, &key, done, -1).await?;
-        }
-        sqlx::query("DELETE FROM done_tallies WHERE guild_id = $1 AND user_id = $2")
-            .bind(to_db_id(guild))
-            .bind(to_db_id(user))
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
+        Self::write_tallies(tx, guild, user, &[], true).await
     }
 
-    /// Writes tally rows for one member, keeping the histogram exact; with `full`, their old
-    /// rows are removed first.
+    /// Writes tally rows for one member, keeping both histograms exact; with `full`, `writes` is
+    /// the member's whole set and every other row of theirs goes.
+    ///
+    /// A `/done` touches six boards (three periods, the roadmap and the item's section), so this
+    /// works set-wise: one read of the member's rows, then at most one statement per table.
+    /// Each statement is a round trip (to SQLite's worker thread, or to PostgreSQL): per-row
+    /// statements made a `/done` 36 round trips.
     pub(super) async fn write_tallies(
         tx: &mut Transaction<'static, DB>,
         guild: u64,
@@ -177,52 +135,118 @@ where
         writes: &[TallyWrite],
         full: bool,
     ) -> Result<(), StoreError> {
+        let current = Self::member_tallies_in(tx, guild, user).await?;
+        let mut moves: BTreeMap<&TallyKey, (Option<TallyValue>, Option<TallyValue>)> =
+            BTreeMap::new();
         if full {
-            Self::remove_tallies(tx, guild, user).await?;
+            for (key, value) in &current {
+                moves.insert(key, (Some(*value), None));
+            }
         }
         for (key, value) in writes {
-            let old: Option<i64> = sqlx::query_scalar(concat!(
-                "SELECT done FROM done_tallies WHERE ",
-                tally_row!()
-            ))
-            .bind(to_db_id(guild))
-            .bind(&key.scope)
-            .bind(key.period.as_str())
-            .bind(key.starts)
-            .bind(to_db_id(user))
-            .fetch_optional(&mut **tx)
-            .await?;
-            match value {
-                Some(v) => {
-                    let upsert = sqlx::query(
-                        "INSERT INTO done_tallies (guild_id, scope, period, starts, user_id, done, reached_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)
-                         ON CONFLICT (guild_id, scope, period, starts, user_id)
-                         DO UPDATE SET done = excluded.done, reached_at = excluded.reached_at",
-                    );
-                    Self::bind_tally_row(upsert, guild, key, user)
-                        .bind(v.done)
-                        .bind(v.reached_at)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                None => {
-                    let delete =
-                        sqlx::query(concat!("DELETE FROM done_tallies WHERE ", tally_row!()));
-                    Self::bind_tally_row(delete, guild, key, user)
-                        .execute(&mut **tx)
-                        .await?;
+            moves.insert(key, (current.get(key).copied(), *value));
+        }
+        moves.retain(|_, (from, to)| from != to);
+        if moves.is_empty() {
+            return Ok(());
+        }
+        let g = to_db_id(guild);
+        let u = to_db_id(user);
+
+        let upserts: Vec<(&TallyKey, TallyValue)> = moves
+            .iter()
+            .filter_map(|(key, (_, to))| to.map(|to| (*key, to)))
+            .collect();
+        if !upserts.is_empty() {
+            let sql = format!(
+                "INSERT INTO done_tallies (guild_id, scope, period, starts, user_id, done, reached_at) VALUES {}
+                 ON CONFLICT (guild_id, scope, period, starts, user_id)
+                 DO UPDATE SET done = excluded.done, reached_at = excluded.reached_at",
+                DB::values(1, upserts.len(), 7)
+            );
+            let mut upsert = sqlx::query(&sql);
+            for (key, value) in &upserts {
+                upsert = upsert
+                    .bind(g)
+                    .bind(&key.scope)
+                    .bind(key.period.as_str())
+                    .bind(key.starts)
+                    .bind(u)
+                    .bind(value.done)
+                    .bind(value.reached_at);
+            }
+            upsert.execute(&mut **tx).await?;
+        }
+        let removed: Vec<&TallyKey> = moves
+            .iter()
+            .filter(|(_, (_, to))| to.is_none())
+            .map(|(key, _)| *key)
+            .collect();
+        if !removed.is_empty() {
+            let sql = format!(
+                "DELETE FROM done_tallies WHERE guild_id = $1 AND user_id = $2 AND (scope, period, starts) IN (VALUES {})",
+                DB::values(3, removed.len(), 3)
+            );
+            let mut delete = sqlx::query(&sql).bind(g).bind(u);
+            for key in removed {
+                delete = delete
+                    .bind(&key.scope)
+                    .bind(key.period.as_str())
+                    .bind(key.starts);
+            }
+            delete.execute(&mut **tx).await?;
+        }
+
+        // Both histograms, as net changes per row (a member moving from 20 to 21 done is -1 on
+        // 20 and +1 on 21; rows whose changes cancel out are not written).
+        let mut counts: BTreeMap<(&TallyKey, i64), i64> = BTreeMap::new();
+        let mut days: BTreeMap<(&TallyKey, i64, i64), i64> = BTreeMap::new();
+        for (key, (from, to)) in &moves {
+            for (value, delta) in [(from, -1), (to, 1)] {
+                if let Some(v) = value {
+                    *counts.entry((*key, v.done)).or_default() += delta;
+                    *days.entry((*key, v.done, day(v.reached_at))).or_default() += delta;
                 }
             }
-            let new = value.map(|v| v.done);
-            if old != new {
-                if let Some(old) = old {
-                    Self::histogram(tx, guild, key, old, -1).await?;
-                }
-                if let Some(new) = new {
-                    Self::histogram(tx, guild, key, new, 1).await?;
-                }
+        }
+        counts.retain(|_, delta| *delta != 0);
+        days.retain(|_, delta| *delta != 0);
+        if !counts.is_empty() {
+            let sql = format!(
+                "INSERT INTO done_histogram (guild_id, scope, period, starts, done, members) VALUES {}
+                 ON CONFLICT (guild_id, scope, period, starts, done) DO UPDATE SET members = done_histogram.members + excluded.members",
+                DB::values(1, counts.len(), 6)
+            );
+            let mut upsert = sqlx::query(&sql);
+            for ((key, done), delta) in &counts {
+                upsert = upsert
+                    .bind(g)
+                    .bind(&key.scope)
+                    .bind(key.period.as_str())
+                    .bind(key.starts)
+                    .bind(*done)
+                    .bind(*delta);
             }
+            upsert.execute(&mut **tx).await?;
+        }
+        if !days.is_empty() {
+            let sql = format!(
+                "INSERT INTO done_days (guild_id, scope, period, starts, done, day, members) VALUES {}
+                 ON CONFLICT (guild_id, scope, period, starts, done, day) DO UPDATE SET members = done_days.members + excluded.members",
+                DB::values(1, days.len(), 7)
+            );
+            let mut upsert = sqlx::query(&sql);
+            for ((key, done, day), delta) in &days {
+                upsert = upsert
+                    .bind(g)
+                    .bind(&key.scope)
+                    .bind(key.period.as_str())
+                    .bind(key.starts)
+                    .bind(*done)
+                    .bind(*day)
+                    .bind(*delta);
+            }
+            upsert.execute(&mut **tx).await?;
         }
         Ok(())
     }
@@ -348,21 +372,19 @@ where
 
         let (old_learning, old_done) = counter(previous.as_ref().map(|m| m.state));
         let (new_learning, new_done) = counter(to);
-        sqlx::query("INSERT INTO item_counts (guild_id, item_id) VALUES ($1, $2) ON CONFLICT (guild_id, item_id) DO NOTHING")
-            .bind(guild)
-            .bind(change.item_id)
-            .execute(&mut *tx)
-            .await?;
+        // The new row starts at the changes clamped to zero (a CHECK holds on it even when the
+        // row exists); an existing one moves by them, never below zero.
         sqlx::query(
-            "UPDATE item_counts
-             SET learning = CASE WHEN learning + $1 < 0 THEN 0 ELSE learning + $1 END,
-                 done = CASE WHEN done + $2 < 0 THEN 0 ELSE done + $2 END
-             WHERE guild_id = $3 AND item_id = $4",
+            "INSERT INTO item_counts (guild_id, item_id, learning, done)
+             VALUES ($1, $2, CASE WHEN $3 < 0 THEN 0 ELSE $3 END, CASE WHEN $4 < 0 THEN 0 ELSE $4 END)
+             ON CONFLICT (guild_id, item_id) DO UPDATE SET
+                 learning = CASE WHEN item_counts.learning + $3 < 0 THEN 0 ELSE item_counts.learning + $3 END,
+                 done = CASE WHEN item_counts.done + $4 < 0 THEN 0 ELSE item_counts.done + $4 END",
         )
-        .bind(new_learning - old_learning)
-        .bind(new_done - old_done)
         .bind(guild)
         .bind(change.item_id)
+        .bind(new_learning - old_learning)
+        .bind(new_done - old_done)
         .execute(&mut *tx)
         .await?;
 
@@ -445,10 +467,12 @@ where
             .bind(g)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("DELETE FROM done_histogram WHERE guild_id = $1")
-            .bind(g)
-            .execute(&mut **tx)
-            .await?;
+        for table in ["done_histogram", "done_days"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1"))
+                .bind(g)
+                .execute(&mut **tx)
+                .await?;
+        }
         let mut written = 0;
         let mut after = i64::MIN;
         let mut pending: Vec<(i64, TallyKey, TallyValue)> = Vec::new();
@@ -509,6 +533,14 @@ where
         .bind(g)
         .execute(&mut **tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO done_days (guild_id, scope, period, starts, done, day, members)
+         SELECT guild_id, scope, period, starts, done, reached_at / 86400, COUNT(*) FROM done_tallies
+         WHERE guild_id = $1 GROUP BY guild_id, scope, period, starts, done, reached_at / 86400",
+        )
+        .bind(g)
+        .execute(&mut **tx)
+        .await?;
         sqlx::query("DELETE FROM item_counts WHERE guild_id = $1")
             .bind(g)
             .execute(&mut **tx)
@@ -533,7 +565,7 @@ where
         for chunk in rows.chunks(INSERT_BATCH) {
             let sql = format!(
                 "INSERT INTO done_tallies (guild_id, scope, period, starts, user_id, done, reached_at) VALUES {}",
-                placeholders(1, chunk.len(), 7)
+                DB::values(1, chunk.len(), 7)
             );
             let mut insert = sqlx::query(&sql);
             for (user, key, value) in chunk {

@@ -59,20 +59,6 @@ pub struct TestDatabase {
     postgres: Option<(String, String)>,
 }
 
-/// `postgres://user@host:port/old?params` with another database name.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    format!("{host_part}/{name}{query}")
-}
-
 impl TestDatabase {
     pub async fn new(engine: Engine) -> TestDatabase {
         let sandbox = Sandbox::new();
@@ -107,7 +93,11 @@ impl TestDatabase {
                 conn.close().await.unwrap();
                 TestDatabase {
                     engine,
-                    url: with_database(&admin, &name),
+                    url: trilha::config::PostgresUrl::parse(&admin)
+                        .expect("a PostgreSQL URL")
+                        .with_database(&name)
+                        .expose()
+                        .to_string(),
                     sandbox,
                     postgres: Some((admin, name)),
                 }
@@ -189,17 +179,4 @@ where
         eprintln!("[{engine:?}]");
         test(TestDatabase::new(engine).await).await;
     }
-}
-
-#[test]
-fn database_names_are_swapped_in_urls() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-        "postgres://postgres@127.0.0.1:5432/t1"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/db?sslmode=disable", "t2"),
-        "postgres://u:p@h/t2?sslmode=disable"
-    );
-    assert_eq!(with_database("postgres://h", "t3"), "postgres://h/t3");
 }
