@@ -52,6 +52,13 @@ enum Command {
     },
     /// Ask a running trilha's /healthz (HEALTH_ADDR): exit 0 when healthy (Docker HEALTHCHECK).
     Health,
+    /// Draw the member's card for a few made-up members (nothing done, half, everything) and the
+    /// community heat map, in both languages, as PNG files in a folder.
+    RenderSample {
+        /// The folder to write into (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -148,6 +155,7 @@ pub fn main() -> ExitCode {
             Command::Backup { file } => backup(&config, &file).await,
             Command::MigrateData { from, to } => migrate_data(&from, &to).await,
             Command::Health => health(&config).await,
+            Command::RenderSample { out } => render_sample(&config, &out),
         }
     });
     // Whatever a stopped bot abandoned (a query stuck on another process's lock) must not keep
@@ -556,4 +564,41 @@ fn peak_memory_kib() -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// `trilha render-sample --out DIR`.
+fn render_sample(config: &Config, out: &std::path::Path) -> ExitCode {
+    let roadmap = match load_roadmap(config) {
+        Ok(roadmap) => roadmap,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(error) = std::fs::create_dir_all(out) {
+        eprintln!("error: cannot create {}: {error}", out.display());
+        return ExitCode::FAILURE;
+    }
+    let date = jiff::civil::date(2026, 12, 1);
+    let mut written = 0;
+    for locale in Locale::ALL {
+        for (name, scene) in crate::picture::samples(&roadmap, locale, date) {
+            let file = out.join(format!("{name}.{}.png", locale.discord_tag()));
+            let result = crate::picture::render(&scene)
+                .map_err(|e| e.to_string())
+                .and_then(|p| std::fs::write(&file, &p.png[..]).map_err(|e| e.to_string()));
+            match result {
+                Ok(()) => {
+                    println!("{} ({}×{})", file.display(), scene.width, scene.height);
+                    written += 1;
+                }
+                Err(error) => {
+                    eprintln!("error: {}: {error}", file.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    println!("{written} pictures written");
+    ExitCode::SUCCESS
 }

@@ -29,6 +29,7 @@ pub mod guild;
 pub mod i18n;
 pub mod lookups;
 pub mod ops;
+pub mod picture;
 pub mod progress;
 pub mod prompts;
 pub mod render;

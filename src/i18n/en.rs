@@ -140,6 +140,15 @@ Next post: <t:{next}:F> (<t:{next}:R>).",
     refusal_transient: "Discord did not take the post in time",
     refusal_other: "Discord answered with code {code}",
     busy: "The database is busy right now and nothing was saved. Try again in a few seconds.",
+    picture_requirement: "{requirement} · {done} of {needed}",
+    picture_footer: "trilha · {roadmap}",
+    picture_member: "Member",
+    picture_server: "Server",
+    date_format: "{month} {day}, {year}",
+    heat_legend: "Shade and percentage: share of active members who have done the item",
+    heat_week_done: "Most completed this week",
+    heat_week_learning: "Most started this week",
+    heat_week_none: "Nothing yet this week.",
     count_done: Plural {
         one: "{n} done",
         other: "{n} done",
@@ -164,7 +173,34 @@ Next post: <t:{next}:F> (<t:{next}:R>).",
         one: "{n} member ranked",
         other: "{n} members ranked",
     },
+    count_pending: Plural {
+        one: "{n} pending",
+        other: "{n} pending",
+    },
+    picture_sections: Plural {
+        one: "{met} of {n} section met",
+        other: "{met} of {n} sections met",
+    },
+    heat_members: Plural {
+        one: "{n} active member",
+        other: "{n} active members",
+    },
 };
+
+pub static MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 pub static COMMANDS: CommandTexts = CommandTexts {
     entries: &[

@@ -65,6 +65,27 @@ impl Locale {
         }
     }
 
+    /// The name of a month (1 to 12) in this language.
+    pub fn month(self, month: i8) -> &'static str {
+        let months = match self {
+            Locale::PtBr => &pt_br::MONTHS,
+            Locale::En => &en::MONTHS,
+        };
+        months[(month.clamp(1, 12) - 1) as usize]
+    }
+
+    /// A calendar date written as members of this language write it.
+    pub fn date(self, date: jiff::civil::Date) -> String {
+        fill(
+            self.texts().date_format,
+            &[
+                ("day", &date.day()),
+                ("month", &self.month(date.month())),
+                ("year", &date.year()),
+            ],
+        )
+    }
+
     pub fn command_texts(self) -> &'static CommandTexts {
         match self {
             Locale::PtBr => &pt_br::COMMANDS,
@@ -299,7 +320,22 @@ texts! {
     refusal_unknown_channel,
     refusal_transient,
     refusal_other,
-    busy;
+    busy,
+    // Pictures
+    /// A requirement's line on the card: "pick 1 · 0 of 1".
+    picture_requirement,
+    /// Under the panels: "trilha · {roadmap}".
+    picture_footer,
+    /// When no form of the member's name can be drawn.
+    picture_member,
+    /// When no form of the server's name can be drawn.
+    picture_server,
+    /// A date: "{day} de {month} de {year}".
+    date_format,
+    heat_legend,
+    heat_week_done,
+    heat_week_learning,
+    heat_week_none;
     plurals:
     /// "{n} done" items, in `/progress`'s counts line.
     count_done,
@@ -311,6 +347,12 @@ texts! {
     next_popular_note,
     /// "{n} ranked" in the leaderboard's footer.
     board_ranked,
+    /// "{n} pending" items, in the card's legend.
+    count_pending,
+    /// "{met} of {n} sections met" on the card: the form follows the number of sections.
+    picture_sections,
+    /// "{n} active members" on the heat map.
+    heat_members,
 }
 
 /// Localized name and description of every slash command, option and choice, keyed by path.

@@ -140,6 +140,15 @@ Próximo post: <t:{next}:F> (<t:{next}:R>).",
     refusal_transient: "o Discord não aceitou o post a tempo",
     refusal_other: "o Discord respondeu com o código {code}",
     busy: "O banco de dados está ocupado agora e nada foi salvo. Tente de novo em alguns segundos.",
+    picture_requirement: "{requirement} · {done} de {needed}",
+    picture_footer: "trilha · {roadmap}",
+    picture_member: "Membro",
+    picture_server: "Servidor",
+    date_format: "{day} de {month} de {year}",
+    heat_legend: "Tom e porcentagem: parte dos membros ativos que concluíram o item",
+    heat_week_done: "Mais concluídos nesta semana",
+    heat_week_learning: "Mais começados nesta semana",
+    heat_week_none: "Nada ainda nesta semana.",
     count_done: Plural {
         one: "{n} concluído",
         other: "{n} concluídos",
@@ -164,7 +173,34 @@ Próximo post: <t:{next}:F> (<t:{next}:R>).",
         one: "{n} pessoa no ranking",
         other: "{n} pessoas no ranking",
     },
+    count_pending: Plural {
+        one: "{n} pendente",
+        other: "{n} pendentes",
+    },
+    picture_sections: Plural {
+        one: "{met} de {n} seção cumprida",
+        other: "{met} de {n} seções cumpridas",
+    },
+    heat_members: Plural {
+        one: "{n} membro ativo",
+        other: "{n} membros ativos",
+    },
 };
+
+pub static MONTHS: [&str; 12] = [
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+];
 
 pub static COMMANDS: CommandTexts = CommandTexts {
     entries: &[

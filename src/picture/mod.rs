@@ -1,0 +1,137 @@
+//! Pictures: the member's roadmap card and the community's heat map, drawn from the data members
+//! create, in pure Rust with fonts embedded in the binary (no system libraries or fonts at run
+//! time).
+//!
+//! A builder ([`card`], [`heat`]) lays a picture out as a [`scene::Scene`] (a pure function of
+//! its input, which tests inspect); [`render`] draws a scene and encodes it as PNG. Rendering
+//! is CPU work: the Discord side runs it off the async runtime and caches the result
+//! ([`cache`]) by a fingerprint of everything drawn.
+
+pub mod cache;
+pub mod card;
+pub mod heat;
+pub mod layout;
+mod paint;
+pub mod scene;
+pub mod text;
+
+use std::sync::Arc;
+
+/// A rendered picture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picture {
+    /// The PNG file.
+    pub png: Arc<[u8]>,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PictureError {
+    #[error("a {width}×{height} picture cannot be drawn")]
+    Size { width: u32, height: u32 },
+    #[error("PNG encoding failed: {0}")]
+    Encode(String),
+    #[error("rendering did not finish: {0}")]
+    Aborted(String),
+}
+
+/// Draws a scene and encodes it as PNG.
+pub fn render(scene: &scene::Scene) -> Result<Picture, PictureError> {
+    let rgb = paint::rasterize(scene)?;
+    let png = paint::encode_png(&rgb, scene.width, scene.height)?;
+    Ok(Picture {
+        png: png.into(),
+        width: scene.width,
+        height: scene.height,
+    })
+}
+
+/// Made-up members and a made-up community, for `trilha render-sample` and tests: a member with
+/// nothing marked, one half-way (every state present), one with everything done (named in a
+/// script the fonts lack, so the username shows), and the heat map.
+pub fn samples(
+    roadmap: &crate::roadmap::Roadmap,
+    locale: crate::i18n::Locale,
+    date: jiff::civil::Date,
+) -> Vec<(&'static str, scene::Scene)> {
+    use std::collections::HashMap;
+
+    use crate::progress::{ItemStates, State};
+    use crate::roadmap::TrackIdx;
+
+    let date = locale.date(date);
+    let server: &[&str] = &["Comunidade Backend Brasil 🇧🇷"];
+    let items: Vec<_> = roadmap.items().map(|(i, _)| i).collect();
+    let half: ItemStates = items
+        .iter()
+        .enumerate()
+        .filter_map(|(n, &i)| {
+            let state = match n % 6 {
+                0 | 1 => State::Done,
+                2 => State::Learning,
+                3 => State::Skipped,
+                _ => return None,
+            };
+            Some((i, state))
+        })
+        .collect();
+    let all: ItemStates = items.iter().map(|&i| (i, State::Done)).collect();
+    let none = ItemStates::new();
+    let card = |states: &ItemStates, member: &[&str]| {
+        card::scene(&card::Card {
+            roadmap,
+            track: TrackIdx(0),
+            states,
+            member,
+            server,
+            date: &date,
+            locale,
+        })
+    };
+    let done: HashMap<_, u64> = items
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| (i, (n as u64 * 37) % 120))
+        .collect();
+    let week_done: Vec<_> = items.iter().take(4).map(|&i| (i, 9)).collect();
+    let week_learning: Vec<_> = items.iter().skip(10).take(3).map(|&i| (i, 4)).collect();
+    let heat = heat::scene(&heat::Heat {
+        roadmap,
+        track: TrackIdx(0),
+        active: 120,
+        done: &done,
+        week_done: &week_done,
+        week_learning: &week_learning,
+        server,
+        date: &date,
+        locale,
+    });
+    vec![
+        ("card-empty", card(&none, &["Ana Souza"])),
+        ("card-half", card(&half, &["João Pedro 🚀", "joaop"])),
+        ("card-complete", card(&all, &["田中太郎", "tanaka"])),
+        ("heatmap", heat),
+    ]
+}
+
+/// The colours pictures use.
+pub mod palette {
+    use super::scene::Rgb;
+
+    pub const BACKGROUND: Rgb = Rgb::hex(0xf3f4f8);
+    pub const PANEL: Rgb = Rgb::hex(0xffffff);
+    pub const OUTLINE: Rgb = Rgb::hex(0xd9dde6);
+    pub const TEXT: Rgb = Rgb::hex(0x1f2330);
+    pub const MUTED: Rgb = Rgb::hex(0x5b6272);
+    pub const BRAND: Rgb = Rgb::hex(0x1f8b4c);
+    pub const DONE: Rgb = Rgb::hex(0x2e7d32);
+    pub const LEARNING: Rgb = Rgb::hex(0xe09600);
+    pub const SKIPPED: Rgb = Rgb::hex(0x757575);
+    pub const PENDING: Rgb = Rgb::hex(0x9aa1b1);
+    /// Marks drawn on a filled icon (the check, the dash).
+    pub const ON_COLOUR: Rgb = Rgb::hex(0xffffff);
+    /// The heat map's scale, from no member to every active member.
+    pub const HEAT_NONE: Rgb = Rgb::hex(0xe8f3ea);
+    pub const HEAT_ALL: Rgb = Rgb::hex(0x1b5e20);
+}
