@@ -29,6 +29,35 @@ pub struct Reply {
     pub embeds: Vec<Embed>,
     pub rows: Vec<Vec<Button>>,
     pub mentions: Mentions,
+    /// Files sent with the message (pictures), uploaded as multipart.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a message, shown in an embed by [`Attachment::url`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The file name Discord shows and embeds refer to: ASCII letters, digits, `.`, `-`, `_`.
+    pub name: String,
+    pub data: std::sync::Arc<[u8]>,
+    /// Alt text for screen readers.
+    pub description: Option<String>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("name", &self.name)
+            .field("bytes", &self.data.len())
+            .field("description", &self.description)
+            .finish()
+    }
+}
+
+impl Attachment {
+    /// How an embed shows this file: `attachment://<name>`.
+    pub fn url(&self) -> String {
+        format!("attachment://{}", self.name)
+    }
 }
 
 impl Reply {
@@ -41,6 +70,7 @@ impl Reply {
             embeds: vec![embed],
             rows: Vec::new(),
             mentions: Mentions::default(),
+            attachments: Vec::new(),
         }
     }
 
@@ -53,6 +83,7 @@ impl Reply {
             embeds: Vec::new(),
             rows: Vec::new(),
             mentions: Mentions::default(),
+            attachments: Vec::new(),
         }
     }
 
@@ -71,6 +102,15 @@ impl Reply {
 
     pub fn as_update(mut self) -> Reply {
         self.delivery = Delivery::UpdateMessage;
+        self
+    }
+
+    /// Adds a picture, shown as the first embed's image.
+    pub fn with_picture(mut self, attachment: Attachment) -> Reply {
+        if let Some(embed) = self.embeds.first_mut() {
+            embed.image = Some(attachment.url());
+        }
+        self.attachments.push(attachment);
         self
     }
 
@@ -104,6 +144,54 @@ impl Reply {
             out.push(format!(
                 "embeds hold {total} characters together (limit {EMBED_TOTAL})"
             ));
+        }
+        if self.attachments.len() > ATTACHMENTS {
+            out.push(format!(
+                "{} attachments (limit {ATTACHMENTS})",
+                self.attachments.len()
+            ));
+        }
+        let mut bytes = 0;
+        for file in &self.attachments {
+            bytes += file.data.len();
+            let name_ok = !file.name.is_empty()
+                && file.name.len() <= ATTACHMENT_NAME
+                && file
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            if !name_ok {
+                out.push(format!("attachment name `{}` is not a plain file name", file.name));
+            }
+            if file.data.len() > ATTACHMENT_BYTES {
+                out.push(format!(
+                    "attachment `{}` is {} bytes (limit {ATTACHMENT_BYTES})",
+                    file.name,
+                    file.data.len()
+                ));
+            }
+            if let Some(description) = &file.description
+                && count(description) > ATTACHMENT_DESCRIPTION
+            {
+                out.push(format!(
+                    "attachment `{}` description is {} characters (limit {ATTACHMENT_DESCRIPTION})",
+                    file.name,
+                    count(description)
+                ));
+            }
+        }
+        if bytes > REQUEST_BYTES {
+            out.push(format!("attachments hold {bytes} bytes together (limit {REQUEST_BYTES})"));
+        }
+        for (i, embed) in self.embeds.iter().enumerate() {
+            if let Some(image) = &embed.image {
+                let known = self.attachments.iter().any(|a| a.url() == *image);
+                if !known && !image.starts_with("https://") {
+                    out.push(format!(
+                        "embed {i}: image `{image}` is neither an attachment of this message nor an https URL"
+                    ));
+                }
+            }
         }
         if self.rows.len() > ACTION_ROWS {
             out.push(format!(
@@ -159,6 +247,8 @@ pub struct Embed {
     pub colour: u32,
     pub fields: Vec<Field>,
     pub footer: Option<String>,
+    /// A picture: `attachment://<name>` of a file sent with the message, or an https URL.
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -359,6 +449,16 @@ pub mod limits {
     pub const COMMAND_NAME: usize = 32;
     pub const COMMAND_DESCRIPTION: usize = 100;
     pub const COMMAND_OPTIONS: usize = 25;
+    /// Files per message.
+    pub const ATTACHMENTS: usize = 10;
+    /// Bytes per file a bot may upload to any server (10 MiB, Discord's base upload limit).
+    pub const ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+    /// Bytes of all files of one request together.
+    pub const REQUEST_BYTES: usize = 25 * 1024 * 1024;
+    /// An attachment's alt text.
+    pub const ATTACHMENT_DESCRIPTION: usize = 1024;
+    /// trilha's own bound on file names (Discord allows longer ones).
+    pub const ATTACHMENT_NAME: usize = 64;
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //!   recovery paths.
 
 pub mod client;
+pub mod files;
 pub mod member;
 pub mod payloads;
 pub mod rules;
@@ -119,6 +120,11 @@ impl Response {
 
     pub fn title(&self) -> Option<&str> {
         self.body["data"]["embeds"][0]["title"].as_str()
+    }
+
+    /// The first embed's image URL (`attachment://...` as sent, or the CDN URL once stored).
+    pub fn image(&self) -> Option<&str> {
+        self.body["data"]["embeds"][0]["image"]["url"].as_str()
     }
 
     /// Autocomplete choices as (name, value).
@@ -834,6 +840,30 @@ impl LocalDiscord {
                 c.bot_denied |= bits;
             }
         });
+    }
+
+    /// The files of a message the bot sent, as (file name, bytes), in the message's order.
+    pub fn message_files(&self, message: u64) -> Vec<(String, Vec<u8>)> {
+        self.with_world(|w| {
+            let Some(m) = w.message(message) else {
+                return Vec::new();
+            };
+            m.body["attachments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    let id: u64 = a["id"].as_str()?.parse().ok()?;
+                    let file = w.files.get(&id)?;
+                    Some((file.filename.clone(), file.data.clone()))
+                })
+                .collect()
+        })
+    }
+
+    /// A message as the bot stored it (with attachment objects and resolved embed images).
+    pub fn message_body(&self, message: u64) -> Option<Value> {
+        self.with_world(|w| w.message(message).map(|m| m.body.clone()))
     }
 
     /// Messages the bot posted in a channel (not ephemeral replies), oldest first, as bodies.

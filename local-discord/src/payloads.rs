@@ -315,7 +315,7 @@ pub fn message(
         "mention_everyone": false,
         "mentions": [],
         "mention_roles": [],
-        "attachments": [],
+        "attachments": get("attachments", json!([])),
         "embeds": normalize_embeds(&get("embeds", json!([]))),
         "pinned": false,
         "type": kind,

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::Shared;
+use crate::files::{self, Upload};
 use crate::payloads;
 use crate::rules;
 use crate::world::{
@@ -23,7 +24,12 @@ pub const INTERACTION_DEADLINE: std::time::Duration = std::time::Duration::from_
 pub const NONCE_WINDOW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 pub(crate) fn router(shared: Arc<Shared>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(shared)
+    // Bodies up to Discord's request limit reach the handler, which answers an oversized file
+    // as Discord does (axum alone would cut bodies at 2 MB with a plain-text 413).
+    axum::Router::new()
+        .fallback(handle)
+        .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
+        .with_state(shared)
 }
 
 fn reply(status: u16, body: Value) -> (u16, Option<Value>) {
@@ -53,22 +59,41 @@ async fn handle(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let body_json: Option<Value> = if body.is_empty() {
-        None
-    } else {
-        serde_json::from_slice(&body).ok()
-    };
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let (body_json, uploads, malformed): (Option<Value>, Vec<Upload>, bool) =
+        if content_type.starts_with("multipart/form-data") {
+            match files::parse(&content_type, body.clone()).await {
+                Ok((json, uploads)) => (json, uploads, false),
+                Err(_) => (None, Vec::new(), true),
+            }
+        } else if body.is_empty() {
+            (None, Vec::new(), false)
+        } else {
+            (serde_json::from_slice(&body).ok(), Vec::new(), false)
+        };
     let (status, answer, hold) = {
         let mut world = shared.world.lock().expect("world lock");
-        let answer = respond(
-            &mut world,
-            &method,
-            &path,
-            uri.query(),
-            &headers,
-            body_json.as_ref(),
-            &body,
-        );
+        let answer = if malformed {
+            reply(
+                400,
+                json!({"message": "The multipart body is malformed.", "code": 50109}),
+            )
+        } else {
+            respond(
+                &mut world,
+                &method,
+                &path,
+                uri.query(),
+                &headers,
+                body_json.as_ref(),
+                &body,
+                &uploads,
+            )
+        };
         let hold = world
             .holds
             .iter_mut()
@@ -88,6 +113,10 @@ async fn handle(
                 .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_string()))
                 .collect(),
             body: body_json,
+            files: uploads
+                .iter()
+                .map(|u| (u.field.clone(), u.filename.clone(), u.data.len()))
+                .collect(),
             status: answer.0,
             at: std::time::Instant::now(),
         });
@@ -157,6 +186,7 @@ fn id(segment: &str) -> Option<u64> {
     segment.parse().ok()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn respond(
     world: &mut World,
     method: &Method,
@@ -165,6 +195,7 @@ fn respond(
     headers: &HeaderMap,
     body: Option<&Value>,
     raw: &[u8],
+    uploads: &[Upload],
 ) -> (u16, Option<Value>) {
     let Some(rest) = path.strip_prefix("/api/v10/") else {
         return not_found();
@@ -189,10 +220,28 @@ fn respond(
         );
         return reply(401, json!({"message": "401: Unauthorized", "code": 0}));
     }
-    if !raw.is_empty() && body.is_none() {
+    if !raw.is_empty() && body.is_none() && uploads.is_empty() {
         return reply(
             400,
             json!({"message": "The request body contains invalid JSON.", "code": 50109}),
+        );
+    }
+    if let Some(big) = uploads.iter().find(|u| u.data.len() > files::MAX_FILE_BYTES) {
+        protocol_violation(
+            world,
+            method,
+            path,
+            "REQUEST_ENTITY_TOO_LARGE",
+            format!(
+                "{} is {} bytes; a bot may upload {} per file",
+                big.filename,
+                big.data.len(),
+                files::MAX_FILE_BYTES
+            ),
+        );
+        return reply(
+            413,
+            json!({"message": "Request entity too large", "code": 40005}),
         );
     }
 
@@ -205,10 +254,10 @@ fn respond(
         if !failure.after_effect {
             return reply(failure.status, failure.body);
         }
-        let _ = route(world, method, path, &segments, query, body);
+        let _ = route(world, method, path, &segments, query, body, uploads);
         return reply(failure.status, failure.body);
     }
-    route(world, method, path, &segments, query, body)
+    route(world, method, path, &segments, query, body, uploads)
 }
 
 fn route(
@@ -218,6 +267,7 @@ fn route(
     segments: &[&str],
     _query: Option<&str>,
     body: Option<&Value>,
+    uploads: &[Upload],
 ) -> (u16, Option<Value>) {
     let app = world.application_id.to_string();
     match (method.as_str(), segments) {
@@ -260,13 +310,13 @@ fn route(
             _ => reply(403, json!({"message": "Missing Access", "code": 50001})),
         },
         ("POST", ["interactions", i, token, "callback"]) => {
-            callback(world, method, path, i, token, body)
+            callback(world, method, path, i, token, body, uploads)
         }
-        ("POST", ["webhooks", a, token]) if *a == app => followup(world, method, path, token, body),
+        ("POST", ["webhooks", a, token]) if *a == app => followup(world, method, path, token, body, uploads),
         (m @ ("GET" | "PATCH" | "DELETE"), ["webhooks", a, token, "messages", message])
             if *a == app =>
         {
-            webhook_message(world, method, path, m, token, message, body)
+            webhook_message(world, method, path, m, token, message, body, uploads)
         }
         ("GET", ["channels", c]) => match id(c).and_then(|c| world.channel(c)) {
             Some((g, c)) => {
@@ -280,7 +330,9 @@ fn route(
             }
             None => unknown("Channel", 10003),
         },
-        ("POST", ["channels", c, "messages"]) => create_message(world, method, path, c, body),
+        ("POST", ["channels", c, "messages"]) => {
+            create_message(world, method, path, c, body, uploads)
+        }
         ("POST", ["channels", c, "messages", m, "threads"]) => {
             create_thread(world, method, path, c, m, body)
         }
@@ -415,6 +467,7 @@ fn callback(
     id_segment: &str,
     token: &str,
     body: Option<&Value>,
+    uploads: &[Upload],
 ) -> (u16, Option<Value>) {
     let Some(record) = find_interaction(world, id_segment, token).cloned() else {
         return unknown("interaction", 10062);
@@ -437,7 +490,20 @@ fn callback(
         return unknown("interaction", 10062);
     }
     let body = body.cloned().unwrap_or(Value::Null);
-    let violations = rules::interaction_response(&body);
+    let mut violations = rules::interaction_response(&body);
+    let existing = record
+        .component_message
+        .and_then(|m| world.message(m))
+        .map(|m| attachment_names(&m.body))
+        .unwrap_or_default();
+    violations.extend(
+        files::rules(&body["data"], uploads, &existing)
+            .into_iter()
+            .map(|mut v| {
+                v.path.insert(0, "data".into());
+                v
+            }),
+    );
     if !violations.is_empty() {
         return invalid(world, method, path, violations);
     }
@@ -465,7 +531,8 @@ fn callback(
     match kind {
         4 => {
             let message_id = world.snowflake();
-            let data = body.get("data").cloned().unwrap_or(json!({}));
+            let mut data = body.get("data").cloned().unwrap_or(json!({}));
+            files::attach(world, &mut data, uploads, record.channel_id, &[]);
             world.messages.push(StoredMessage {
                 id: message_id,
                 channel_id: record.channel_id,
@@ -496,7 +563,9 @@ fn callback(
         6 => original = record.component_message,
         7 => {
             if let Some(message_id) = record.component_message {
-                let data = body.get("data").cloned().unwrap_or(json!({}));
+                let mut data = body.get("data").cloned().unwrap_or(json!({}));
+                let kept = stored_attachments(world, message_id);
+                files::attach(world, &mut data, uploads, record.channel_id, &kept);
                 if let Some(m) = world.messages.iter_mut().find(|m| m.id == message_id) {
                     for (k, v) in data.as_object().cloned().unwrap_or_default() {
                         if k != "flags" {
@@ -514,6 +583,24 @@ fn callback(
         r.original_message = original.or(r.original_message);
     }
     (204, None)
+}
+
+/// The file names a stored message has.
+fn attachment_names(body: &Value) -> Vec<String> {
+    body["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["filename"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The attachment objects a stored message has.
+fn stored_attachments(world: &World, message: u64) -> Vec<Value> {
+    world
+        .message(message)
+        .and_then(|m| m.body["attachments"].as_array().cloned())
+        .unwrap_or_default()
 }
 
 fn message_json(world: &World, m: &StoredMessage) -> Value {
@@ -537,6 +624,7 @@ fn followup(
     path: &str,
     token: &str,
     body: Option<&Value>,
+    uploads: &[Upload],
 ) -> (u16, Option<Value>) {
     let Some(record) = world
         .interactions
@@ -549,11 +637,13 @@ fn followup(
     if record.response.is_none() {
         return unknown("Webhook", 10015);
     }
-    let body = body.cloned().unwrap_or(Value::Null);
-    let violations = rules::message(&body, true);
+    let mut body = body.cloned().unwrap_or(json!({}));
+    let mut violations = rules::message(&body, uploads.is_empty());
+    violations.extend(files::rules(&body, uploads, &[]));
     if !violations.is_empty() {
         return invalid(world, method, path, violations);
     }
+    files::attach(world, &mut body, uploads, record.channel_id, &[]);
     let id = world.snowflake();
     let ephemeral = body["flags"].as_u64().unwrap_or(0) & 64 != 0;
     let stored = StoredMessage {
@@ -583,6 +673,7 @@ fn complete(world: &mut World, interaction: u64, message: Value) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn webhook_message(
     world: &mut World,
     method: &Method,
@@ -591,6 +682,7 @@ fn webhook_message(
     token: &str,
     message: &str,
     body: Option<&Value>,
+    uploads: &[Upload],
 ) -> (u16, Option<Value>) {
     let Some(record) = world
         .interactions
@@ -618,11 +710,18 @@ fn webhook_message(
             (204, None)
         }
         _ => {
-            let body = body.cloned().unwrap_or(Value::Null);
-            let violations = rules::message(&body, false);
+            let mut body = body.cloned().unwrap_or(json!({}));
+            let mut violations = rules::message(&body, false);
+            let existing = world
+                .message(message_id)
+                .map(|m| attachment_names(&m.body))
+                .unwrap_or_default();
+            violations.extend(files::rules(&body, uploads, &existing));
             if !violations.is_empty() {
                 return invalid(world, method, path, violations);
             }
+            let kept = stored_attachments(world, message_id);
+            files::attach(world, &mut body, uploads, record.channel_id, &kept);
             if let Some(m) = world.messages.iter_mut().find(|m| m.id == message_id) {
                 for (k, v) in body.as_object().cloned().unwrap_or_default() {
                     m.body[k] = v;
@@ -648,6 +747,7 @@ fn create_message(
     path: &str,
     channel: &str,
     body: Option<&Value>,
+    uploads: &[Upload],
 ) -> (u16, Option<Value>) {
     let Some((guild, ch)) = id(channel)
         .and_then(|c| world.channel(c))
@@ -665,10 +765,17 @@ fn create_message(
             json!({"message": "Missing Permissions", "code": 50013}),
         );
     }
-    let body = body.cloned().unwrap_or(Value::Null);
-    let violations = rules::message(&body, true);
+    let mut body = body.cloned().unwrap_or(json!({}));
+    let mut violations = rules::message(&body, uploads.is_empty());
+    violations.extend(files::rules(&body, uploads, &[]));
     if !violations.is_empty() {
         return invalid(world, method, path, violations);
+    }
+    if !uploads.is_empty() && perms & permissions::ATTACH_FILES == 0 {
+        return reply(
+            403,
+            json!({"message": "Missing Permissions", "code": 50013}),
+        );
     }
     if body
         .get("embeds")
@@ -710,6 +817,7 @@ fn create_message(
             return reply(200, message_json(world, &existing));
         }
     }
+    files::attach(world, &mut body, uploads, ch.id, &[]);
     let id = world.snowflake();
     let stored = StoredMessage {
         id,

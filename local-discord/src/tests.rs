@@ -197,3 +197,83 @@ async fn reqwest_free_get(base: &str, path: &str, token: Option<&str>) -> (u16, 
         .await
         .unwrap()
 }
+
+/// serenity's own HTTP client, pointed at the local Discord the way trilha points it.
+fn serenity_http(discord: &LocalDiscord) -> serenity::all::Http {
+    serenity::all::HttpBuilder::new(TOKEN)
+        .proxy(discord.base_url())
+        .ratelimiter_disabled(true)
+        .build()
+}
+
+fn tiny_png() -> Vec<u8> {
+    // The 8-byte signature and an IHDR chunk declaring 3×2: all `files` reads of it.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend_from_slice(&3u32.to_be_bytes());
+    png.extend_from_slice(&2u32.to_be_bytes());
+    png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    png
+}
+
+#[tokio::test]
+async fn a_message_with_a_file_is_stored_and_its_embed_shows_it() {
+    use serenity::all::{ChannelId, CreateAttachment, CreateEmbed, CreateMessage};
+    let discord = LocalDiscord::start(Options::default()).await.unwrap();
+    let http = serenity_http(&discord);
+    let channel = ChannelId::new(discord.channel_id("estudos"));
+    let sent = channel
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .embed(CreateEmbed::new().title("card").image("attachment://card.png"))
+                .add_file(CreateAttachment::bytes(tiny_png(), "card.png").description("a card")),
+        )
+        .await
+        .expect("Discord takes a message with a file");
+    assert_eq!(sent.attachments.len(), 1);
+    assert_eq!(sent.attachments[0].filename, "card.png");
+    assert_eq!(sent.attachments[0].width, Some(3));
+    assert_eq!(sent.attachments[0].description.as_deref(), Some("a card"));
+    let image = sent.embeds[0].image.as_ref().expect("the embed shows the file");
+    assert_eq!(image.url, sent.attachments[0].url);
+    let files = discord.message_files(sent.id.get());
+    assert_eq!(files, vec![("card.png".to_string(), tiny_png())]);
+    let request = discord.requests().pop().unwrap();
+    assert_eq!(request.files, vec![("files[0]".into(), "card.png".into(), tiny_png().len())]);
+    assert!(discord.violations().is_empty(), "{:?}", discord.violations());
+}
+
+#[tokio::test]
+async fn an_embed_showing_a_file_that_was_not_sent_and_an_oversized_file_are_refused() {
+    use serenity::all::{ChannelId, CreateAttachment, CreateEmbed, CreateMessage};
+    let discord = LocalDiscord::start(Options::default()).await.unwrap();
+    let http = serenity_http(&discord);
+    let channel = ChannelId::new(discord.channel_id("estudos"));
+    let missing = channel
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .embed(CreateEmbed::new().title("card").image("attachment://other.png"))
+                .add_file(CreateAttachment::bytes(tiny_png(), "card.png")),
+        )
+        .await;
+    assert!(missing.is_err());
+    assert!(
+        discord
+            .violations()
+            .iter()
+            .any(|v| v.violation.code == "EMBED_ATTACHMENT_MISSING"),
+        "{:?}",
+        discord.violations()
+    );
+    let oversized = channel
+        .send_message(
+            &http,
+            CreateMessage::new()
+                .content("big")
+                .add_file(CreateAttachment::bytes(vec![0; files::MAX_FILE_BYTES + 1], "big.png")),
+        )
+        .await;
+    let error = oversized.expect_err("a file over 10 MiB is refused").to_string();
+    assert!(error.contains("Request entity too large"), "{error}");
+}

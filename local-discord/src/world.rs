@@ -110,9 +110,20 @@ pub struct Recorded {
     pub path: String,
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// The JSON body (a multipart body's `payload_json`).
     pub body: Option<Value>,
+    /// Files of a multipart body: (form field, file name, bytes).
+    pub files: Vec<(String, String, usize)>,
     pub status: u16,
     pub at: Instant,
+}
+
+/// A file the bot uploaded, as Discord keeps it (served from the CDN in real life).
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
 }
 
 /// A broken rule, with the request it was found in.
@@ -238,6 +249,8 @@ pub struct World {
     pub departed: Vec<MemberInfo>,
     /// Every REST request waits this long before it is handled (a slow Discord).
     pub rest_delay: Duration,
+    /// Files uploaded with messages, by attachment id.
+    pub files: HashMap<u64, StoredFile>,
     next_id: u64,
 }
 
@@ -270,6 +283,7 @@ impl World {
             guild_commands: HashMap::new(),
             command_writes: Vec::new(),
             requests: Vec::new(),
+            files: HashMap::new(),
             violations: Vec::new(),
             interactions: HashMap::new(),
             messages: Vec::new(),

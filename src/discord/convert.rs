@@ -3,6 +3,7 @@
 use serenity::all::{
     AutocompleteChoice, ButtonStyle as DiscordButtonStyle, CommandDataOption,
     CommandDataOptionValue, CommandInteraction, ComponentInteraction, CreateActionRow,
+    CreateAttachment,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
     CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Member, RoleId,
@@ -26,6 +27,21 @@ fn embeds(reply: &Reply) -> Vec<CreateEmbed> {
     reply.embeds.iter().map(embed).collect()
 }
 
+/// The reply's files, uploaded with the request (multipart).
+fn files(reply: &Reply) -> Vec<CreateAttachment> {
+    reply
+        .attachments
+        .iter()
+        .map(|a| {
+            let file = CreateAttachment::bytes(a.data.to_vec(), a.name.clone());
+            match &a.description {
+                Some(description) => file.description(description),
+                None => file,
+            }
+        })
+        .collect()
+}
+
 fn action_rows(reply: &Reply) -> Vec<CreateActionRow> {
     reply
         .rows
@@ -39,7 +55,8 @@ pub fn create_message(reply: &Reply) -> CreateMessage {
     let mut message = CreateMessage::new()
         .embeds(embeds(reply))
         .components(action_rows(reply))
-        .allowed_mentions(allowed_mentions(reply));
+        .allowed_mentions(allowed_mentions(reply))
+        .add_files(files(reply));
     if let Some(content) = &reply.content {
         message = message.content(content);
     }
@@ -51,7 +68,8 @@ pub fn response(reply: &Reply) -> CreateInteractionResponse {
     let mut message = CreateInteractionResponseMessage::new()
         .embeds(embeds(reply))
         .components(action_rows(reply))
-        .allowed_mentions(allowed_mentions(reply));
+        .allowed_mentions(allowed_mentions(reply))
+        .add_files(files(reply));
     if let Some(content) = &reply.content {
         message = message.content(content);
     }
@@ -83,6 +101,9 @@ fn embed(e: &crate::reply::Embed) -> CreateEmbed {
     if let Some(footer) = &e.footer {
         out = out.footer(CreateEmbedFooter::new(footer));
     }
+    if let Some(image) = &e.image {
+        out = out.image(image);
+    }
     out
 }
 
@@ -105,6 +126,9 @@ pub fn edit(reply: &Reply) -> EditInteractionResponse {
         .embeds(embeds(reply))
         .components(action_rows(reply))
         .allowed_mentions(allowed_mentions(reply));
+    for file in files(reply) {
+        edit = edit.new_attachment(file);
+    }
     if let Some(content) = &reply.content {
         edit = edit.content(content);
     }
@@ -117,7 +141,8 @@ pub fn followup(reply: &Reply) -> CreateInteractionResponseFollowup {
         .embeds(embeds(reply))
         .components(action_rows(reply))
         .allowed_mentions(allowed_mentions(reply))
-        .ephemeral(reply.ephemeral);
+        .ephemeral(reply.ephemeral)
+        .add_files(files(reply));
     if let Some(content) = &reply.content {
         message = message.content(content);
     }

@@ -140,6 +140,7 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
         .encode()
     });
     let embed = Embed {
+        image: None,
         title: truncate(&title, limits::EMBED_TITLE),
         description: truncate(&description, limits::EMBED_DESCRIPTION),
         url: None,

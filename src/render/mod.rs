@@ -107,6 +107,7 @@ pub fn paginate(frame: &PageFrame, fields: Vec<Field>) -> Vec<Embed> {
         .into_iter()
         .enumerate()
         .map(|(i, fields)| Embed {
+            image: None,
             title: title.clone(),
             description: if i == 0 {
                 description.clone()

@@ -167,6 +167,7 @@ pub fn marked(
         ],
     };
     let embed = Embed {
+        image: None,
         title: truncate(&fill(title, &[("item", &name)]), limits::EMBED_TITLE),
         description,
         url: None,
@@ -391,6 +392,7 @@ pub fn next(
         })
         .unwrap_or_default();
     let embed = Embed {
+        image: None,
         title: t.next_title.into(),
         description,
         url: None,

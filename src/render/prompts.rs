@@ -45,6 +45,7 @@ pub fn post(
         ),
     ));
     let embed = Embed {
+        image: None,
         title: truncate(
             &fill(t.prompt_title, &[("item", &it.name.get(locale))]),
             limits::EMBED_TITLE,
@@ -94,6 +95,7 @@ pub fn post(
         mentions: Mentions {
             roles: role.into_iter().collect(),
         },
+        attachments: Vec::new(),
     }
 }
 

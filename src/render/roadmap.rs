@@ -356,6 +356,7 @@ fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Repl
         None => Vec::new(),
     };
     let embed = Embed {
+        image: None,
         title: item.name.get(locale).to_string(),
         description: item.description.get(locale).to_string(),
         url: item.links.first().cloned(),
@@ -393,6 +394,7 @@ pub fn not_found(roadmap: &Roadmap, query: &str, suggestions: &[Node], locale: L
         description.push_str(&fill(t.not_found_suggestions, &[("suggestions", &names)]));
     }
     let embed = Embed {
+        image: None,
         title: fill(t.not_found_title, &[("query", &truncate(&query, 200))]),
         description,
         url: None,
