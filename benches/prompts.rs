@@ -92,6 +92,7 @@ async fn fresh(engine: &Engine<'_>, name: &str, servers: u64) -> App {
             next_due_at: Some(NINE),
             requested_at: None,
             created_by: 1,
+            digest: false,
         };
         store.save_schedule(&schedule, NINE - 86_400).await.unwrap();
     }

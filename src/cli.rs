@@ -93,6 +93,9 @@ struct AskArgs {
     /// Act as a member with the Manage Server permission.
     #[arg(long)]
     admin: bool,
+    /// The member's name, as pictures show it.
+    #[arg(long)]
+    name: Option<String>,
     /// Print the exact JSON body of the interaction response instead of text.
     #[arg(long)]
     json: bool,
@@ -102,6 +105,9 @@ struct AskArgs {
     /// Press a button by its custom_id (printed beside each button in text output).
     #[arg(long, value_name = "CUSTOM_ID")]
     press: Option<String>,
+    /// Write the reply's attachments (pictures) into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
 }
 
 /// Entry point of the binary.
@@ -313,6 +319,7 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
         locale,
         guild_locale: None,
         can_manage_guild: args.admin && args.guild.is_some(),
+        names: args.name.clone().into_iter().collect(),
     };
     let result = ask_inner(&app, &args, caller).await;
     // The presence record a command started on the side.
@@ -320,9 +327,12 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
         .await;
     app.store.close().await;
     match result {
-        Ok(output) => {
+        Ok((output, attachments)) => {
             print!("{output}");
-            ExitCode::SUCCESS
+            match &args.out {
+                Some(dir) => write_attachments(dir, &attachments),
+                None => ExitCode::SUCCESS,
+            }
         }
         Err(error) => {
             eprintln!("error: {error}");
@@ -331,11 +341,30 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
     }
 }
 
+/// `trilha ask --out DIR`: the reply's files, written where content authors and tests can open
+/// them.
+fn write_attachments(dir: &std::path::Path, attachments: &[crate::reply::Attachment]) -> ExitCode {
+    if let Err(error) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {error}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    for file in attachments {
+        // Names are the bot's own (`Reply::violations` keeps them plain file names).
+        let path = dir.join(&file.name);
+        if let Err(error) = std::fs::write(&path, &file.data[..]) {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    ExitCode::SUCCESS
+}
+
 async fn ask_inner(
     app: &App,
     args: &AskArgs,
     caller: Caller,
-) -> Result<String, crate::ask::parse::ParseError> {
+) -> Result<(String, Vec<crate::reply::Attachment>), crate::ask::parse::ParseError> {
     use crate::discord::convert;
     let json = |value: serenity::all::CreateInteractionResponse| {
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
@@ -350,29 +379,32 @@ async fn ask_inner(
             },
         )
         .await;
-        return Ok(if args.json {
+        let text = if args.json {
             json(convert::response(&reply))
         } else {
             crate::ask::reply_text(&reply)
-        });
+        };
+        return Ok((text, reply.attachments));
     }
     let input = args.command.as_deref().unwrap_or_default();
     if args.autocomplete {
         let request = crate::ask::parse::parse_autocomplete(input, caller)?;
         let choices = commands::autocomplete(app, &request).await;
-        return Ok(if args.json {
+        let text = if args.json {
             json(convert::autocomplete_response(&choices))
         } else {
             crate::ask::choices_text(&choices)
-        });
+        };
+        return Ok((text, Vec::new()));
     }
     let invocation = crate::ask::parse::parse_invocation(input, caller)?;
     let reply = commands::respond(app, &crate::lookups::Offline, &invocation).await;
-    Ok(if args.json {
+    let text = if args.json {
         json(convert::response(&reply))
     } else {
         crate::ask::reply_text(&reply)
-    })
+    };
+    Ok((text, reply.attachments))
 }
 
 async fn preview(config: &Config, guild: u64, count: usize, locale: &str) -> ExitCode {

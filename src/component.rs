@@ -57,6 +57,8 @@ pub enum ComponentId {
         starts: i64,
         private: bool,
     },
+    /// Posts `owner`'s roadmap card publicly in the channel; only `owner` may press it.
+    ShareCard { owner: u64 },
 }
 
 impl ComponentId {
@@ -80,6 +82,7 @@ impl ComponentId {
                     if *private { "|p" } else { "" }
                 )
             }
+            ComponentId::ShareCard { owner } => format!("{VERSION}|sh|{owner}"),
         }
     }
 
@@ -110,6 +113,9 @@ impl ComponentId {
                     Some("p") => true,
                     Some(_) => return None,
                 },
+            },
+            "sh" => ComponentId::ShareCard {
+                owner: parts.next()?.parse().ok()?,
             },
             _ => return None,
         };
@@ -161,6 +167,9 @@ mod tests {
             })
         );
         assert_eq!(ComponentId::parse("v1|lb|7|week||0|1800000000|x"), None);
+        let share = ComponentId::ShareCard { owner: u64::MAX };
+        assert_eq!(ComponentId::parse(&share.encode()), Some(share));
+        assert_eq!(ComponentId::parse("v1|sh|x"), None);
         assert_eq!(ComponentId::parse("v0|rm|databases|2"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|x"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|1|extra"), None);

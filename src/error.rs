@@ -43,6 +43,10 @@ pub enum UserError {
     PromptsNotConfigured,
     /// Prompts are paused; nothing can be posted now.
     PromptsPaused,
+    /// A "Share" button pressed by someone other than the card's owner.
+    NotYourCard,
+    /// The card could not be drawn in time to share it.
+    PictureUnavailable,
 }
 
 #[derive(Debug)]

@@ -16,6 +16,8 @@ pub struct GuildSettings {
     pub locale: Option<Locale>,
     /// The server's language as Discord last told us.
     pub discord_locale: Option<String>,
+    /// The server's name as Discord last told us.
+    pub name: Option<String>,
 }
 
 impl Default for GuildSettings {
@@ -24,6 +26,7 @@ impl Default for GuildSettings {
             timezone: DEFAULT_TIMEZONE.into(),
             locale: None,
             discord_locale: None,
+            name: None,
         }
     }
 }

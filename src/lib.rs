@@ -10,7 +10,8 @@
 //! 2. [`ops::metrics`] and [`telemetry`]: what the bot reports;
 //! 3. [`store`]: the database (all SQL lives there);
 //! 4. [`app`]: the shared state built at start-up, and start-up upkeep;
-//! 5. [`render`]: pure functions from data to a [`reply::Reply`];
+//! 5. [`render`]: pure functions from data to a [`reply::Reply`]; [`picture`]: the member's card
+//!    and the heat map, laid out, drawn and cached, and delivered as attachments;
 //! 6. [`commands`] (the slash commands and the dispatch the bot and `trilha ask` share), the
 //!    prompt scheduler ([`prompts::scheduler`]), the health endpoint ([`ops::health`]);
 //! 7. [`discord`]: the serenity adapter, the gateway and the bot's runtime;

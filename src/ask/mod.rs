@@ -42,6 +42,16 @@ pub fn reply_text(reply: &Reply) -> String {
         if let Some(footer) = &embed.footer {
             let _ = writeln!(out, "\n— {footer}");
         }
+        if let Some(image) = &embed.image {
+            let _ = writeln!(out, "[image: {image}]");
+        }
+    }
+    for file in &reply.attachments {
+        let _ = write!(out, "📎 {} ({} bytes)", file.name, file.data.len());
+        if let Some(description) = &file.description {
+            let _ = write!(out, ": {description}");
+        }
+        out.push('\n');
     }
     for row in &reply.rows {
         let labels: Vec<String> = row

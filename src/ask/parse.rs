@@ -6,7 +6,7 @@
 //! remaining options in order, the last one taking all remaining words.
 
 use crate::commands::{
-    Args, AutocompleteRequest, CATALOG, Caller, CommandSpec, Invocation, OptionKind, OptionSpec,
+    Args, AutocompleteRequest, CATALOG, Caller, CommandSpec, Invocation, Person, OptionKind, OptionSpec,
     SubcommandSpec, Value,
 };
 use crate::config::parse_snowflake;
@@ -226,11 +226,11 @@ fn parse_value(path: &str, option: &OptionSpec, raw: &str) -> Result<Value, Pars
             "false" | "no" | "nao" | "não" | "falso" => false,
             _ => return Err(bad("expected true or false")),
         }),
-        OptionKind::User => Value::User(
+        OptionKind::User => Value::User(Person::id_only(
             id("<@")
                 .or_else(|| id("<@!"))
                 .ok_or_else(|| bad("expected a user id or <@id>"))?,
-        ),
+        )),
         OptionKind::Channel => {
             Value::Channel(id("<#").ok_or_else(|| bad("expected a channel id or <#id>"))?)
         }

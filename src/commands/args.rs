@@ -7,12 +7,29 @@ use super::catalog::{CommandSpec, SubcommandSpec};
 use crate::error::{CommandError, UserError};
 use crate::i18n::Locale;
 
+/// A member named by a user option: the id, and the names Discord sent with it (server
+/// nickname, display name, username: most preferred first; none offline).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: u64,
+    pub names: Vec<String>,
+}
+
+impl Person {
+    pub fn id_only(id: u64) -> Person {
+        Person {
+            id,
+            names: Vec::new(),
+        }
+    }
+}
+
 /// A parsed option value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     String(String),
     Boolean(bool),
-    User(u64),
+    User(Person),
     Channel(u64),
     Role(u64),
 }
@@ -35,8 +52,11 @@ impl Args {
         }
     }
     pub fn user(&self, key: &str) -> Option<u64> {
+        self.person(key).map(|p| p.id)
+    }
+    pub fn person(&self, key: &str) -> Option<&Person> {
         match self.0.get(key)? {
-            Value::User(id) => Some(*id),
+            Value::User(person) => Some(person),
             _ => None,
         }
     }
@@ -67,6 +87,9 @@ pub struct Caller {
     pub guild_locale: Option<Locale>,
     /// Manage Server (or Administrator) in this channel, as Discord computed it.
     pub can_manage_guild: bool,
+    /// The member's names as Discord sent them (server nickname, display name, username: most
+    /// preferred first; none offline unless given).
+    pub names: Vec<String>,
 }
 
 impl Caller {
@@ -80,6 +103,7 @@ impl Caller {
             locale: Locale::PtBr,
             guild_locale: None,
             can_manage_guild,
+            names: Vec::new(),
         }
     }
 

@@ -104,6 +104,7 @@ pub static CATALOG: &[CommandSpec] = &[
         }],
     ),
     member_command("next", &[]),
+    member_command("community", &[]),
     CommandSpec {
         public_reply: true,
         ..member_command(
@@ -230,6 +231,16 @@ pub static CATALOG: &[CommandSpec] = &[
             SubcommandSpec {
                 key: "status",
                 options: &[],
+            },
+            SubcommandSpec {
+                key: "digest",
+                options: &[OptionSpec {
+                    key: "enabled",
+                    kind: OptionKind::Boolean,
+                    required: true,
+                    autocomplete: false,
+                    choices: &[],
+                }],
             },
         ],
         needs_guild: true,

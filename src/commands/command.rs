@@ -1,7 +1,7 @@
 //! The typed form of a slash command: parsed once from the catalog's option values, so dispatch
 //! is an exhaustive `match` and a required option can never quietly become an empty string.
 
-use super::args::{Args, Invocation};
+use super::args::{Args, Invocation, Person};
 use crate::progress::periods::Period;
 
 /// `/config language`'s choice.
@@ -45,7 +45,7 @@ pub enum Command {
         item: String,
     },
     Progress {
-        member: Option<u64>,
+        member: Option<Person>,
     },
     Next,
     Leaderboard {
@@ -63,6 +63,10 @@ pub enum Command {
     PromptsResume,
     PromptsNow,
     PromptsStatus,
+    PromptsDigest {
+        enabled: bool,
+    },
+    Community,
 }
 
 /// An invocation that does not fit the catalog: Discord enforces required options and choices,
@@ -143,7 +147,7 @@ impl Command {
                 item: v.required("item")?,
             },
             ("progress", None) => Command::Progress {
-                member: invocation.args.user("member"),
+                member: invocation.args.person("member").cloned(),
             },
             ("next", None) => Command::Next,
             ("leaderboard", None) => Command::Leaderboard {
@@ -177,6 +181,16 @@ impl Command {
             ("prompts", Some("resume")) => Command::PromptsResume,
             ("prompts", Some("now")) => Command::PromptsNow,
             ("prompts", Some("status")) => Command::PromptsStatus,
+            ("prompts", Some("digest")) => Command::PromptsDigest {
+                enabled: invocation
+                    .args
+                    .boolean("enabled")
+                    .ok_or(ParseError::Missing {
+                        command: v.command,
+                        option: "enabled",
+                    })?,
+            },
+            ("community", None) => Command::Community,
             (command, sub) => {
                 return Err(ParseError::Unknown {
                     command: match sub {
@@ -206,6 +220,8 @@ impl Command {
             Command::PromptsResume => ("prompts", Some("resume")),
             Command::PromptsNow => ("prompts", Some("now")),
             Command::PromptsStatus => ("prompts", Some("status")),
+            Command::PromptsDigest { .. } => ("prompts", Some("digest")),
+            Command::Community => ("community", None),
         }
     }
 }
@@ -213,7 +229,7 @@ impl Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::args::{Caller, Value};
+    use crate::commands::args::{Caller, Person, Value};
     use crate::commands::catalog::{CATALOG, OptionKind, OptionSpec};
 
     fn caller() -> Caller {
@@ -230,7 +246,7 @@ mod tests {
                     .map_or_else(|| "kafka".to_string(), |c| c.to_string()),
             ),
             OptionKind::Boolean => Value::Boolean(true),
-            OptionKind::User => Value::User(7),
+            OptionKind::User => Value::User(Person::id_only(7)),
             OptionKind::Channel => Value::Channel(8),
             OptionKind::Role => Value::Role(9),
         }
@@ -267,7 +283,7 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 15, "one typed command per catalog entry");
+        assert_eq!(seen, 17, "one typed command per catalog entry");
     }
 
     #[test]

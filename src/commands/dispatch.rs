@@ -76,6 +76,10 @@ async fn execute(
         Command::PromptsResume => prompts::resume(app, caller).await,
         Command::PromptsNow => prompts::now(app, caller).await,
         Command::PromptsStatus => prompts::status(app, caller).await,
+        Command::PromptsDigest { enabled } => {
+            prompts::digest(app, lookups, caller, enabled).await
+        }
+        Command::Community => progress::community(app, caller).await,
     }
 }
 
@@ -126,6 +130,7 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
                 };
                 leaderboard::press(app, lookups, caller, &pressed).await
             }
+            Some(ComponentId::ShareCard { owner }) => progress::share(app, caller, owner).await,
             None => Err(UserError::StaleButton.into()),
         };
         finish(app, result, caller, InteractionKind::Button, what)
@@ -154,6 +159,7 @@ fn button_name(component: Option<&ComponentId>) -> &'static str {
         Some(ComponentId::RoadmapPage { .. }) => "roadmap_page",
         Some(ComponentId::Mark { .. }) => "mark",
         Some(ComponentId::Board { .. }) => "leaderboard_page",
+        Some(ComponentId::ShareCard { .. }) => "share_card",
         None => "stale",
     }
 }

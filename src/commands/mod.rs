@@ -27,7 +27,7 @@ mod progress;
 pub mod prompts;
 mod roadmap;
 
-pub use args::{Args, AutocompleteRequest, Caller, Invocation, Press, Value};
+pub use args::{Args, AutocompleteRequest, Caller, Invocation, Person, Press, Value};
 pub use catalog::{CATALOG, CommandSpec, OptionKind, OptionSpec, SubcommandSpec, command};
 pub use command::Command;
 pub use config::timezone_choices;

@@ -2,11 +2,14 @@
 
 use std::collections::HashMap;
 
-use super::args::Caller;
+use super::args::{Caller, Person};
 use super::presence::touch_in_background;
 use crate::app::App;
-use crate::error::CommandError;
+use crate::error::{CommandError, UserError};
+use crate::picture::attach;
+use crate::progress::community::Community;
 use crate::progress::next::next_step;
+use crate::progress::periods::{Period, starts};
 use crate::progress::standing::standing;
 use crate::progress::{ItemStates, popularity_of, states_of};
 use crate::render::progress as view;
@@ -34,25 +37,62 @@ pub(super) async fn caller_states(
     }
 }
 
-/// `/progress [member]`.
+/// `/progress [member]`: the text standing, with the member's roadmap card as its picture (the
+/// text alone when the card is not ready in time). A member's own card can be shared.
 pub(super) async fn progress(
     app: &App,
     caller: &Caller,
-    member: Option<u64>,
+    member: Option<Person>,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     touch_in_background(app, caller);
-    let user = member.unwrap_or(caller.user_id);
+    let (user, names) = match member {
+        Some(person) => (person.id, person.names),
+        None => (caller.user_id, caller.names.clone()),
+    };
+    let own = user == caller.user_id;
     let states = member_states(app, guild, user).await?;
     let standing = standing(&app.roadmap, &states);
-    Ok(view::progress(
-        &app.roadmap,
+    let reply = view::progress(&app.roadmap, user, own, &states, &standing, caller.locale);
+    let settings = app.store.guild_settings(guild).await?;
+    let card = attach::CardRequest {
         user,
-        user == caller.user_id,
-        &states,
-        &standing,
-        caller.locale,
-    ))
+        names,
+        states,
+        settings,
+        locale: caller.locale,
+    };
+    Ok(match attach::card(app, card).await {
+        Some(picture) if own => view::with_share(reply.with_picture(picture), user, caller.locale),
+        Some(picture) => reply.with_picture(picture),
+        None => reply,
+    })
+}
+
+/// The "Share" button of a card: posts the owner's card publicly in the channel, in the
+/// server's language. Nobody else may press it.
+pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    if caller.user_id != owner {
+        return Err(UserError::NotYourCard.into());
+    }
+    let states = member_states(app, guild, owner).await?;
+    let settings = app.store.guild_settings(guild).await?;
+    let locale = settings.public_locale(caller.guild_locale);
+    let name = crate::picture::text::best_name(
+        &caller.names.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let card = attach::CardRequest {
+        user: owner,
+        names: caller.names.clone(),
+        states,
+        settings,
+        locale,
+    };
+    let picture = attach::card(app, card)
+        .await
+        .ok_or(UserError::PictureUnavailable)?;
+    Ok(view::shared_card(owner, name.as_deref(), locale).with_picture(picture))
 }
 
 /// How many members of a server are learning or have done each item.
@@ -79,4 +119,22 @@ pub(super) async fn next(app: &App, caller: &Caller) -> Result<Reply, CommandErr
         &popularity,
         caller.locale,
     ))
+}
+
+/// `/community`: what the server studies, with the heat map as its picture.
+pub(super) async fn community(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    touch_in_background(app, caller);
+    let settings = app.store.guild_settings(guild).await?;
+    let now = app.clock.now();
+    let since = starts(Period::Week, now, &settings.timezone());
+    let counts = app.store.community(guild, since, now + 1).await?;
+    let community = Community::of(&app.roadmap, &counts);
+    let reply = view::community(&app.roadmap, &community, caller.locale);
+    Ok(
+        match attach::heat_map(app, &community, &settings, caller.locale, false).await {
+            Some(picture) => reply.with_picture(picture),
+            None => reply,
+        },
+    )
 }

@@ -183,6 +183,7 @@ pub(super) async fn setup(
         next_due_at: next,
         requested_at: None,
         created_by: caller.user_id,
+        digest: false,
     };
     app.store.save_schedule(&row, now).await?;
     tracing::info!(guild_id = guild, channel_id = channel, time = %row.local_time, days = row.days, timezone = %zone, "study prompts set up");
@@ -279,6 +280,41 @@ pub(super) async fn now(app: &App, caller: &Caller) -> Result<Reply, CommandErro
 }
 
 /// `/prompts status`.
+/// `/prompts digest enabled`: the weekly digest in the prompts channel, on or off. Turning it on
+/// checks the bot may attach the picture there.
+pub(super) async fn digest(
+    app: &App,
+    lookups: &dyn Lookups,
+    caller: &Caller,
+    enabled: bool,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    let t = caller.locale.texts();
+    let Some(row) = app.store.schedule(guild).await? else {
+        return Err(UserError::PromptsNotConfigured.into());
+    };
+    if enabled && let Ok(access) = lookups.channel_access(guild, row.channel, None).await {
+        let missing = permissions::ATTACH_FILES & !access.permissions;
+        if missing != 0 {
+            return Err(UserError::MissingPermissions {
+                channel: row.channel,
+                missing,
+                role: None,
+            }
+            .into());
+        }
+    }
+    if !app.store.set_digest(guild, enabled, app.clock.now()).await? {
+        return Err(UserError::PromptsNotConfigured.into());
+    }
+    let text = if enabled {
+        fill(t.prompts_digest_on, &[("channel", &row.channel)])
+    } else {
+        t.prompts_digest_off.to_string()
+    };
+    Ok(view::notice(text))
+}
+
 pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let locale = caller.locale;
@@ -305,6 +341,19 @@ pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandE
     if let Some(role) = row.role {
         description.push('\n');
         description.push_str(&fill(t.prompts_setup_role, &[("role", &role)]));
+    }
+    if row.digest {
+        description.push('\n');
+        description.push_str(&match app.store.last_digest(guild).await? {
+            Some(last) => fill(
+                t.status_digest_last,
+                &[
+                    ("week", &format!("<t:{}:D>", last.week_start)),
+                    ("status", &view::digest_status(last.status, locale)),
+                ],
+            ),
+            None => t.status_digest_on.to_string(),
+        });
     }
     let recent = app
         .store

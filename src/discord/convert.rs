@@ -2,15 +2,16 @@
 
 use serenity::all::{
     AutocompleteChoice, ButtonStyle as DiscordButtonStyle, CommandDataOption,
-    CommandDataOptionValue, CommandInteraction, ComponentInteraction, CreateActionRow,
-    CreateAttachment,
+    CommandDataOptionValue, CommandDataResolved, CommandInteraction, ComponentInteraction,
+    CreateActionRow, CreateAttachment,
     CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
     CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Member, RoleId,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Member, RoleId, User,
 };
 
 use crate::commands::{
-    Args, AutocompleteRequest, Caller, CommandSpec, Invocation, OptionSpec, Press, Value, command,
+    Args, AutocompleteRequest, Caller, CommandSpec, Invocation, OptionSpec, Person, Press, Value,
+    command,
 };
 use crate::i18n::Locale;
 use crate::reply::{ButtonAction, ButtonStyle, Choice, Delivery, Reply};
@@ -167,8 +168,19 @@ fn can_manage_guild(member: Option<&Member>) -> bool {
         .is_some_and(|p| p.manage_guild() || p.administrator())
 }
 
+/// A person's names as Discord shows them, most preferred first: the server nickname, the
+/// display name, the username.
+fn names_of(nick: Option<&str>, user: &User) -> Vec<String> {
+    [nick, user.global_name.as_deref(), Some(user.name.as_str())]
+        .into_iter()
+        .flatten()
+        .filter(|n| !n.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn caller_of(
-    user: u64,
+    user: &User,
     guild: Option<u64>,
     channel: u64,
     locale: &str,
@@ -176,18 +188,19 @@ fn caller_of(
     member: Option<&Member>,
 ) -> Caller {
     Caller {
-        user_id: user,
+        user_id: user.id.get(),
         guild_id: guild,
         channel_id: Some(channel),
         locale: Locale::from_discord(locale),
         guild_locale: guild_locale.map(Locale::from_discord),
         can_manage_guild: guild.is_some() && can_manage_guild(member),
+        names: names_of(member.and_then(|m| m.nick.as_deref()), user),
     }
 }
 
 pub fn command_caller(cmd: &CommandInteraction) -> Caller {
     caller_of(
-        cmd.user.id.get(),
+        &cmd.user,
         cmd.guild_id.map(|g| g.get()),
         cmd.channel_id.get(),
         &cmd.locale,
@@ -200,7 +213,7 @@ pub fn component_press(c: &ComponentInteraction) -> Press {
     Press {
         custom_id: c.data.custom_id.clone(),
         caller: caller_of(
-            c.user.id.get(),
+            &c.user,
             c.guild_id.map(|g| g.get()),
             c.channel_id.get(),
             &c.locale,
@@ -257,7 +270,11 @@ fn locate(cmd: &CommandInteraction) -> Result<Located, InteractionError> {
     })
 }
 
-fn args_of(options: &'static [OptionSpec], values: &[CommandDataOption]) -> Args {
+fn args_of(
+    options: &'static [OptionSpec],
+    values: &[CommandDataOption],
+    resolved: &CommandDataResolved,
+) -> Args {
     let mut args = Args::default();
     for value in values {
         let Some(spec) = options.iter().find(|o| o.key == value.name) else {
@@ -266,7 +283,17 @@ fn args_of(options: &'static [OptionSpec], values: &[CommandDataOption]) -> Args
         let parsed = match &value.value {
             CommandDataOptionValue::String(s) => Value::String(s.clone()),
             CommandDataOptionValue::Boolean(b) => Value::Boolean(*b),
-            CommandDataOptionValue::User(id) => Value::User(id.get()),
+            CommandDataOptionValue::User(id) => Value::User(Person {
+                id: id.get(),
+                names: resolved
+                    .users
+                    .get(id)
+                    .map(|user| {
+                        let nick = resolved.members.get(id).and_then(|m| m.nick.as_deref());
+                        names_of(nick, user)
+                    })
+                    .unwrap_or_default(),
+            }),
             CommandDataOptionValue::Channel(id) => Value::Channel(id.get()),
             CommandDataOptionValue::Role(id) => Value::Role(id.get()),
             _ => continue,
@@ -281,7 +308,7 @@ pub fn invocation(cmd: &CommandInteraction) -> Result<Invocation, InteractionErr
     Ok(Invocation {
         command: located.command,
         subcommand: located.subcommand,
-        args: args_of(located.options, &located.values),
+        args: args_of(located.options, &located.values, &cmd.data.resolved),
         caller: command_caller(cmd),
     })
 }
@@ -305,7 +332,7 @@ pub fn autocomplete_request(
         subcommand: located.subcommand,
         option: option.key,
         partial,
-        args: args_of(located.options, &located.values),
+        args: args_of(located.options, &located.values, &cmd.data.resolved),
         caller: command_caller(cmd),
     }))
 }

@@ -272,7 +272,12 @@ impl EventHandler for Handler {
         if let Err(error) = self
             .app
             .store
-            .record_guild(guild.id.get(), Some(&guild.preferred_locale), now)
+            .record_guild(
+                guild.id.get(),
+                Some(&guild.preferred_locale),
+                Some(&guild.name),
+                now,
+            )
             .await
         {
             tracing::error!(guild_id = guild.id.get(), %error, "could not record the server");
@@ -311,6 +316,7 @@ impl EventHandler for Handler {
             locale: Locale::PtBr,
             guild_locale: None,
             can_manage_guild: false,
+            names: Vec::new(),
         };
         match crate::commands::presence::touch(&self.app, &caller).await {
             Ok(()) => tracing::info!(

@@ -292,6 +292,17 @@ texts! {
     perm_view_channel,
     perm_send_messages,
     perm_embed_links,
+    perm_attach_files,
+    prompts_digest_on,
+    prompts_digest_off,
+    status_digest_on,
+    status_digest_last,
+    /// The weekly digest's post.
+    digest_title,
+    digest_description,
+    /// The heat map's week lists when it heads a digest (the week before).
+    heat_lastweek_done,
+    heat_lastweek_learning,
     perm_create_public_threads,
     perm_send_messages_in_threads,
     perm_mention_role,
@@ -335,7 +346,20 @@ texts! {
     heat_legend,
     heat_week_done,
     heat_week_learning,
-    heat_week_none;
+    heat_week_none,
+    /// Alt text of the card (screen readers).
+    picture_card_alt,
+    /// Alt text of the heat map.
+    picture_heat_alt,
+    share_button,
+    share_not_yours,
+    share_unavailable,
+    /// The public post of a shared card.
+    share_title,
+    share_description,
+    community_title,
+    community_field_top,
+    community_nothing_done;
     plurals:
     /// "{n} done" items, in `/progress`'s counts line.
     count_done,
@@ -353,6 +377,8 @@ texts! {
     picture_sections,
     /// "{n} active members" on the heat map.
     heat_members,
+    /// `/community`'s description, with the number of active members.
+    community_description,
 }
 
 /// Localized name and description of every slash command, option and choice, keyed by path.

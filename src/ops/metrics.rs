@@ -54,6 +54,24 @@ pub enum PromptFailure {
     Invalid,
 }
 
+/// Which picture.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum PictureKind {
+    Card,
+    HeatMap,
+}
+
+/// What became of a picture a reply wanted.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum PictureOutcome {
+    /// Attached (drawn now or taken from the cache).
+    Attached,
+    /// Not ready in time: the text answer went alone.
+    Late,
+    /// Drawing failed: the text answer went alone.
+    Failed,
+}
+
 /// Label values, written as the README's metrics table documents them.
 macro_rules! label_values {
     ($($type:ty { $($variant:ident => $text:literal),* $(,)? })*) => {$(
@@ -78,6 +96,14 @@ label_values! {
         Forbidden => "forbidden", Missing => "missing", Skipped => "skipped",
         GivenUp => "given_up", Invalid => "invalid",
     }
+    PictureKind { Card => "card", HeatMap => "heat_map" }
+    PictureOutcome { Attached => "attached", Late => "late", Failed => "failed" }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PictureLabels {
+    picture: PictureKind,
+    outcome: PictureOutcome,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -135,6 +161,7 @@ pub struct Metrics {
     gateway_up: AtomicBool,
     gateway_reconnects: Counter,
     gateway_sessions: AtomicU64,
+    pictures: Family<PictureLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -214,6 +241,12 @@ impl Default for Metrics {
             "Gateway connections after the first (resumes and new sessions)",
             gateway_reconnects.clone(),
         );
+        let pictures = Family::<PictureLabels, Counter>::default();
+        registry.register(
+            "trilha_pictures",
+            "Pictures replies asked for, by picture and outcome (late or failed ones left the text answer alone)",
+            pictures.clone(),
+        );
         Metrics {
             registry,
             interactions,
@@ -230,6 +263,7 @@ impl Default for Metrics {
             gateway_up: AtomicBool::new(false),
             gateway_reconnects,
             gateway_sessions: AtomicU64::new(0),
+            pictures,
         }
     }
 }
@@ -275,6 +309,12 @@ impl Metrics {
             .get_or_create(&EventLabels {
                 event: event.to_string(),
             })
+            .inc();
+    }
+
+    pub fn picture(&self, picture: PictureKind, outcome: PictureOutcome) {
+        self.pictures
+            .get_or_create(&PictureLabels { picture, outcome })
             .inc();
     }
 

@@ -20,6 +20,13 @@ pub fn fingerprint(parts: &impl Hash) -> u64 {
     hasher.finish()
 }
 
+/// The process's picture cache: rendering is a pure function of its inputs, so one cache serves
+/// every command and the scheduler.
+pub fn shared() -> &'static PictureCache {
+    static SHARED: std::sync::LazyLock<PictureCache> = std::sync::LazyLock::new(PictureCache::default);
+    &SHARED
+}
+
 /// The most recently used pictures.
 pub struct PictureCache {
     entries: Mutex<VecDeque<(u64, Picture)>>,

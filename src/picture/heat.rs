@@ -25,6 +25,8 @@ pub struct Heat<'a> {
     pub week_done: &'a [(ItemIdx, u64)],
     /// This week's most started items (marked "learning"), most first.
     pub week_learning: &'a [(ItemIdx, u64)],
+    /// The lists are about the week before (the weekly digest), not this one.
+    pub last_week: bool,
     pub server: &'a [&'a str],
     pub date: &'a str,
     pub locale: Locale,
@@ -122,9 +124,14 @@ pub fn scene(heat: &Heat) -> Scene {
     let column = (width - 24.0) / 2.0;
     let top = canvas.y;
     let mut bottom = top;
+    let (done_title, learning_title) = if heat.last_week {
+        (t.heat_lastweek_done, t.heat_lastweek_learning)
+    } else {
+        (t.heat_week_done, t.heat_week_learning)
+    };
     for (i, (title, entries)) in [
-        (t.heat_week_done, heat.week_done),
-        (t.heat_week_learning, heat.week_learning),
+        (done_title, heat.week_done),
+        (learning_title, heat.week_learning),
     ]
     .into_iter()
     .enumerate()

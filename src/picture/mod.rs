@@ -7,6 +7,7 @@
 //! is CPU work: the Discord side runs it off the async runtime and caches the result
 //! ([`cache`]) by a fingerprint of everything drawn.
 
+pub mod attach;
 pub mod cache;
 pub mod card;
 pub mod heat;
@@ -36,8 +37,18 @@ pub enum PictureError {
     Aborted(String),
 }
 
+/// The tallest picture drawn. A roadmap that would need more (thousands of items) gets its
+/// text answer alone: Discord's clients scale such images down past reading anyway.
+pub const MAX_HEIGHT: u32 = 16_384;
+
 /// Draws a scene and encodes it as PNG.
 pub fn render(scene: &scene::Scene) -> Result<Picture, PictureError> {
+    if scene.height > MAX_HEIGHT || scene.width > MAX_HEIGHT {
+        return Err(PictureError::Size {
+            width: scene.width,
+            height: scene.height,
+        });
+    }
     let rgb = paint::rasterize(scene)?;
     let png = paint::encode_png(&rgb, scene.width, scene.height)?;
     Ok(Picture {
@@ -103,6 +114,7 @@ pub fn samples(
         done: &done,
         week_done: &week_done,
         week_learning: &week_learning,
+        last_week: false,
         server,
         date: &date,
         locale,

@@ -2,6 +2,7 @@
 //! and tallies, and what to study next. Pure functions over data; the store persists.
 
 pub mod change;
+pub mod community;
 pub mod next;
 pub mod periods;
 pub mod standing;

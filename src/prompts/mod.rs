@@ -20,6 +20,12 @@ pub fn nonce(guild: u64, slot: i64) -> String {
     format!("trilha-{hash:016x}")
 }
 
+/// The nonce of a week's digest: like a slot's, from the server and the week, with a tag so it
+/// never equals a prompt's (a slot can fall on the week's first second).
+pub fn digest_nonce(guild: u64, week_start: i64) -> String {
+    nonce(guild, week_start ^ i64::MIN)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -86,6 +86,45 @@ pub struct PromptSchedule {
     pub next_due_at: Option<i64>,
     pub requested_at: Option<i64>,
     pub created_by: u64,
+    /// The weekly digest is posted too (`/prompts digest`); `/prompts setup` leaves it as it is.
+    pub digest: bool,
+}
+
+/// A week's digest post, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigestPost {
+    pub guild: u64,
+    /// The week it reports on: Monday 00:00 in the server's time zone.
+    pub week_start: i64,
+    pub nonce: String,
+    pub status: DigestStatus,
+    pub attempts: u32,
+    pub message_id: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestStatus {
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl DigestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestStatus::Sending => "sending",
+            DigestStatus::Sent => "sent",
+            DigestStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> DigestStatus {
+        match text {
+            "sent" => DigestStatus::Sent,
+            "failed" => DigestStatus::Failed,
+            _ => DigestStatus::Sending,
+        }
+    }
 }
 
 /// A post of one slot.

@@ -23,12 +23,14 @@ use jiff::tz::TimeZone;
 use tokio::sync::{Mutex, Semaphore, watch};
 
 use super::records::{
-    NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
+    DigestStatus, NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
 };
 use super::rotation;
 use super::schedule::{Days, Due, Schedule, parse_time, within_grace};
 use crate::app::App;
 use crate::ops::metrics::PromptFailure;
+use crate::progress::community::Community;
+use crate::progress::periods::{Period, local_range, starts};
 use crate::progress::popularity_of;
 use crate::reply::Reply;
 use crate::roadmap::ItemIdx;
@@ -141,6 +143,7 @@ pub struct TickReport {
     pub skipped: usize,
     pub paused: usize,
     pub retrying: usize,
+    pub digests: usize,
 }
 
 impl TickReport {
@@ -149,6 +152,7 @@ impl TickReport {
         self.skipped += other.skipped;
         self.paused += other.paused;
         self.retrying += other.retrying;
+        self.digests += other.digests;
     }
 }
 
@@ -291,6 +295,9 @@ impl Scheduler {
             match within_grace(at, now, self.settings.grace) {
                 Due::TooLate => self.skip(row, slot, now, &mut report).await?,
                 Due::Post => self.post_slot(row, slot, now, &mut report).await?,
+            }
+            if row.digest {
+                self.post_digest(row, &schedule, now, &mut report).await?;
             }
         }
         store.release_claim(row.guild, &self.instance).await?;
@@ -475,6 +482,69 @@ impl Scheduler {
                 "could not open the answers thread"
             );
         }
+    }
+
+    /// The weekly digest: with the first scheduled slot handled in a week, the week before's
+    /// heat map and movers, once. The week's row is the idempotency key: a digest already sent
+    /// (or given up) is not posted again, and a retry reuses its nonce, which Discord
+    /// deduplicates. A transient failure is retried with the week's next slot.
+    async fn post_digest(
+        &self,
+        row: &PromptSchedule,
+        schedule: &Schedule,
+        now: i64,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        const ATTEMPTS: u32 = 3;
+        let store = &self.app.store;
+        let this_week = starts(Period::Week, now, &schedule.tz);
+        let week = starts(Period::Week, this_week - 1, &schedule.tz);
+        let nonce = super::digest_nonce(row.guild, week);
+        let post = store
+            .begin_digest(row.guild, week, row.channel, &nonce, now)
+            .await?;
+        if post.status != DigestStatus::Sending {
+            return Ok(());
+        }
+        if post.attempts > ATTEMPTS {
+            store
+                .end_digest(row.guild, week, DigestStatus::Failed, None, Some("gave up after 3 attempts"), now)
+                .await?;
+            tracing::warn!(guild_id = row.guild, week, "weekly digest given up after {ATTEMPTS} attempts");
+            return Ok(());
+        }
+        let settings = store.guild_settings(row.guild).await?;
+        let locale = settings.public_locale(None);
+        let counts = store.community(row.guild, week, this_week).await?;
+        let community = Community::of(&self.app.roadmap, &counts);
+        let dates = local_range(Period::Week, week, &schedule.tz);
+        let mut reply = crate::render::prompts::digest(&self.app.roadmap, &community, dates, locale);
+        if let Some(picture) =
+            crate::picture::attach::heat_map(&self.app, &community, &settings, locale, true).await
+        {
+            reply = reply.with_picture(picture);
+        }
+        self.pacer.acquire().await;
+        match self.poster.post(row.channel, &reply, &post.nonce).await {
+            Ok(message_id) => {
+                store
+                    .end_digest(row.guild, week, DigestStatus::Sent, Some(message_id), None, now)
+                    .await?;
+                tracing::info!(guild_id = row.guild, week, message_id, "weekly digest posted");
+                report.digests += 1;
+            }
+            Err(PostError::Gone { status, detail, .. }) => {
+                let error = format!("{status}: {detail}");
+                store
+                    .end_digest(row.guild, week, DigestStatus::Failed, None, Some(&error), now)
+                    .await?;
+                tracing::warn!(guild_id = row.guild, channel_id = row.channel, %error, "weekly digest refused by Discord");
+            }
+            Err(PostError::Transient(error)) => {
+                tracing::warn!(guild_id = row.guild, week, %error, "weekly digest failed; retried with the next slot of the week");
+            }
+        }
+        Ok(())
     }
 
     /// 5xx, 429, a timeout: retried with backoff while the slot is inside its grace window,

@@ -96,6 +96,7 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
                 (VIEW_CHANNEL, t.perm_view_channel),
                 (SEND_MESSAGES, t.perm_send_messages),
                 (EMBED_LINKS, t.perm_embed_links),
+                (ATTACH_FILES, t.perm_attach_files),
                 (CREATE_PUBLIC_THREADS, t.perm_create_public_threads),
                 (SEND_MESSAGES_IN_THREADS, t.perm_send_messages_in_threads),
             ]
@@ -116,6 +117,8 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
         }
         UserError::PromptsNotConfigured => simple(t.prompts_not_configured),
         UserError::PromptsPaused => simple(t.prompts_now_paused),
+        UserError::NotYourCard => simple(t.share_not_yours),
+        UserError::PictureUnavailable => simple(t.share_unavailable),
     }
 }
 

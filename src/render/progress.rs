@@ -6,6 +6,7 @@ use super::{COLOUR_BRAND, first_sentence, pack_lines, requirement_label};
 use crate::component::{ComponentId, MarkAction};
 use crate::i18n::{Locale, fill};
 use crate::progress::change::Outcome;
+use crate::progress::community::Community;
 use crate::progress::next::NextStep;
 use crate::progress::standing::{Achievements, ScopeStanding, TrackStanding};
 use crate::progress::{ItemStates, State};
@@ -414,4 +415,78 @@ mod tests {
         assert_eq!(bar(1.0), "▰▰▰▰▰");
         assert_eq!(bar(7.0), "▰▰▰▰▰");
     }
+}
+
+/// Adds the "Share" button under a member's own card.
+pub fn with_share(reply: Reply, owner: u64, locale: Locale) -> Reply {
+    let mut rows = reply.rows.clone();
+    rows.push(vec![Button::new(
+        format!("📤 {}", locale.texts().share_button),
+        ButtonStyle::Secondary,
+        ComponentId::ShareCard { owner }.encode(),
+    )]);
+    reply.with_rows(rows)
+}
+
+/// A member's card, posted publicly by its owner (the mention shows the name, pings nobody).
+pub fn shared_card(owner: u64, name: Option<&str>, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let mention = format!("<@{owner}>");
+    let title = truncate(
+        &fill(t.share_title, &[("member", &name.unwrap_or(t.picture_member))]),
+        limits::EMBED_TITLE,
+    );
+    Reply::public(Embed {
+        title,
+        description: fill(t.share_description, &[("member", &mention)]),
+        colour: COLOUR_BRAND,
+        ..Embed::default()
+    })
+}
+
+/// `/community`'s text: active members, the most completed items, this week's movers.
+pub fn community(roadmap: &Roadmap, community: &Community, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let list = |items: &[(ItemIdx, u64)]| -> String {
+        if items.is_empty() {
+            return t.heat_week_none.to_string();
+        }
+        items
+            .iter()
+            .take(5)
+            .map(|(item, n)| format!("{} (+{n})", roadmap.item(*item).name.get(locale)))
+            .collect::<Vec<_>>()
+            .join(t.list_separator)
+    };
+    let mut most: Vec<(ItemIdx, u64)> = community.done.iter().map(|(i, n)| (*i, *n)).collect();
+    most.sort_by_key(|&(item, n)| (std::cmp::Reverse(n), item));
+    let top = if most.is_empty() {
+        t.community_nothing_done.to_string()
+    } else {
+        most.iter()
+            .take(5)
+            .map(|(item, n)| {
+                let share = (*n as f64 * 100.0 / community.active.max(1) as f64).round();
+                format!("{} ({share}%)", roadmap.item(*item).name.get(locale))
+            })
+            .collect::<Vec<_>>()
+            .join(t.list_separator)
+    };
+    Reply::ephemeral(Embed {
+        title: t.community_title.into(),
+        description: t.community_description.fill(community.active as usize, &[]),
+        colour: COLOUR_BRAND,
+        fields: vec![
+            Field::new(t.community_field_top, truncate(&top, limits::EMBED_FIELD_VALUE)),
+            Field::new(
+                t.heat_week_done,
+                truncate(&list(&community.window_done), limits::EMBED_FIELD_VALUE),
+            ),
+            Field::new(
+                t.heat_week_learning,
+                truncate(&list(&community.window_learning), limits::EMBED_FIELD_VALUE),
+            ),
+        ],
+        ..Embed::default()
+    })
 }

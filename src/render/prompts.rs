@@ -110,6 +110,57 @@ pub fn thread_name(roadmap: &Roadmap, item: ItemIdx, locale: Locale) -> String {
     )
 }
 
+/// A week's digest status, for `/prompts status`.
+pub fn digest_status(status: records::DigestStatus, locale: Locale) -> String {
+    let t = locale.texts();
+    match status {
+        records::DigestStatus::Sent => t.post_status_sent,
+        records::DigestStatus::Sending => t.post_status_sending,
+        records::DigestStatus::Failed => t.post_status_failed,
+    }
+    .to_string()
+}
+
+/// The weekly digest's post: the week it covers, how to read the map, the week's movers. The
+/// heat map is attached as its image.
+pub fn digest(
+    roadmap: &Roadmap,
+    community: &crate::progress::community::Community,
+    week: (jiff::civil::Date, jiff::civil::Date),
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    let list = |items: &[(crate::roadmap::ItemIdx, u64)]| -> String {
+        if items.is_empty() {
+            return t.heat_week_none.to_string();
+        }
+        let joined = items
+            .iter()
+            .take(5)
+            .map(|(item, n)| format!("{} (+{n})", roadmap.item(*item).name.get(locale)))
+            .collect::<Vec<_>>()
+            .join(t.list_separator);
+        truncate(&joined, crate::reply::limits::EMBED_FIELD_VALUE)
+    };
+    Reply::public(Embed {
+        title: fill(
+            t.digest_title,
+            &[("first", &locale.date(week.0)), ("last", &locale.date(week.1))],
+        ),
+        description: format!(
+            "{}\n{}",
+            t.community_description.fill(community.active as usize, &[]),
+            t.digest_description
+        ),
+        colour: COLOUR_BRAND,
+        fields: vec![
+            crate::reply::Field::new(t.heat_lastweek_done, list(&community.window_done)),
+            crate::reply::Field::new(t.heat_lastweek_learning, list(&community.window_learning)),
+        ],
+        ..Embed::default()
+    })
+}
+
 pub fn status_line(roadmap: &Roadmap, post: &PromptPost, locale: Locale) -> String {
     let t = locale.texts();
     let item = roadmap

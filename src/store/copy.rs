@@ -33,6 +33,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = {
                 ("timezone", Text),
                 ("created_at", Int),
                 ("updated_at", Int),
+                ("name", OptText),
             ],
         ),
         (
@@ -133,6 +134,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = {
                 ("created_by", Int),
                 ("created_at", Int),
                 ("updated_at", Int),
+                ("digest", Bool),
             ],
         ),
         (
@@ -143,6 +145,21 @@ const TABLES: &[(&str, &[(&str, Kind)])] = {
                 ("kind", Text),
                 ("item_id", Text),
                 ("prompt_index", Int),
+                ("channel_id", Int),
+                ("nonce", Text),
+                ("status", Text),
+                ("attempts", Int),
+                ("message_id", OptInt),
+                ("error", OptText),
+                ("created_at", Int),
+                ("finished_at", OptInt),
+            ],
+        ),
+        (
+            "digest_posts",
+            &[
+                ("guild_id", Int),
+                ("week_start", Int),
                 ("channel_id", Int),
                 ("nonce", Text),
                 ("status", Text),

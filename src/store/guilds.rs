@@ -5,6 +5,7 @@ use super::{StoreError, to_db_id};
 use crate::guild::GuildSettings;
 use crate::i18n::Locale;
 use crate::progress::Mark;
+use crate::progress::community::CommunityCounts;
 use crate::progress::tally::{TallyKey, TallyValue};
 
 fn locale_from_db(text: Option<String>) -> Option<Locale> {
@@ -31,17 +32,18 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
-        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT timezone, locale, discord_locale FROM guilds WHERE guild_id = $1",
+        let row: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT timezone, locale, discord_locale, name FROM guilds WHERE guild_id = $1",
         )
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
         .await?;
         Ok(match row {
-            Some((timezone, locale, discord_locale)) => GuildSettings {
+            Some((timezone, locale, discord_locale, name)) => GuildSettings {
                 timezone,
                 locale: locale_from_db(locale),
                 discord_locale,
+                name,
             },
             None => GuildSettings::default(),
         })
@@ -52,16 +54,19 @@ where
         &self,
         guild: u64,
         discord_locale: Option<&str>,
+        name: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO guilds (guild_id, discord_locale, created_at, updated_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO guilds (guild_id, discord_locale, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (guild_id) DO UPDATE SET discord_locale = COALESCE(excluded.discord_locale, guilds.discord_locale),
-                 updated_at = excluded.updated_at
-             WHERE guilds.discord_locale IS DISTINCT FROM excluded.discord_locale",
+                 name = COALESCE(excluded.name, guilds.name), updated_at = excluded.updated_at
+             WHERE guilds.discord_locale IS DISTINCT FROM excluded.discord_locale
+                OR guilds.name IS DISTINCT FROM excluded.name",
         )
         .bind(to_db_id(guild))
         .bind(discord_locale)
+        .bind(name)
         .bind(now)
         .bind(now)
         .execute(&self.writes)
@@ -112,5 +117,59 @@ where
         Self::rebuild_guild_in(&mut tx, guild, &compute).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// What a server studies: active members (still there, something marked), how many of
+    /// them have each item done, and who completed or started each item in [since, until).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub(super) async fn community(
+        &self,
+        guild: u64,
+        since: i64,
+        until: i64,
+    ) -> Result<CommunityCounts, StoreError> {
+        let g = to_db_id(guild);
+        let active: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT p.user_id) FROM progress p
+             LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
+             WHERE p.guild_id = $1 AND m.left_at IS NULL",
+        )
+        .bind(g)
+        .fetch_one(&self.reads)
+        .await?;
+        let done: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT p.item_id, COUNT(*) FROM progress p
+             LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
+             WHERE p.guild_id = $1 AND p.state = 'done' AND m.left_at IS NULL
+             GROUP BY p.item_id",
+        )
+        .bind(g)
+        .fetch_all(&self.reads)
+        .await?;
+        let moved: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT item_id, to_state, COUNT(DISTINCT user_id) FROM progress_events
+             WHERE guild_id = $1 AND at >= $2 AND at < $3 AND cause = 'mark'
+               AND to_state IN ('done', 'learning')
+             GROUP BY item_id, to_state",
+        )
+        .bind(g)
+        .bind(since)
+        .bind(until)
+        .fetch_all(&self.reads)
+        .await?;
+        let count = |n: i64| n.max(0) as u64;
+        let window = |state: &str| {
+            moved
+                .iter()
+                .filter(|(_, s, _)| s == state)
+                .map(|(item, _, n)| (item.clone(), count(*n)))
+                .collect()
+        };
+        Ok(CommunityCounts {
+            active: count(active),
+            done: done.into_iter().map(|(i, n)| (i, count(n))).collect(),
+            window_done: window("done"),
+            window_learning: window("learning"),
+        })
     }
 }

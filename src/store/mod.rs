@@ -33,7 +33,10 @@ use crate::i18n::Locale;
 use crate::progress::Mark;
 use crate::progress::change::{Change, Outcome};
 use crate::progress::tally::{Ranked, TallyInput, TallyKey, TallyValue, TallyWrite};
-use crate::prompts::records::{NewPost, Pause, PostEnd, PromptPost, PromptSchedule};
+use crate::progress::community::CommunityCounts;
+use crate::prompts::records::{
+    DigestPost, DigestStatus, NewPost, Pause, PostEnd, PromptPost, PromptSchedule,
+};
 use postgres::PostgresStore;
 use sqlite::SqliteStore;
 
@@ -440,9 +443,10 @@ impl Store {
         &self,
         guild: u64,
         discord_locale: Option<&str>,
+        name: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
-        on_engine!(self, sql => sql.record_guild(guild, discord_locale, now).await)
+        on_engine!(self, sql => sql.record_guild(guild, discord_locale, name, now).await)
     }
 
     /// Sets (or with `None`, clears) the language of public posts.
@@ -481,6 +485,49 @@ impl Store {
     /// Creates or replaces a server's schedule, active, with its first slot.
     pub async fn save_schedule(&self, s: &PromptSchedule, now: i64) -> Result<(), StoreError> {
         on_engine!(self, sql => sql.save_schedule(s, now).await)
+    }
+
+    /// Turns a server's weekly digest on or off; `false` when it has no prompt schedule.
+    pub async fn set_digest(&self, guild: u64, on: bool, now: i64) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.set_digest(guild, on, now).await)
+    }
+
+    /// The digest of a week: its row, created (with `nonce`) if the week has none yet.
+    pub async fn begin_digest(
+        &self,
+        guild: u64,
+        week_start: i64,
+        channel: u64,
+        nonce: &str,
+        now: i64,
+    ) -> Result<DigestPost, StoreError> {
+        on_engine!(self, sql => sql.begin_digest(guild, week_start, channel, nonce, now).await)
+    }
+
+    pub async fn end_digest(
+        &self,
+        guild: u64,
+        week_start: i64,
+        status: DigestStatus,
+        message_id: Option<u64>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.end_digest(guild, week_start, status, message_id, error, now).await)
+    }
+
+    pub async fn last_digest(&self, guild: u64) -> Result<Option<DigestPost>, StoreError> {
+        on_engine!(self, sql => sql.last_digest(guild).await)
+    }
+
+    /// What a server studies, with the members who moved in [since, until).
+    pub async fn community(
+        &self,
+        guild: u64,
+        since: i64,
+        until: i64,
+    ) -> Result<CommunityCounts, StoreError> {
+        on_engine!(self, sql => sql.community(guild, since, until).await)
     }
 
     pub async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {

@@ -5,7 +5,8 @@ use sqlx::FromRow;
 use super::backend::{Backend, Column, Sql};
 use super::{StoreError, from_db_id, to_db_id};
 use crate::prompts::records::{
-    NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
+    DigestPost, DigestStatus, NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost,
+    PromptSchedule,
 };
 
 #[derive(FromRow)]
@@ -24,6 +25,7 @@ struct ScheduleRow {
     next_due_at: Option<i64>,
     requested_at: Option<i64>,
     created_by: i64,
+    digest: bool,
 }
 
 impl From<ScheduleRow> for PromptSchedule {
@@ -44,12 +46,13 @@ impl From<ScheduleRow> for PromptSchedule {
             next_due_at: r.next_due_at,
             requested_at: r.requested_at,
             created_by: from_db_id(r.created_by),
+            digest: r.digest,
         }
     }
 }
 
 const SCHEDULE_COLUMNS: &str = "guild_id, channel_id, local_time, days, timezone, role_id, section_id, thread, paused, \
-     pause_reason, pause_detail, next_due_at, requested_at, created_by";
+     pause_reason, pause_detail, next_due_at, requested_at, created_by, digest";
 
 #[derive(FromRow)]
 struct PostRow {
@@ -154,6 +157,119 @@ where
         .execute(&self.writes)
         .await?;
         Ok(())
+    }
+
+    /// Turns the weekly digest on or off; `false` when the server has no schedule.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub(super) async fn set_digest(
+        &self,
+        guild: u64,
+        on: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE prompt_schedules SET digest = $1, updated_at = $2 WHERE guild_id = $3",
+        )
+        .bind(on)
+        .bind(now)
+        .bind(to_db_id(guild))
+        .execute(&self.writes)
+        .await?;
+        Ok(DB::rows_affected(&done) > 0)
+    }
+
+    /// The digest row of a week: created with `nonce` if there is none, else the one an earlier
+    /// attempt left (its nonce is kept, its attempts counted when it is still sending).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub(super) async fn begin_digest(
+        &self,
+        guild: u64,
+        week_start: i64,
+        channel: u64,
+        nonce: &str,
+        now: i64,
+    ) -> Result<DigestPost, StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO digest_posts (guild_id, week_start, channel_id, nonce, status, attempts, created_at)
+             VALUES ($1, $2, $3, $4, 'sending', 0, $5) ON CONFLICT (guild_id, week_start) DO NOTHING",
+        )
+        .bind(to_db_id(guild))
+        .bind(week_start)
+        .bind(to_db_id(channel))
+        .bind(nonce)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE digest_posts SET attempts = attempts + 1 WHERE guild_id = $1 AND week_start = $2 AND status = 'sending'",
+        )
+        .bind(to_db_id(guild))
+        .bind(week_start)
+        .execute(&mut *tx)
+        .await?;
+        let row: (String, String, i64, Option<i64>) = sqlx::query_as(
+            "SELECT nonce, status, attempts, message_id FROM digest_posts WHERE guild_id = $1 AND week_start = $2",
+        )
+        .bind(to_db_id(guild))
+        .bind(week_start)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(DigestPost {
+            guild,
+            week_start,
+            nonce: row.0,
+            status: DigestStatus::parse(&row.1),
+            attempts: row.2.max(0) as u32,
+            message_id: row.3.map(from_db_id),
+        })
+    }
+
+    /// Records how a week's digest ended.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub(super) async fn end_digest(
+        &self,
+        guild: u64,
+        week_start: i64,
+        status: DigestStatus,
+        message_id: Option<u64>,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE digest_posts SET status = $1, message_id = $2, error = $3, finished_at = $4
+             WHERE guild_id = $5 AND week_start = $6",
+        )
+        .bind(status.as_str())
+        .bind(message_id.map(to_db_id))
+        .bind(error)
+        .bind(now)
+        .bind(to_db_id(guild))
+        .bind(week_start)
+        .execute(&self.writes)
+        .await?;
+        Ok(())
+    }
+
+    /// A server's most recent digest.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub(super) async fn last_digest(&self, guild: u64) -> Result<Option<DigestPost>, StoreError> {
+        let row: Option<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT week_start, nonce, status, attempts, message_id FROM digest_posts
+             WHERE guild_id = $1 ORDER BY week_start DESC LIMIT 1",
+        )
+        .bind(to_db_id(guild))
+        .fetch_optional(&self.reads)
+        .await?;
+        Ok(row.map(|(week_start, nonce, status, attempts, message_id)| DigestPost {
+            guild,
+            week_start,
+            nonce,
+            status: DigestStatus::parse(&status),
+            attempts: attempts.max(0) as u32,
+            message_id: message_id.map(from_db_id),
+        }))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

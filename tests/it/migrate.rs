@@ -27,17 +27,27 @@ async fn community(db: &TestDatabase) {
         "/prompts setup channel:<#5> time:9h thread:true",
         "/config timezone America/Manaus",
         "/config language en",
+        "/prompts digest enabled:true",
     ] {
         let out = db.ask(&[command, "--guild", "7", "--user", "1", "--admin"]);
         assert!(out.status.success(), "{command}: {out:?}");
     }
     let store = db.store().await;
     store.member_left(7, 44, 1_800_000_000).await.unwrap();
+    store
+        .record_guild(7, Some("pt-BR"), Some("Comunidade Ação 🇧🇷"), 1_800_000_000)
+        .await
+        .unwrap();
     store.close().await;
     db.execute(
         "INSERT INTO prompt_posts (guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, message_id, error, created_at, finished_at)
          VALUES (7, 1800000000, 'scheduled', 'kafka', 1, 5, 'trilha-1', 'sent', 1, 99, NULL, 1800000000, 1800000001),
                 (7, 1800086400, 'manual', 'redis', 0, 5, 'trilha-2', 'failed', 3, NULL, '403: Missing Access (code 50001)', 1800086400, NULL)",
+    )
+    .await;
+    db.execute(
+        "INSERT INTO digest_posts (guild_id, week_start, channel_id, nonce, status, attempts, message_id, error, created_at, finished_at)
+         VALUES (7, 1799899200, 5, 'trilha-3', 'sent', 1, 100, NULL, 1800000000, 1800000001)",
     )
     .await;
 }

@@ -62,6 +62,7 @@ fn schedule(guild: u64) -> PromptSchedule {
         next_due_at: Some(NINE),
         requested_at: None,
         created_by: 1,
+        digest: false,
     }
 }
 

@@ -1,0 +1,228 @@
+//! Pictures as attachments of replies and posts: what a picture shows is gathered, drawn off the
+//! async runtime (through the shared cache) and attached. A picture that cannot be ready in
+//! time, or cannot be drawn, is left out: the text answer always goes, alone if it must.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::cache::{fingerprint, shared};
+use super::{Picture, card, heat};
+use crate::app::App;
+use crate::guild::GuildSettings;
+use crate::i18n::{Locale, fill};
+use crate::ops::metrics::{PictureKind, PictureOutcome};
+use crate::progress::community::Community;
+use crate::progress::standing::standing;
+use crate::progress::{ItemStates, State};
+use crate::reply::{Attachment, limits, truncate};
+use crate::roadmap::{Roadmap, TrackIdx};
+
+/// File names of the pictures (what Discord shows under them).
+pub const CARD_FILE: &str = "trilha-roadmap.png";
+pub const HEAT_FILE: &str = "trilha-community.png";
+
+/// How long a reply waits for its picture. Measured renders take ~15 ms; this leaves room for
+/// a busy machine and stays well inside the 1.5 s after which a reply is deferred.
+const WITHIN: Duration = Duration::from_millis(1000);
+
+/// The roadmap file a member's card shows: the one they marked most in (the first on a tie).
+pub fn track_of(roadmap: &Roadmap, states: &ItemStates) -> TrackIdx {
+    let marked = |t: &crate::roadmap::Track| {
+        t.sections
+            .iter()
+            .flat_map(|&s| roadmap.section(s).items.iter())
+            .filter(|i| states.contains_key(i))
+            .count()
+    };
+    roadmap
+        .tracks()
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, t)| (marked(t), std::cmp::Reverse(*i)))
+        .map_or(TrackIdx(0), |(i, _)| TrackIdx(i))
+}
+
+/// Today's date in the server's time zone, written in `locale`.
+pub fn today(now: i64, settings: &GuildSettings, locale: Locale) -> String {
+    let date = Timestamp::from_second(now)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned(settings.timezone())
+        .date();
+    locale.date(date)
+}
+
+/// Draws through the shared cache, within [`WITHIN`]; `None` (logged and counted) otherwise.
+/// The drawing runs as its own task: when it is late, it still finishes and is cached for the
+/// next request.
+async fn draw(
+    app: &App,
+    kind: PictureKind,
+    key: u64,
+    build: impl FnOnce() -> super::scene::Scene + Send + 'static,
+) -> Option<Picture> {
+    let task = tokio::spawn(async move { shared().picture(key, build).await });
+    let outcome = match tokio::time::timeout(WITHIN, task).await {
+        Ok(Ok(Ok(picture))) => Ok(picture),
+        Ok(Ok(Err(error))) => Err((PictureOutcome::Failed, error.to_string())),
+        Ok(Err(error)) => Err((PictureOutcome::Failed, error.to_string())),
+        Err(_) => Err((PictureOutcome::Late, format!("not ready within {WITHIN:?}"))),
+    };
+    match outcome {
+        Ok(picture) => {
+            app.metrics.picture(kind, PictureOutcome::Attached);
+            Some(picture)
+        }
+        Err((outcome, error)) => {
+            app.metrics.picture(kind, outcome);
+            tracing::warn!(picture = kind.as_str(), %error, "picture left out; the text answer goes alone");
+            None
+        }
+    }
+}
+
+/// What a member's card shows.
+pub struct CardRequest {
+    pub user: u64,
+    /// The member's names, most preferred first.
+    pub names: Vec<String>,
+    pub states: ItemStates,
+    pub settings: GuildSettings,
+    pub locale: Locale,
+}
+
+/// A member's roadmap card, as an attachment.
+pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
+    let roadmap = app.roadmap.clone();
+    let track = track_of(&roadmap, &request.states);
+    let date = today(app.clock.now(), &request.settings, request.locale);
+    let server: Vec<String> = request.settings.name.clone().into_iter().collect();
+    let mut states: Vec<(usize, &'static str)> = request
+        .states
+        .iter()
+        .map(|(item, state)| (item.0, state.as_str()))
+        .collect();
+    states.sort_unstable();
+    let key = fingerprint(&(
+        "card",
+        Arc::as_ptr(&roadmap) as usize,
+        track.0,
+        &states,
+        &request.names,
+        &server,
+        &date,
+        request.locale,
+    ));
+    let alt = card_alt(&roadmap, track, &request);
+    let CardRequest {
+        names,
+        states,
+        locale,
+        ..
+    } = request;
+    let picture = draw(app, PictureKind::Card, key, move || {
+        let member: Vec<&str> = names.iter().map(String::as_str).collect();
+        let server: Vec<&str> = server.iter().map(String::as_str).collect();
+        card::scene(&card::Card {
+            roadmap: &roadmap,
+            track,
+            states: &states,
+            member: &member,
+            server: &server,
+            date: &date,
+            locale,
+        })
+    })
+    .await?;
+    Some(Attachment {
+        name: CARD_FILE.into(),
+        data: picture.png,
+        description: Some(alt),
+    })
+}
+
+/// The card's alt text: the member's counts and the milestone, in words.
+fn card_alt(roadmap: &Roadmap, track: TrackIdx, request: &CardRequest) -> String {
+    let t = request.locale.texts();
+    let count = |state: State| request.states.values().filter(|s| **s == state).count();
+    let standing = standing(roadmap, &request.states);
+    let track_standing = standing.iter().find(|s| s.track == track);
+    let (met, required) = track_standing.map_or((0, 0), |s| (s.met_sections(), s.required_sections()));
+    let name = super::text::best_name(&request.names.iter().map(String::as_str).collect::<Vec<_>>())
+        .unwrap_or_else(|| t.picture_member.to_string());
+    let text = fill(
+        t.picture_card_alt,
+        &[
+            ("member", &name),
+            ("roadmap", &roadmap.track(track).name.get(request.locale)),
+            ("done", &t.count_done.fill(count(State::Done), &[])),
+            ("learning", &t.count_learning.fill(count(State::Learning), &[])),
+            ("skipped", &t.count_skipped.fill(count(State::Skipped), &[])),
+            ("sections", &t.picture_sections.fill(required, &[("met", &met)])),
+        ],
+    );
+    truncate(&text, limits::ATTACHMENT_DESCRIPTION)
+}
+
+/// The community's heat map, as an attachment; `last_week` when its lists are about the week
+/// before (the weekly digest).
+pub async fn heat_map(
+    app: &App,
+    community: &Community,
+    settings: &GuildSettings,
+    locale: Locale,
+    last_week: bool,
+) -> Option<Attachment> {
+    let roadmap = app.roadmap.clone();
+    let track = TrackIdx(0);
+    let date = today(app.clock.now(), settings, locale);
+    let server: Vec<String> = settings.name.clone().into_iter().collect();
+    let mut done: Vec<(usize, u64)> = community.done.iter().map(|(i, n)| (i.0, *n)).collect();
+    done.sort_unstable();
+    let window = |list: &[(crate::roadmap::ItemIdx, u64)]| -> Vec<(usize, u64)> {
+        list.iter().map(|(i, n)| (i.0, *n)).collect()
+    };
+    let key = fingerprint(&(
+        "heat",
+        Arc::as_ptr(&roadmap) as usize,
+        community.active,
+        &done,
+        window(&community.window_done),
+        window(&community.window_learning),
+        last_week,
+        &server,
+        &date,
+        locale,
+    ));
+    let t = locale.texts();
+    let alt = truncate(
+        &fill(
+            t.picture_heat_alt,
+            &[("members", &t.heat_members.fill(community.active as usize, &[]))],
+        ),
+        limits::ATTACHMENT_DESCRIPTION,
+    );
+    let community = community.clone();
+    let picture = draw(app, PictureKind::HeatMap, key, move || {
+        let server: Vec<&str> = server.iter().map(String::as_str).collect();
+        heat::scene(&heat::Heat {
+            roadmap: &roadmap,
+            track,
+            active: community.active,
+            done: &community.done,
+            week_done: &community.window_done,
+            week_learning: &community.window_learning,
+            last_week,
+            server: &server,
+            date: &date,
+            locale,
+        })
+    })
+    .await?;
+    Some(Attachment {
+        name: HEAT_FILE.into(),
+        data: picture.png,
+        description: Some(alt),
+    })
+}
