@@ -114,6 +114,7 @@ fn invocation(key: &str, user: u64, args: Vec<(&'static str, Value)>) -> Invocat
             locale: Locale::PtBr,
             guild_locale: Some(Locale::PtBr),
             can_manage_guild: false,
+            names: vec!["Ana".into()],
         },
     }
 }

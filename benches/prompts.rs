@@ -26,7 +26,7 @@ use trilha::reply::Reply;
 use trilha::store::Store;
 
 const SERVERS: u64 = 10_000;
-/// Wednesday 2026-11-18 09:00 in São Paulo.
+/// Tuesday 2026-11-24 09:00 in São Paulo.
 const NINE: i64 = 1_795_521_600;
 
 struct Timed {

@@ -246,6 +246,15 @@ fn check(config: &Config) -> ExitCode {
                 println!("  {}: {} / {}", track.id, track.name.pt_br, track.name.en);
             }
             println!("translations: complete, {texts} texts in both pt-BR and en");
+            let undrawable = crate::picture::undrawable(&roadmap);
+            if undrawable.is_empty() {
+                println!("pictures: every name draws with the embedded fonts");
+            }
+            for (id, characters) in undrawable {
+                println!(
+                    "warning: pictures cannot draw `{characters}` in the name of `{id}`: the card leaves those characters out (the fonts cover Latin, Greek, Cyrillic and emoji)"
+                );
+            }
         }
         Err(errors) => {
             ok = false;

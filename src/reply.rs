@@ -161,7 +161,10 @@ impl Reply {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
             if !name_ok {
-                out.push(format!("attachment name `{}` is not a plain file name", file.name));
+                out.push(format!(
+                    "attachment name `{}` is not a plain file name",
+                    file.name
+                ));
             }
             if file.data.len() > ATTACHMENT_BYTES {
                 out.push(format!(
@@ -181,7 +184,9 @@ impl Reply {
             }
         }
         if bytes > REQUEST_BYTES {
-            out.push(format!("attachments hold {bytes} bytes together (limit {REQUEST_BYTES})"));
+            out.push(format!(
+                "attachments hold {bytes} bytes together (limit {REQUEST_BYTES})"
+            ));
         }
         for (i, embed) in self.embeds.iter().enumerate() {
             if let Some(image) = &embed.image {

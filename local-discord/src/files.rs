@@ -85,7 +85,11 @@ pub fn rules(data: &Value, uploads: &[Upload], existing: &[String]) -> Vec<Viola
             format!("Must be {MAX_FILES} or fewer in length."),
         ));
     }
-    let listed: Vec<&Value> = data["attachments"].as_array().into_iter().flatten().collect();
+    let listed: Vec<&Value> = data["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
     for (i, upload) in uploads.iter().enumerate() {
         let Some(n) = upload.index() else {
             out.push(violation(
@@ -102,7 +106,11 @@ pub fn rules(data: &Value, uploads: &[Upload], existing: &[String]) -> Vec<Viola
                 "This field is required".into(),
             ));
         }
-        if !listed.is_empty() && !listed.iter().any(|a| a["id"].as_u64() == Some(n) || a["id"].as_str() == Some(&n.to_string())) {
+        if !listed.is_empty()
+            && !listed
+                .iter()
+                .any(|a| a["id"].as_u64() == Some(n) || a["id"].as_str() == Some(&n.to_string()))
+        {
             out.push(violation(
                 &["attachments"],
                 "ATTACHMENT_NOT_LISTED",
@@ -111,7 +119,10 @@ pub fn rules(data: &Value, uploads: &[Upload], existing: &[String]) -> Vec<Viola
         }
     }
     for (i, entry) in listed.iter().enumerate() {
-        if entry["description"].as_str().is_some_and(|d| d.chars().count() > 1024) {
+        if entry["description"]
+            .as_str()
+            .is_some_and(|d| d.chars().count() > 1024)
+        {
             out.push(violation(
                 &["attachments", &i.to_string(), "description"],
                 "BASE_TYPE_MAX_LENGTH",
@@ -133,7 +144,9 @@ pub fn rules(data: &Value, uploads: &[Upload], existing: &[String]) -> Vec<Viola
             out.push(violation(
                 &["embeds", &i.to_string(), "image", "url"],
                 "EMBED_ATTACHMENT_MISSING",
-                format!("attachment://{name} is not a file of this message: Discord would show no image"),
+                format!(
+                    "attachment://{name} is not a file of this message: Discord would show no image"
+                ),
             ));
         }
     }
@@ -153,7 +166,13 @@ fn png_size(data: &[u8]) -> Option<(u32, u32)> {
 /// Stores the uploads and turns `data["attachments"]` into the attachment objects Discord
 /// keeps: uploaded files, plus the existing ones a message edit lists by id. Embeds that show
 /// `attachment://name` get the file's URL and size, as Discord echoes them.
-pub fn attach(world: &mut World, data: &mut Value, uploads: &[Upload], channel: u64, existing: &[Value]) {
+pub fn attach(
+    world: &mut World,
+    data: &mut Value,
+    uploads: &[Upload],
+    channel: u64,
+    existing: &[Value],
+) {
     if uploads.is_empty() && data.get("attachments").is_none() {
         return; // a message without files, or an edit that keeps them as they are
     }
@@ -161,9 +180,11 @@ pub fn attach(world: &mut World, data: &mut Value, uploads: &[Upload], channel: 
     let mut objects: Vec<Value> = existing
         .iter()
         .filter(|old| {
-            listed
-                .iter()
-                .any(|a| a["id"].as_str().is_some_and(|id| Some(id) == old["id"].as_str()))
+            listed.iter().any(|a| {
+                a["id"]
+                    .as_str()
+                    .is_some_and(|id| Some(id) == old["id"].as_str())
+            })
         })
         .cloned()
         .collect();

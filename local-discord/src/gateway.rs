@@ -38,6 +38,8 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        // Events go out as soon as they are written, as Discord's do (no Nagle delay).
+        let _ = stream.set_nodelay(true);
         next_conn += 1;
         let shared = shared.clone();
         tokio::spawn(connection(stream, next_conn, shared));

@@ -268,6 +268,12 @@ impl LocalDiscord {
         });
         let app = rest::router(shared.clone());
         let rest_task = tokio::spawn(async move {
+            // Without TCP_NODELAY a small response can wait 40 ms for a delayed ACK (Nagle):
+            // latency Discord does not add.
+            use axum::serve::ListenerExt;
+            let rest = rest.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(rest, app).await;
         });
         let gateway_task = tokio::spawn(gateway::serve(gw, shared.clone()));

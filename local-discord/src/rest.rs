@@ -226,7 +226,10 @@ fn respond(
             json!({"message": "The request body contains invalid JSON.", "code": 50109}),
         );
     }
-    if let Some(big) = uploads.iter().find(|u| u.data.len() > files::MAX_FILE_BYTES) {
+    if let Some(big) = uploads
+        .iter()
+        .find(|u| u.data.len() > files::MAX_FILE_BYTES)
+    {
         protocol_violation(
             world,
             method,
@@ -312,7 +315,9 @@ fn route(
         ("POST", ["interactions", i, token, "callback"]) => {
             callback(world, method, path, i, token, body, uploads)
         }
-        ("POST", ["webhooks", a, token]) if *a == app => followup(world, method, path, token, body, uploads),
+        ("POST", ["webhooks", a, token]) if *a == app => {
+            followup(world, method, path, token, body, uploads)
+        }
         (m @ ("GET" | "PATCH" | "DELETE"), ["webhooks", a, token, "messages", message])
             if *a == app =>
         {

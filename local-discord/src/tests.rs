@@ -225,7 +225,11 @@ async fn a_message_with_a_file_is_stored_and_its_embed_shows_it() {
         .send_message(
             &http,
             CreateMessage::new()
-                .embed(CreateEmbed::new().title("card").image("attachment://card.png"))
+                .embed(
+                    CreateEmbed::new()
+                        .title("card")
+                        .image("attachment://card.png"),
+                )
                 .add_file(CreateAttachment::bytes(tiny_png(), "card.png").description("a card")),
         )
         .await
@@ -234,13 +238,23 @@ async fn a_message_with_a_file_is_stored_and_its_embed_shows_it() {
     assert_eq!(sent.attachments[0].filename, "card.png");
     assert_eq!(sent.attachments[0].width, Some(3));
     assert_eq!(sent.attachments[0].description.as_deref(), Some("a card"));
-    let image = sent.embeds[0].image.as_ref().expect("the embed shows the file");
+    let image = sent.embeds[0]
+        .image
+        .as_ref()
+        .expect("the embed shows the file");
     assert_eq!(image.url, sent.attachments[0].url);
     let files = discord.message_files(sent.id.get());
     assert_eq!(files, vec![("card.png".to_string(), tiny_png())]);
     let request = discord.requests().pop().unwrap();
-    assert_eq!(request.files, vec![("files[0]".into(), "card.png".into(), tiny_png().len())]);
-    assert!(discord.violations().is_empty(), "{:?}", discord.violations());
+    assert_eq!(
+        request.files,
+        vec![("files[0]".into(), "card.png".into(), tiny_png().len())]
+    );
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
 }
 
 #[tokio::test]
@@ -253,7 +267,11 @@ async fn an_embed_showing_a_file_that_was_not_sent_and_an_oversized_file_are_ref
         .send_message(
             &http,
             CreateMessage::new()
-                .embed(CreateEmbed::new().title("card").image("attachment://other.png"))
+                .embed(
+                    CreateEmbed::new()
+                        .title("card")
+                        .image("attachment://other.png"),
+                )
                 .add_file(CreateAttachment::bytes(tiny_png(), "card.png")),
         )
         .await;
@@ -271,9 +289,14 @@ async fn an_embed_showing_a_file_that_was_not_sent_and_an_oversized_file_are_ref
             &http,
             CreateMessage::new()
                 .content("big")
-                .add_file(CreateAttachment::bytes(vec![0; files::MAX_FILE_BYTES + 1], "big.png")),
+                .add_file(CreateAttachment::bytes(
+                    vec![0; files::MAX_FILE_BYTES + 1],
+                    "big.png",
+                )),
         )
         .await;
-    let error = oversized.expect_err("a file over 10 MiB is refused").to_string();
+    let error = oversized
+        .expect_err("a file over 10 MiB is refused")
+        .to_string();
     assert!(error.contains("Request entity too large"), "{error}");
 }

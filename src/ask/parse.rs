@@ -6,8 +6,8 @@
 //! remaining options in order, the last one taking all remaining words.
 
 use crate::commands::{
-    Args, AutocompleteRequest, CATALOG, Caller, CommandSpec, Invocation, Person, OptionKind, OptionSpec,
-    SubcommandSpec, Value,
+    Args, AutocompleteRequest, CATALOG, Caller, CommandSpec, Invocation, OptionKind, OptionSpec,
+    Person, SubcommandSpec, Value,
 };
 use crate::config::parse_snowflake;
 use crate::i18n::Locale;

@@ -76,9 +76,7 @@ async fn execute(
         Command::PromptsResume => prompts::resume(app, caller).await,
         Command::PromptsNow => prompts::now(app, caller).await,
         Command::PromptsStatus => prompts::status(app, caller).await,
-        Command::PromptsDigest { enabled } => {
-            prompts::digest(app, lookups, caller, enabled).await
-        }
+        Command::PromptsDigest { enabled } => prompts::digest(app, lookups, caller, enabled).await,
         Command::Community => progress::community(app, caller).await,
     }
 }

@@ -304,7 +304,11 @@ pub(super) async fn digest(
             .into());
         }
     }
-    if !app.store.set_digest(guild, enabled, app.clock.now()).await? {
+    if !app
+        .store
+        .set_digest(guild, enabled, app.clock.now())
+        .await?
+    {
         return Err(UserError::PromptsNotConfigured.into());
     }
     let text = if enabled {

@@ -3,10 +3,10 @@
 use serenity::all::{
     AutocompleteChoice, ButtonStyle as DiscordButtonStyle, CommandDataOption,
     CommandDataOptionValue, CommandDataResolved, CommandInteraction, ComponentInteraction,
-    CreateActionRow, CreateAttachment,
-    CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, Member, RoleId, User,
+    CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateAutocompleteResponse,
+    CreateButton, CreateEmbed, CreateEmbedFooter, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse, Member, RoleId, User,
 };
 
 use crate::commands::{

@@ -284,6 +284,29 @@ impl EventHandler for Handler {
         }
     }
 
+    /// A renamed server (or a new language): pictures show its current name.
+    async fn guild_update(
+        &self,
+        _ctx: Context,
+        _old: Option<Guild>,
+        new: serenity::all::PartialGuild,
+    ) {
+        let now = self.app.clock.now();
+        if let Err(error) = self
+            .app
+            .store
+            .record_guild(
+                new.id.get(),
+                Some(&new.preferred_locale),
+                Some(&new.name),
+                now,
+            )
+            .await
+        {
+            tracing::error!(guild_id = new.id.get(), %error, "could not record the server's update");
+        }
+    }
+
     /// Only with the Server Members intent (DISCORD_MEMBERS_INTENT=true).
     async fn guild_member_removal(
         &self,

@@ -268,7 +268,11 @@ pub static COMMANDS: CommandTexts = CommandTexts {
             "Whose progress to show (yours if empty)",
         ),
         ("next", "next", "Suggest what to study next"),
-        ("community", "community", "Heat map of what this server studies"),
+        (
+            "community",
+            "community",
+            "Heat map of what this server studies",
+        ),
         ("leaderboard", "leaderboard", "Server ranking by items done"),
         (
             "leaderboard.period",
@@ -369,6 +373,10 @@ pub static COMMANDS: CommandTexts = CommandTexts {
             "digest",
             "Turn the weekly digest (heat map and highlights) in the prompts channel on or off",
         ),
-        ("prompts.digest.enabled", "enabled", "Post the weekly digest"),
+        (
+            "prompts.digest.enabled",
+            "enabled",
+            "Post the weekly digest",
+        ),
     ],
 };

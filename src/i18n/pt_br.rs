@@ -272,7 +272,11 @@ pub static COMMANDS: CommandTexts = CommandTexts {
             "De quem ver o progresso (você, se vazio)",
         ),
         ("next", "proximo", "Sugere o que estudar agora"),
-        ("community", "comunidade", "Mapa de calor do que o servidor estuda"),
+        (
+            "community",
+            "comunidade",
+            "Mapa de calor do que o servidor estuda",
+        ),
         (
             "leaderboard",
             "ranking",
@@ -373,6 +377,10 @@ pub static COMMANDS: CommandTexts = CommandTexts {
             "resumo",
             "Liga ou desliga o resumo semanal (mapa de calor e destaques) no canal dos posts",
         ),
-        ("prompts.digest.enabled", "ligado", "Postar o resumo semanal"),
+        (
+            "prompts.digest.enabled",
+            "ligado",
+            "Postar o resumo semanal",
+        ),
     ],
 };

@@ -148,18 +148,26 @@ fn card_alt(roadmap: &Roadmap, track: TrackIdx, request: &CardRequest) -> String
     let count = |state: State| request.states.values().filter(|s| **s == state).count();
     let standing = standing(roadmap, &request.states);
     let track_standing = standing.iter().find(|s| s.track == track);
-    let (met, required) = track_standing.map_or((0, 0), |s| (s.met_sections(), s.required_sections()));
-    let name = super::text::best_name(&request.names.iter().map(String::as_str).collect::<Vec<_>>())
-        .unwrap_or_else(|| t.picture_member.to_string());
+    let (met, required) =
+        track_standing.map_or((0, 0), |s| (s.met_sections(), s.required_sections()));
+    let name =
+        super::text::best_name(&request.names.iter().map(String::as_str).collect::<Vec<_>>())
+            .unwrap_or_else(|| t.picture_member.to_string());
     let text = fill(
         t.picture_card_alt,
         &[
             ("member", &name),
             ("roadmap", &roadmap.track(track).name.get(request.locale)),
             ("done", &t.count_done.fill(count(State::Done), &[])),
-            ("learning", &t.count_learning.fill(count(State::Learning), &[])),
+            (
+                "learning",
+                &t.count_learning.fill(count(State::Learning), &[]),
+            ),
             ("skipped", &t.count_skipped.fill(count(State::Skipped), &[])),
-            ("sections", &t.picture_sections.fill(required, &[("met", &met)])),
+            (
+                "sections",
+                &t.picture_sections.fill(required, &[("met", &met)]),
+            ),
         ],
     );
     truncate(&text, limits::ATTACHMENT_DESCRIPTION)
@@ -199,7 +207,10 @@ pub async fn heat_map(
     let alt = truncate(
         &fill(
             t.picture_heat_alt,
-            &[("members", &t.heat_members.fill(community.active as usize, &[]))],
+            &[(
+                "members",
+                &t.heat_members.fill(community.active as usize, &[]),
+            )],
         ),
         limits::ATTACHMENT_DESCRIPTION,
     );

@@ -23,7 +23,8 @@ pub fn fingerprint(parts: &impl Hash) -> u64 {
 /// The process's picture cache: rendering is a pure function of its inputs, so one cache serves
 /// every command and the scheduler.
 pub fn shared() -> &'static PictureCache {
-    static SHARED: std::sync::LazyLock<PictureCache> = std::sync::LazyLock::new(PictureCache::default);
+    static SHARED: std::sync::LazyLock<PictureCache> =
+        std::sync::LazyLock::new(PictureCache::default);
     &SHARED
 }
 

@@ -2,7 +2,7 @@
 //! every requirement met or not, the milestone's progress, the member's and server's names and
 //! the date.
 
-use super::layout::{self, BODY, Canvas, HEADING, Look, MARGIN, StatusLine, SUBTITLE, TITLE};
+use super::layout::{self, BODY, Canvas, HEADING, Look, MARGIN, SUBTITLE, StatusLine, TITLE};
 use super::palette;
 use super::scene::{Icon, ItemPlace, Mark, Rect, Rgb, Scene};
 use super::text;
@@ -108,7 +108,7 @@ pub fn scene(card: &Card) -> Scene {
         .into_iter()
         .find(|s| s.track == card.track)
         .expect("every track has a standing");
-    let mut canvas = Canvas::new();
+    let mut canvas = Canvas::default();
     let width = Canvas::inner_width();
 
     let member = text::best_name(card.member).unwrap_or_else(|| t.picture_member.to_string());
@@ -136,7 +136,11 @@ pub fn scene(card: &Card) -> Scene {
     let milestone = layout::line_block(
         &format!(
             "{}{}",
-            if track_standing.milestone() { "🎓 " } else { "" },
+            if track_standing.milestone() {
+                "🎓 "
+            } else {
+                ""
+            },
             track.milestone.get(card.locale)
         ),
         HEADING,
@@ -180,7 +184,10 @@ pub fn scene(card: &Card) -> Scene {
             .count()
     };
     let entries = [
-        (Icon::Done, t.count_done.fill(count_of(Some(State::Done)), &[])),
+        (
+            Icon::Done,
+            t.count_done.fill(count_of(Some(State::Done)), &[]),
+        ),
         (
             Icon::Learning,
             t.count_learning.fill(count_of(Some(State::Learning)), &[]),
@@ -214,11 +221,23 @@ pub(super) fn legend(canvas: &mut Canvas, entries: &[(Icon, String)]) {
             canvas.y += lh + 6.0;
         }
         canvas.marks.push(Mark::Icon {
-            rect: Rect::new(x, canvas.y + (lh - layout::MARKER) / 2.0, layout::MARKER, layout::MARKER),
+            rect: Rect::new(
+                x,
+                canvas.y + (lh - layout::MARKER) / 2.0,
+                layout::MARKER,
+                layout::MARKER,
+            ),
             icon: *icon,
         });
         x += layout::MARKER + 8.0;
-        canvas.push_text(layout::line_block(label, BODY, palette::TEXT, x, canvas.y, width));
+        canvas.push_text(layout::line_block(
+            label,
+            BODY,
+            palette::TEXT,
+            x,
+            canvas.y,
+            width,
+        ));
         x += width + 24.0;
     }
     canvas.y += lh + 18.0;

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use super::card::footer;
-use super::layout::{self, BODY, Canvas, HEADING, Look, MARGIN, SMALL, StatusLine, SUBTITLE, TITLE};
+use super::layout::{
+    self, BODY, Canvas, HEADING, Look, MARGIN, SMALL, SUBTITLE, StatusLine, TITLE,
+};
 use super::palette;
 use super::scene::{ItemPlace, Mark, Rect, Rgb, Scene};
 use super::text;
@@ -104,10 +106,17 @@ impl Look for HeatLook<'_> {
 pub fn scene(heat: &Heat) -> Scene {
     let t = heat.locale.texts();
     let roadmap = heat.roadmap;
-    let mut canvas = Canvas::new();
+    let mut canvas = Canvas::default();
     let width = Canvas::inner_width();
     let server = text::best_name(heat.server).unwrap_or_else(|| t.picture_server.to_string());
-    canvas.push_text(layout::line_block(&server, TITLE, palette::TEXT, MARGIN, canvas.y, width));
+    canvas.push_text(layout::line_block(
+        &server,
+        TITLE,
+        palette::TEXT,
+        MARGIN,
+        canvas.y,
+        width,
+    ));
     canvas.y += TITLE.line_height();
     let members = t.heat_members.fill(heat.active as usize, &[]);
     canvas.push_text(layout::line_block(
@@ -138,7 +147,14 @@ pub fn scene(heat: &Heat) -> Scene {
     {
         let x = MARGIN + i as f32 * (column + 24.0);
         let mut y = top;
-        canvas.push_text(layout::line_block(title, HEADING, palette::TEXT, x, y, column));
+        canvas.push_text(layout::line_block(
+            title,
+            HEADING,
+            palette::TEXT,
+            x,
+            y,
+            column,
+        ));
         y += HEADING.line_height() + 2.0;
         let lines: Vec<String> = entries
             .iter()
@@ -163,7 +179,12 @@ pub fn scene(heat: &Heat) -> Scene {
     for step in 0..5 {
         let share = step as f32 / 4.0;
         canvas.marks.push(Mark::Panel {
-            rect: Rect::new(x, canvas.y + (lh - layout::MARKER) / 2.0, layout::MARKER, layout::MARKER),
+            rect: Rect::new(
+                x,
+                canvas.y + (lh - layout::MARKER) / 2.0,
+                layout::MARKER,
+                layout::MARKER,
+            ),
             fill: shade(share),
             outline: Some(palette::OUTLINE),
             radius: 4.0,
@@ -183,6 +204,10 @@ pub fn scene(heat: &Heat) -> Scene {
 
     let look = HeatLook { heat };
     canvas.sections(roadmap, heat.track, &look, heat.locale);
-    footer(&mut canvas, roadmap.track(heat.track).name.get(heat.locale), heat.locale);
+    footer(
+        &mut canvas,
+        roadmap.track(heat.track).name.get(heat.locale),
+        heat.locale,
+    );
     canvas.finish()
 }

@@ -73,7 +73,14 @@ pub fn text_block(
 }
 
 /// A one-line text block, shortened with "…" to fit `width`.
-pub fn line_block(source: &str, style: Style, colour: Rgb, x: f32, y: f32, width: f32) -> TextBlock {
+pub fn line_block(
+    source: &str,
+    style: Style,
+    colour: Rgb,
+    x: f32,
+    y: f32,
+    width: f32,
+) -> TextBlock {
     let line = text::single_line(source, style, width);
     TextBlock {
         lines: vec![line],
@@ -95,8 +102,8 @@ pub struct Canvas {
     pub y: f32,
 }
 
-impl Canvas {
-    pub fn new() -> Canvas {
+impl Default for Canvas {
+    fn default() -> Canvas {
         Canvas {
             marks: Vec::new(),
             items: Vec::new(),
@@ -104,7 +111,9 @@ impl Canvas {
             y: MARGIN,
         }
     }
+}
 
+impl Canvas {
     /// The width inside the margins.
     pub fn inner_width() -> f32 {
         WIDTH as f32 - 2.0 * MARGIN
@@ -117,7 +126,13 @@ impl Canvas {
     /// The panels of every section of a track, in card order: each goes to the top of the
     /// shortest of three columns (so the card reads left to right, then down, without the gaps
     /// rows of unequal panels would leave).
-    pub fn sections(&mut self, roadmap: &Roadmap, track: TrackIdx, look: &dyn Look, locale: Locale) {
+    pub fn sections(
+        &mut self,
+        roadmap: &Roadmap,
+        track: TrackIdx,
+        look: &dyn Look,
+        locale: Locale,
+    ) {
         let width = (Canvas::inner_width() - GAP * (COLUMNS as f32 - 1.0)) / COLUMNS as f32;
         let mut bottoms = [self.y; COLUMNS];
         for &section in &roadmap.track(track).sections {
@@ -167,7 +182,13 @@ struct Panel {
     height: f32,
 }
 
-fn panel(roadmap: &Roadmap, section: SectionIdx, look: &dyn Look, locale: Locale, width: f32) -> Panel {
+fn panel(
+    roadmap: &Roadmap,
+    section: SectionIdx,
+    look: &dyn Look,
+    locale: Locale,
+    width: f32,
+) -> Panel {
     let s = roadmap.section(section);
     let inner = width - 2.0 * PAD;
     let mut out = Panel {

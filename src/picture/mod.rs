@@ -58,6 +58,30 @@ pub fn render(scene: &scene::Scene) -> Result<Picture, PictureError> {
     })
 }
 
+/// Names in the roadmap with characters the embedded fonts cannot draw, as (id, characters):
+/// `trilha check` warns about them (a card would leave those characters out).
+pub fn undrawable(roadmap: &crate::roadmap::Roadmap) -> Vec<(String, String)> {
+    let mut names: Vec<(&str, &crate::roadmap::Text)> = Vec::new();
+    for track in roadmap.tracks() {
+        names.push((&track.id, &track.name));
+        names.push((&track.id, &track.milestone));
+    }
+    names.extend(roadmap.sections().map(|(_, s)| (s.id.as_str(), &s.name)));
+    names.extend(roadmap.groups().map(|(_, g)| (g.id.as_str(), &g.name)));
+    names.extend(roadmap.items().map(|(_, i)| (i.id.as_str(), &i.name)));
+    names
+        .into_iter()
+        .filter_map(|(id, text)| {
+            let missing: String = [&text.pt_br, &text.en]
+                .iter()
+                .flat_map(|t| self::text::clean(t).chars().collect::<Vec<_>>())
+                .filter(|c| !self::text::has_glyph(*c))
+                .collect();
+            (!missing.is_empty()).then(|| (id.to_string(), missing))
+        })
+        .collect()
+}
+
 /// Made-up members and a made-up community, for `trilha render-sample` and tests: a member with
 /// nothing marked, one half-way (every state present), one with everything done (named in a
 /// script the fonts lack, so the username shows), and the heat map.

@@ -187,7 +187,12 @@ fn draw_icon(pixmap: &mut Pixmap, rect: &Rect, icon: Icon) {
         Icon::Learning => {
             fill(pixmap, circle(cx, cy, r), palette::PANEL);
             fill(pixmap, left_half_disc(cx, cy, r), palette::LEARNING);
-            stroke(pixmap, circle(cx, cy, r - ring / 2.0), palette::LEARNING, ring);
+            stroke(
+                pixmap,
+                circle(cx, cy, r - ring / 2.0),
+                palette::LEARNING,
+                ring,
+            );
         }
         Icon::Skipped => {
             fill(pixmap, circle(cx, cy, r), palette::SKIPPED);
@@ -198,7 +203,12 @@ fn draw_icon(pixmap: &mut Pixmap, rect: &Rect, icon: Icon) {
         }
         Icon::Pending => {
             fill(pixmap, circle(cx, cy, r), palette::PANEL);
-            stroke(pixmap, circle(cx, cy, r - ring / 2.0), palette::PENDING, ring);
+            stroke(
+                pixmap,
+                circle(cx, cy, r - ring / 2.0),
+                palette::PENDING,
+                ring,
+            );
         }
     }
 }

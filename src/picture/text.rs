@@ -85,7 +85,9 @@ impl Style {
 
     /// From the top of a line to its baseline.
     pub fn ascent(self) -> f32 {
-        font(self.primary()).as_scaled(PxScale::from(self.size)).ascent()
+        font(self.primary())
+            .as_scaled(PxScale::from(self.size))
+            .ascent()
     }
 }
 
@@ -296,20 +298,30 @@ mod tests {
     #[test]
     fn portuguese_accents_emoji_and_symbols_draw() {
         let all = "ÁÀÂÃÄÇÉÊÍÓÔÕÚÜáàâãäçéêíóôõúü ºª “aspas” — … · ›";
-        assert!(drawable(all), "{:?}", all.chars().filter(|c| !has_glyph(*c)).collect::<String>());
+        assert!(
+            drawable(all),
+            "{:?}",
+            all.chars().filter(|c| !has_glyph(*c)).collect::<String>()
+        );
         assert!(drawable("Ana 🎉🚀📚"));
         assert_eq!(shape("Ação 🎉", Style::bold(20.0)).missing, 0);
     }
 
     #[test]
     fn decomposed_accents_are_composed_and_invisible_characters_dropped() {
-        assert_eq!(clean("Jose\u{301}  da\tSilva\u{200D}\u{FE0F}\n"), "José da Silva");
+        assert_eq!(
+            clean("Jose\u{301}  da\tSilva\u{200D}\u{FE0F}\n"),
+            "José da Silva"
+        );
     }
 
     #[test]
     fn a_name_the_fonts_cannot_draw_falls_back_to_one_they_can() {
         assert!(!drawable("田中太郎"));
-        assert_eq!(best_name(&["田中太郎", "tanaka"]).as_deref(), Some("tanaka"));
+        assert_eq!(
+            best_name(&["田中太郎", "tanaka"]).as_deref(),
+            Some("tanaka")
+        );
         assert_eq!(best_name(&["Ana 田中"]).as_deref(), Some("Ana"));
         assert_eq!(best_name(&["田中", ""]), None);
         assert_eq!(best_name(&["  ", "Bia"]).as_deref(), Some("Bia"));

@@ -58,7 +58,11 @@ mod tests {
         let counts = CommunityCounts {
             active: 10,
             done: vec![("kafka".into(), 4), ("gone-from-the-roadmap".into(), 9)],
-            window_done: vec![("redis".into(), 1), ("kafka".into(), 3), ("docker".into(), 3)],
+            window_done: vec![
+                ("redis".into(), 1),
+                ("kafka".into(), 3),
+                ("docker".into(), 3),
+            ],
             window_learning: vec![("rust".into(), 0)],
         };
         let community = Community::of(&roadmap, &counts);
@@ -70,6 +74,9 @@ mod tests {
             .collect();
         assert_eq!(ids[2], "redis", "fewest last: {ids:?}");
         assert_eq!(community.window_done[0].1, 3);
-        assert!(community.window_learning.is_empty(), "zero counts are not movers");
+        assert!(
+            community.window_learning.is_empty(),
+            "zero counts are not movers"
+        );
     }
 }

@@ -508,9 +508,20 @@ impl Scheduler {
         }
         if post.attempts > ATTEMPTS {
             store
-                .end_digest(row.guild, week, DigestStatus::Failed, None, Some("gave up after 3 attempts"), now)
+                .end_digest(
+                    row.guild,
+                    week,
+                    DigestStatus::Failed,
+                    None,
+                    Some("gave up after 3 attempts"),
+                    now,
+                )
                 .await?;
-            tracing::warn!(guild_id = row.guild, week, "weekly digest given up after {ATTEMPTS} attempts");
+            tracing::warn!(
+                guild_id = row.guild,
+                week,
+                "weekly digest given up after {ATTEMPTS} attempts"
+            );
             return Ok(());
         }
         let settings = store.guild_settings(row.guild).await?;
@@ -518,7 +529,8 @@ impl Scheduler {
         let counts = store.community(row.guild, week, this_week).await?;
         let community = Community::of(&self.app.roadmap, &counts);
         let dates = local_range(Period::Week, week, &schedule.tz);
-        let mut reply = crate::render::prompts::digest(&self.app.roadmap, &community, dates, locale);
+        let mut reply =
+            crate::render::prompts::digest(&self.app.roadmap, &community, dates, locale);
         if let Some(picture) =
             crate::picture::attach::heat_map(&self.app, &community, &settings, locale, true).await
         {
@@ -528,15 +540,34 @@ impl Scheduler {
         match self.poster.post(row.channel, &reply, &post.nonce).await {
             Ok(message_id) => {
                 store
-                    .end_digest(row.guild, week, DigestStatus::Sent, Some(message_id), None, now)
+                    .end_digest(
+                        row.guild,
+                        week,
+                        DigestStatus::Sent,
+                        Some(message_id),
+                        None,
+                        now,
+                    )
                     .await?;
-                tracing::info!(guild_id = row.guild, week, message_id, "weekly digest posted");
+                tracing::info!(
+                    guild_id = row.guild,
+                    week,
+                    message_id,
+                    "weekly digest posted"
+                );
                 report.digests += 1;
             }
             Err(PostError::Gone { status, detail, .. }) => {
                 let error = format!("{status}: {detail}");
                 store
-                    .end_digest(row.guild, week, DigestStatus::Failed, None, Some(&error), now)
+                    .end_digest(
+                        row.guild,
+                        week,
+                        DigestStatus::Failed,
+                        None,
+                        Some(&error),
+                        now,
+                    )
                     .await?;
                 tracing::warn!(guild_id = row.guild, channel_id = row.channel, %error, "weekly digest refused by Discord");
             }

@@ -404,19 +404,6 @@ pub fn next(
     Reply::ephemeral(embed).with_rows(vec![buttons])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bars_have_five_steps() {
-        assert_eq!(bar(0.0), "▱▱▱▱▱");
-        assert_eq!(bar(0.5), "▰▰▰▱▱");
-        assert_eq!(bar(1.0), "▰▰▰▰▰");
-        assert_eq!(bar(7.0), "▰▰▰▰▰");
-    }
-}
-
 /// Adds the "Share" button under a member's own card.
 pub fn with_share(reply: Reply, owner: u64, locale: Locale) -> Reply {
     let mut rows = reply.rows.clone();
@@ -433,7 +420,10 @@ pub fn shared_card(owner: u64, name: Option<&str>, locale: Locale) -> Reply {
     let t = locale.texts();
     let mention = format!("<@{owner}>");
     let title = truncate(
-        &fill(t.share_title, &[("member", &name.unwrap_or(t.picture_member))]),
+        &fill(
+            t.share_title,
+            &[("member", &name.unwrap_or(t.picture_member))],
+        ),
         limits::EMBED_TITLE,
     );
     Reply::public(Embed {
@@ -477,7 +467,10 @@ pub fn community(roadmap: &Roadmap, community: &Community, locale: Locale) -> Re
         description: t.community_description.fill(community.active as usize, &[]),
         colour: COLOUR_BRAND,
         fields: vec![
-            Field::new(t.community_field_top, truncate(&top, limits::EMBED_FIELD_VALUE)),
+            Field::new(
+                t.community_field_top,
+                truncate(&top, limits::EMBED_FIELD_VALUE),
+            ),
             Field::new(
                 t.heat_week_done,
                 truncate(&list(&community.window_done), limits::EMBED_FIELD_VALUE),
@@ -489,4 +482,17 @@ pub fn community(roadmap: &Roadmap, community: &Community, locale: Locale) -> Re
         ],
         ..Embed::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_have_five_steps() {
+        assert_eq!(bar(0.0), "▱▱▱▱▱");
+        assert_eq!(bar(0.5), "▰▰▰▱▱");
+        assert_eq!(bar(1.0), "▰▰▰▰▰");
+        assert_eq!(bar(7.0), "▰▰▰▰▰");
+    }
 }

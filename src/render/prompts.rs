@@ -145,7 +145,10 @@ pub fn digest(
     Reply::public(Embed {
         title: fill(
             t.digest_title,
-            &[("first", &locale.date(week.0)), ("last", &locale.date(week.1))],
+            &[
+                ("first", &locale.date(week.0)),
+                ("last", &locale.date(week.1)),
+            ],
         ),
         description: format!(
             "{}\n{}",

@@ -32,7 +32,8 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
-        let row: Option<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        type Row = (String, Option<String>, Option<String>, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
             "SELECT timezone, locale, discord_locale, name FROM guilds WHERE guild_id = $1",
         )
         .bind(to_db_id(guild))

@@ -32,8 +32,8 @@ use crate::guild::GuildSettings;
 use crate::i18n::Locale;
 use crate::progress::Mark;
 use crate::progress::change::{Change, Outcome};
-use crate::progress::tally::{Ranked, TallyInput, TallyKey, TallyValue, TallyWrite};
 use crate::progress::community::CommunityCounts;
+use crate::progress::tally::{Ranked, TallyInput, TallyKey, TallyValue, TallyWrite};
 use crate::prompts::records::{
     DigestPost, DigestStatus, NewPost, Pause, PostEnd, PromptPost, PromptSchedule,
 };

@@ -262,14 +262,16 @@ where
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
         .await?;
-        Ok(row.map(|(week_start, nonce, status, attempts, message_id)| DigestPost {
-            guild,
-            week_start,
-            nonce,
-            status: DigestStatus::parse(&status),
-            attempts: attempts.max(0) as u32,
-            message_id: message_id.map(from_db_id),
-        }))
+        Ok(row.map(
+            |(week_start, nonce, status, attempts, message_id)| DigestPost {
+                guild,
+                week_start,
+                nonce,
+                status: DigestStatus::parse(&status),
+                attempts: attempts.max(0) as u32,
+                message_id: message_id.map(from_db_id),
+            },
+        ))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -412,3 +412,88 @@ fn counts_read_naturally_in_the_singular_and_the_plural() {
     let board = run("1", "/leaderboard", "pt-BR");
     assert!(board.contains("2 members ranked"), "{board}");
 }
+
+#[test]
+fn ask_writes_the_card_where_it_is_told_and_only_its_owner_can_share_it() {
+    let sandbox = Sandbox::new();
+    let done = sandbox.ask(&["/done kafka", "--guild", "5", "--user", "1"]);
+    assert!(done.status.success(), "{done:?}");
+    let out = sandbox.dir.path().join("pictures");
+    let progress = sandbox.ask(&[
+        "/progress",
+        "--guild",
+        "5",
+        "--user",
+        "1",
+        "--name",
+        "Ana Souza",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(progress.status.success(), "{}", stderr(&progress));
+    let text = stdout(&progress);
+    assert!(
+        text.contains("[image: attachment://trilha-roadmap.png]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("📎 trilha-roadmap.png") && text.contains("Ana Souza"),
+        "{text}"
+    );
+    let png = std::fs::read(out.join("trilha-roadmap.png")).expect("the card was written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(
+        stderr(&progress).contains("wrote "),
+        "{}",
+        stderr(&progress)
+    );
+
+    // Someone else pressing the owner's Share button is told it is not theirs; nothing posts.
+    let other = sandbox.ask(&["--press", "v1|sh|1", "--guild", "5", "--user", "2"]);
+    let text = stdout(&other);
+    assert!(text.contains("only you can see this"), "{text}");
+    assert!(text.contains("Só quem abriu este cartão"), "{text}");
+    assert!(!text.contains("📎"), "{text}");
+    // The owner's press posts the card publicly.
+    let owner = sandbox.ask(&["--press", "v1|sh|1", "--guild", "5", "--user", "1"]);
+    let text = stdout(&owner);
+    assert!(text.contains("[new message, public]"), "{text}");
+    assert!(text.contains("📎 trilha-roadmap.png"), "{text}");
+}
+
+#[test]
+fn render_sample_writes_every_picture_in_both_languages() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.dir.path().join("samples");
+    let run = sandbox
+        .trilha()
+        .args(["render-sample", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "card-complete.en-US.png",
+            "card-complete.pt-BR.png",
+            "card-empty.en-US.png",
+            "card-empty.pt-BR.png",
+            "card-half.en-US.png",
+            "card-half.pt-BR.png",
+            "heatmap.en-US.png",
+            "heatmap.pt-BR.png",
+        ]
+    );
+    for file in files {
+        let data = std::fs::read(out.join(&file)).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(data))
+            .read_info()
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(reader.info().width, 1200, "{file}");
+    }
+}

@@ -48,3 +48,45 @@ fn the_first_command_creates_a_private_env_file_and_keeps_an_existing_one() {
         "an existing .env is never overwritten"
     );
 }
+
+/// The invite link asks for exactly the permissions the README's table lists, and those are the
+/// ones the bot checks before posting prompts and digests.
+#[test]
+fn the_invite_link_asks_for_exactly_the_permissions_the_table_explains() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let link = readme
+        .split("permissions=")
+        .nth(1)
+        .expect("an invite link with permissions");
+    let asked: u64 = link
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    let table = &readme[readme
+        .find("| Permission | Bit | Why |")
+        .expect("the table")..];
+    let bits: u64 = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.trim_start().starts_with('|'))
+        .map(|l| l.split('|').nth(2).unwrap().trim().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(asked, bits, "the link and the table disagree");
+    use trilha::lookups::permissions::*;
+    for bit in [
+        VIEW_CHANNEL,
+        SEND_MESSAGES,
+        EMBED_LINKS,
+        ATTACH_FILES,
+        CREATE_PUBLIC_THREADS,
+        SEND_MESSAGES_IN_THREADS,
+    ] {
+        assert_eq!(
+            asked & bit,
+            bit,
+            "the link lacks a permission the bot checks: {bit}"
+        );
+    }
+}

@@ -10,6 +10,7 @@
 //! - `docs`: the README's commands, run as written;
 //! - `schema`: both engines' migrations give the same schema;
 //! - `migrate`: moving a community between engines, and PostgreSQL URLs;
+//! - `pictures`: the member's card and the heat map, on their layout and their pixels;
 //! - `e2e`: the real binary against the local Discord (scenarios, operations, hardening).
 
 mod ask;
@@ -18,6 +19,7 @@ mod e2e;
 mod engines;
 mod lookup;
 mod migrate;
+mod pictures;
 mod prompts;
 mod replies;
 mod roadmap_files;

@@ -18,18 +18,20 @@ use crate::support::roadmap;
 #[derive(Default)]
 struct Recorder {
     posts: Mutex<Vec<(u64, String)>>,
+    messages: Mutex<Vec<Reply>>,
     by_nonce: Mutex<BTreeMap<String, u64>>,
 }
 
 #[async_trait]
 impl Poster for Recorder {
-    async fn post(&self, channel: u64, _message: &Reply, nonce: &str) -> Result<u64, PostError> {
+    async fn post(&self, channel: u64, message: &Reply, nonce: &str) -> Result<u64, PostError> {
         // Let the other instance interleave.
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         self.posts
             .lock()
             .unwrap()
             .push((channel, nonce.to_string()));
+        self.messages.lock().unwrap().push(message.clone());
         let mut by_nonce = self.by_nonce.lock().unwrap();
         let next = by_nonce.len() as u64 + 1;
         Ok(*by_nonce.entry(nonce.to_string()).or_insert(next))
@@ -45,7 +47,7 @@ impl Poster for Recorder {
     }
 }
 
-/// Wednesday 2026-11-18 09:00 in São Paulo.
+/// Tuesday 2026-11-24 09:00 in São Paulo.
 const NINE: i64 = 1_795_521_600;
 
 fn schedule(guild: u64) -> PromptSchedule {
@@ -228,6 +230,182 @@ async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_p
             1,
             "only server 1 (its next day)"
         );
+    })
+    .await;
+}
+
+/// Digests among the recorded posts: those with the heat map attached.
+fn digests(recorder: &Recorder) -> Vec<Reply> {
+    recorder
+        .messages
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| !m.attachments.is_empty())
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_weekly_digest_is_posted_once_per_week_with_the_heat_map_even_by_two_schedulers() {
+    use trilha::progress::State;
+    use trilha::progress::change::{Change, Target};
+    use trilha::progress::tally::change_writes;
+    on_each_engine(|db| async move {
+        let a = app(&db).await;
+        let b = app(&db).await;
+        for guild in 1..=3 {
+            a.store
+                .save_schedule(&schedule(guild), NINE - 3600)
+                .await
+                .unwrap();
+            assert!(
+                a.store
+                    .set_digest(guild, guild != 3, NINE - 3600)
+                    .await
+                    .unwrap()
+            );
+        }
+        // Guild 1 studied last week (Tuesday 17 November).
+        let tz = jiff::tz::TimeZone::get("America/Sao_Paulo").unwrap();
+        let last_week = NINE - 7 * 86_400;
+        for (user, item) in [(5, "kafka"), (6, "kafka"), (6, "redis")] {
+            let change = Change {
+                guild: 1,
+                user,
+                item_id: item,
+                target: Target::Set(Some(State::Done)),
+                at: last_week,
+            };
+            a.store
+                .apply(&change, |input| {
+                    change_writes(&a.roadmap, &tz, last_week, item, input)
+                })
+                .await
+                .unwrap();
+        }
+        let recorder = Arc::new(Recorder::default());
+        let one = Arc::new(Scheduler::new(
+            a.clone(),
+            recorder.clone(),
+            "one",
+            settings(),
+        ));
+        let two = Arc::new(Scheduler::new(b, recorder.clone(), "two", settings()));
+        let (r1, r2) = tokio::join!(one.tick(NINE + 5), two.tick(NINE + 5));
+        let (r1, r2) = (r1.unwrap(), r2.unwrap());
+        assert_eq!(r1.posted + r2.posted, 3, "every server's prompt");
+        assert_eq!(r1.digests + r2.digests, 2, "a digest where it is on, once");
+        let sent = digests(&recorder);
+        assert_eq!(sent.len(), 2);
+        for digest in &sent {
+            assert!(!digest.ephemeral);
+            assert_eq!(digest.attachments[0].name, "trilha-community.png");
+            assert_eq!(
+                digest.embeds[0].image.as_deref(),
+                Some("attachment://trilha-community.png")
+            );
+            assert_eq!(&digest.attachments[0].data[..8], b"\x89PNG\r\n\x1a\n");
+            assert!(digest.violations().is_empty(), "{:?}", digest.violations());
+            assert!(
+                digest.embeds[0].title.contains("16 de novembro de 2026")
+                    && digest.embeds[0].title.contains("22 de novembro de 2026"),
+                "the week before: {}",
+                digest.embeds[0].title
+            );
+        }
+        let studied = sent
+            .iter()
+            .find(|d| d.embeds[0].description.contains("**2** membros ativos"))
+            .expect("guild 1's digest counts its two members");
+        let moved: String = studied.embeds[0]
+            .fields
+            .iter()
+            .map(|f| f.value.clone())
+            .collect();
+        assert!(
+            moved.contains("Apache Kafka (+2)") && moved.contains("Redis (+1)"),
+            "{moved}"
+        );
+
+        // The rest of the week: prompts every day, no second digest, whatever restarts.
+        for day in 1..=5 {
+            let again = Arc::new(Scheduler::new(
+                a.clone(),
+                recorder.clone(),
+                format!("restart-{day}"),
+                settings(),
+            ));
+            let report = again.tick(NINE + day * 86_400 + 5).await.unwrap();
+            assert_eq!((report.posted, report.digests), (3, 0), "day {day}");
+        }
+        // Monday brings the next week's digest.
+        let monday = Arc::new(Scheduler::new(
+            a.clone(),
+            recorder.clone(),
+            "monday",
+            settings(),
+        ));
+        let report = monday.tick(NINE + 6 * 86_400 + 5).await.unwrap();
+        assert_eq!(report.digests, 2);
+        let nonces: std::collections::BTreeSet<String> = recorder
+            .posts
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, n)| n.clone())
+            .collect();
+        assert_eq!(
+            nonces.len(),
+            recorder.posts.lock().unwrap().len(),
+            "no nonce twice"
+        );
+        let last = a.store.last_digest(1).await.unwrap().unwrap();
+        assert_eq!(last.status, trilha::prompts::records::DigestStatus::Sent);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_digest_caught_between_sent_and_recorded_is_retried_with_its_nonce() {
+    on_each_engine(|db| async move {
+        let app = app(&db).await;
+        app.store
+            .save_schedule(&schedule(1), NINE - 3600)
+            .await
+            .unwrap();
+        app.store.set_digest(1, true, NINE - 3600).await.unwrap();
+        // A crash after Discord created the digest but before it was recorded: the row is
+        // still "sending", and Discord knows the nonce.
+        let week = 1_794_798_000; // Monday 16 November 2026, 00:00 in São Paulo
+        let nonce = trilha::prompts::digest_nonce(1, week);
+        app.store
+            .begin_digest(1, week, 10_001, &nonce, NINE - 60)
+            .await
+            .unwrap();
+        let recorder = Arc::new(Recorder::default());
+        recorder.by_nonce.lock().unwrap().insert(nonce.clone(), 77);
+        let scheduler = Arc::new(Scheduler::new(
+            app.clone(),
+            recorder.clone(),
+            "one",
+            settings(),
+        ));
+        let report = scheduler.tick(NINE + 5).await.unwrap();
+        assert_eq!(report.digests, 1);
+        let posted: Vec<String> = recorder
+            .posts
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| p.1.clone())
+            .collect();
+        assert!(
+            posted.contains(&nonce),
+            "the same nonce, so Discord returns its message"
+        );
+        let last = app.store.last_digest(1).await.unwrap().unwrap();
+        assert_eq!((last.week_start, last.message_id), (week, Some(77)));
     })
     .await;
 }

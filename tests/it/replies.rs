@@ -168,3 +168,49 @@ fn a_forced_small_page_budget_paginates_instead_of_truncating() {
     assert!(pages > 1, "a 120-item section needs several pages");
     assert_eq!(seen_items.len(), 120, "every item appears on some page");
 }
+
+#[test]
+fn picture_replies_and_the_digest_settings_fit_in_both_languages() {
+    let sandbox = Sandbox::new();
+    for command in ["/done kafka", "/learning redis", "/skip ruby"] {
+        assert!(sandbox.ask(&[command, "--guild", "5"]).status.success());
+    }
+    let admin = ["--guild", "5", "--admin"];
+    for setup in [
+        "/prompts setup channel:<#9> time:9h",
+        "/prompts digest enabled:true",
+    ] {
+        let out = sandbox.ask(&[&[setup][..], &admin[..]].concat());
+        assert!(out.status.success(), "{setup}: {out:?}");
+    }
+    for tag in ["pt-BR", "en-US"] {
+        for (command, admin) in [
+            ("/progress", false),
+            ("/community", false),
+            ("/prompts status", true),
+            ("/prompts digest enabled:false", true),
+        ] {
+            let mut args = vec![command, "--json", "--locale", tag, "--guild", "5"];
+            if admin {
+                args.push("--admin");
+            }
+            let out = sandbox.ask(&args);
+            assert!(out.status.success(), "{command}: {out:?}");
+            let body = json(&out);
+            assert_valid(&format!("{command} ({tag})"), &body);
+            if !admin {
+                let image = body
+                    .pointer("/data/embeds/0/image/url")
+                    .and_then(Value::as_str);
+                let file = body
+                    .pointer("/data/attachments/0/filename")
+                    .and_then(Value::as_str);
+                assert!(
+                    image.is_some()
+                        && image == file.map(|f| format!("attachment://{f}")).as_deref(),
+                    "{command} ({tag}) shows its picture: {body:#}"
+                );
+            }
+        }
+    }
+}

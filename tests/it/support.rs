@@ -83,3 +83,36 @@ pub fn json(output: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// A valid roadmap file with `sections` sections of `items` items each: names of every length
+/// up to the loader's 80 characters (every seventh is that long), to test layouts at scale.
+pub fn generated_roadmap(sections: usize, items: usize) -> String {
+    let mut out = String::from(
+        "id = \"big\"\nname = { pt-BR = \"Roadmap grande\", en = \"Big roadmap\" }\n\
+         milestone = { pt-BR = \"Meta\", en = \"Goal\" }\n\
+         intro = { pt-BR = \"Introdução.\", en = \"Introduction.\" }\n",
+    );
+    for s in 0..sections {
+        out.push_str(&format!(
+            "\n[[section]]\nid = \"s{s}\"\nname = {{ pt-BR = \"Seção número {s} com um nome de tamanho médio\", en = \"Section number {s} with a medium-sized name\" }}\n\
+             intro = {{ pt-BR = \"Introdução.\", en = \"Introduction.\" }}\npick = 1\n"
+        ));
+        for i in 0..items {
+            let name = if i % 7 == 0 {
+                let long = format!(
+                    "Tópico {s} número {i} com um nome muito comprido que ocupa as três linhas do cartão"
+                );
+                long.chars().take(80).collect::<String>()
+            } else {
+                format!("Tópico {s} número {i} ação")
+            };
+            out.push_str(&format!(
+                "\n  [[section.item]]\n  id = \"s{s}-n{i}\"\n  name = \"{name}\"\n\
+                 description.pt-BR = \"Descrição.\"\n  description.en = \"Description.\"\n\
+                 why.pt-BR = \"Porque sim.\"\n  why.en = \"Because.\"\n\
+                 prompts.pt-BR = [\"Estude.\"]\n  prompts.en = [\"Study.\"]\n"
+            ));
+        }
+    }
+    out
+}

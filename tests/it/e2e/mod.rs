@@ -7,6 +7,7 @@ mod bot;
 mod checker;
 mod hardening;
 mod ops;
+mod pictures;
 mod scenario;
 
 use std::path::PathBuf;

@@ -188,6 +188,9 @@ pub struct Expect {
     pub refused: Option<String>,
     /// The only roles the message may ping (by name); nobody else.
     pub mentions_roles: Option<Vec<String>>,
+    /// The message carries exactly these files (PNG pictures), in order, and its first embed
+    /// shows the first one.
+    pub files: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -488,6 +491,29 @@ impl Player {
             ..expect.clone()
         };
         check_expect(i, &expanded, response)?;
+        if let Some(expected) = &expect.files {
+            let message = response
+                .message
+                .ok_or_else(|| format!("step {}: no message", i + 1))?;
+            let files = self.discord.message_files(message);
+            let names: Vec<&String> = files.iter().map(|(name, _)| name).collect();
+            if names != expected.iter().collect::<Vec<_>>() {
+                return fail(i, format!("files {names:?}, expected {expected:?}"));
+            }
+            if let Some((name, data)) = files
+                .iter()
+                .find(|(_, d)| !d.starts_with(b"\x89PNG\r\n\x1a\n"))
+            {
+                return fail(i, format!("{name} is not a PNG ({} bytes)", data.len()));
+            }
+            let stored = self.discord.message_body(message).unwrap_or_default();
+            let shown = stored["embeds"][0]["image"]["url"]
+                .as_str()
+                .unwrap_or_default();
+            if !expected.is_empty() && !shown.ends_with(&format!("/{}", expected[0])) {
+                return fail(i, format!("the embed shows `{shown}`, not {}", expected[0]));
+            }
+        }
         if let Some(roles) = &expect.mentions_roles {
             let ids: Vec<String> = roles
                 .iter()

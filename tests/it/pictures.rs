@@ -1,0 +1,372 @@
+//! The pictures: the member's card and the heat map, checked on their layout model (what is
+//! drawn where, in which state, never overlapping or clipped) and on the decoded PNG's pixels.
+
+use std::collections::HashMap;
+
+use trilha::i18n::Locale;
+use trilha::picture::scene::{Icon, Rect, Rgb, Scene};
+use trilha::picture::text::Face;
+use trilha::picture::{MAX_HEIGHT, card, heat, palette, render};
+use trilha::progress::{ItemStates, State};
+use trilha::roadmap::{Roadmap, TrackIdx};
+
+use crate::support::{generated_roadmap, roadmap};
+
+const DATE: &str = "1 de dezembro de 2026";
+
+fn card_of(roadmap: &Roadmap, states: &ItemStates, member: &[&str], locale: Locale) -> Scene {
+    card::scene(&card::Card {
+        roadmap,
+        track: TrackIdx(0),
+        states,
+        member,
+        server: &["Comunidade Backend"],
+        date: DATE,
+        locale,
+    })
+}
+
+/// A member with every state: done, learning, skipped, pending in turn through the roadmap.
+fn mixed(roadmap: &Roadmap) -> ItemStates {
+    roadmap
+        .items()
+        .enumerate()
+        .filter_map(|(n, (item, _))| {
+            let state = match n % 4 {
+                0 => State::Done,
+                1 => State::Learning,
+                2 => State::Skipped,
+                _ => return None,
+            };
+            Some((item, state))
+        })
+        .collect()
+}
+
+struct Pixels {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+fn decode(png: &[u8]) -> Pixels {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    Pixels {
+        width: info.width,
+        height: info.height,
+        rgb: buf,
+    }
+}
+
+impl Pixels {
+    fn at(&self, x: f32, y: f32) -> Rgb {
+        let (x, y) = (x.floor() as usize, y.floor() as usize);
+        let i = (y * self.width as usize + x) * 3;
+        Rgb(self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
+    }
+}
+
+fn near(a: Rgb, b: Rgb) -> bool {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).abs();
+    d(a.0, b.0) <= 40 && d(a.1, b.1) <= 40 && d(a.2, b.2) <= 40
+}
+
+/// What the icon of each state looks like at four points (upper left, upper right, on the dash,
+/// on the check): tells all four states apart by shape, not only colour.
+fn icon_looks(pixels: &Pixels, marker: &Rect, state: Option<State>) -> Result<(), String> {
+    let (cx, cy) = marker.centre();
+    let r = marker.w / 2.0;
+    let upper_left = pixels.at(cx - 0.45 * r, cy - 0.45 * r);
+    let upper_right = pixels.at(cx + 0.45 * r, cy - 0.45 * r);
+    let on_dash = pixels.at(cx, cy + 0.08 * r);
+    let on_check = pixels.at(cx, cy + 0.26 * r);
+    let expected: &[(Rgb, Rgb, &str)] = match state {
+        Some(State::Done) => &[
+            (upper_left, palette::DONE, "filled"),
+            (upper_right, palette::DONE, "filled"),
+            (on_check, palette::ON_COLOUR, "the check"),
+        ],
+        Some(State::Learning) => &[
+            (upper_left, palette::LEARNING, "left half filled"),
+            (upper_right, palette::PANEL, "right half empty"),
+        ],
+        Some(State::Skipped) => &[
+            (upper_left, palette::SKIPPED, "filled"),
+            (upper_right, palette::SKIPPED, "filled"),
+            (on_dash, palette::ON_COLOUR, "the dash"),
+            (on_check, palette::SKIPPED, "no check"),
+        ],
+        None => &[
+            (upper_left, palette::PANEL, "empty"),
+            (upper_right, palette::PANEL, "empty"),
+            (on_dash, palette::PANEL, "empty"),
+        ],
+    };
+    for (seen, want, what) in expected {
+        if !near(*seen, *want) {
+            return Err(format!(
+                "{state:?}: {what}: saw {seen:?}, expected {want:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_card_has_its_documented_size_and_every_item_is_drawn_in_its_state() {
+    let roadmap = roadmap();
+    let states = mixed(&roadmap);
+    let scene = card_of(&roadmap, &states, &["Ana Souza"], Locale::PtBr);
+    let picture = render(&scene).expect("the card renders");
+    let pixels = decode(&picture.png);
+    // The documented size: 1200 px wide, as tall as the layout (1769 px for the shipped roadmap
+    // in pt-BR, see README "Pictures").
+    assert_eq!((pixels.width, pixels.height), (1200, scene.height));
+    assert_eq!(
+        scene.height, 1769,
+        "the layout's height changed: update the README"
+    );
+    assert_eq!(
+        scene.items.len(),
+        roadmap.item_count(),
+        "every item is drawn once"
+    );
+    let mut seen = HashMap::new();
+    for place in &scene.items {
+        let expected = states.get(&place.item).copied();
+        assert_eq!(place.state, expected);
+        icon_looks(&pixels, &place.marker, expected)
+            .unwrap_or_else(|e| panic!("{}: {e}", roadmap.item(place.item).id));
+        *seen.entry(format!("{expected:?}")).or_insert(0) += 1;
+    }
+    assert_eq!(seen.len(), 4, "all four states were checked: {seen:?}");
+    assert!(
+        picture.png.len() <= 300 * 1024,
+        "{} bytes",
+        picture.png.len()
+    );
+}
+
+#[test]
+fn every_item_name_of_the_shipped_roadmap_is_drawn_whole_in_both_languages() {
+    let roadmap = roadmap();
+    for locale in Locale::ALL {
+        let scene = card_of(&roadmap, &mixed(&roadmap), &["Ana"], locale);
+        let shown: Vec<String> = scene.texts().map(|t| t.shown()).collect();
+        for (_, item) in roadmap.items() {
+            let name = trilha::picture::text::clean(item.name.get(locale));
+            assert!(
+                shown.contains(&name),
+                "{locale:?}: `{name}` is not drawn whole"
+            );
+        }
+        for (_, section) in roadmap.sections() {
+            let name = trilha::picture::text::clean(section.name.get(locale));
+            assert!(shown.contains(&name), "{locale:?}: section `{name}`");
+        }
+        for text in scene.texts() {
+            let missing: usize = text.lines.iter().map(|l| l.missing).sum();
+            assert_eq!(
+                missing, 0,
+                "{locale:?}: `{}` has characters no font draws",
+                text.source
+            );
+        }
+    }
+}
+
+/// Nothing overlaps and nothing leaves its frame: panels, item rows within a panel, texts.
+fn assert_clean_layout(scene: &Scene) {
+    let canvas = scene.canvas();
+    for (i, a) in scene.panels.iter().enumerate() {
+        assert!(canvas.contains(a), "panel {i} leaves the picture: {a:?}");
+        for b in &scene.panels[i + 1..] {
+            assert!(!a.overlaps(b), "panels overlap: {a:?} {b:?}");
+        }
+    }
+    for (i, a) in scene.items.iter().enumerate() {
+        let panel = scene
+            .panels
+            .iter()
+            .find(|p| p.contains(&a.rect))
+            .unwrap_or_else(|| panic!("item row {:?} is in no panel", a.rect));
+        assert!(panel.contains(&a.marker));
+        for b in &scene.items[i + 1..] {
+            assert!(!a.rect.overlaps(&b.rect), "item rows overlap: {a:?} {b:?}");
+        }
+    }
+    for text in scene.texts() {
+        let bounds = text.bounds();
+        assert!(
+            text.frame.contains(&bounds) && canvas.contains(&bounds),
+            "`{}` is clipped: {bounds:?} in {:?}",
+            text.source,
+            text.frame
+        );
+    }
+}
+
+#[test]
+fn a_roadmap_of_200_items_fits_a_legible_picture_without_overlaps() {
+    let big = trilha::roadmap::load_str(&[("big.toml".into(), generated_roadmap(10, 20))])
+        .expect("the generated roadmap is valid");
+    assert_eq!(big.item_count(), 200);
+    let states: ItemStates = big
+        .items()
+        .step_by(3)
+        .map(|(item, _)| (item, State::Done))
+        .collect();
+    for locale in Locale::ALL {
+        let scene = card_of(&big, &states, &["Ana"], locale);
+        assert_clean_layout(&scene);
+        assert_eq!(scene.items.len(), 200);
+        assert!(scene.height <= MAX_HEIGHT, "{}", scene.height);
+        let picture = render(&scene).expect("renders");
+        assert_eq!(decode(&picture.png).height, scene.height);
+        // Every name, the 80-character ones included, is drawn whole (three lines at most).
+        let shown: Vec<String> = scene.texts().map(|t| t.shown()).collect();
+        for (_, item) in big.items() {
+            assert!(shown.contains(&item.name.get(locale).to_string()));
+        }
+    }
+    let heat = heat_of(&big, &HashMap::new(), 0);
+    assert_clean_layout(&heat);
+}
+
+#[test]
+fn the_shipped_cards_and_heat_map_lay_out_cleanly() {
+    let roadmap = roadmap();
+    for locale in Locale::ALL {
+        assert_clean_layout(&card_of(&roadmap, &mixed(&roadmap), &["Ana"], locale));
+    }
+    assert_clean_layout(&heat_of(&roadmap, &HashMap::new(), 0));
+}
+
+#[test]
+fn names_in_other_scripts_with_emoji_or_100_characters_draw_without_boxes_or_clipping() {
+    let roadmap = roadmap();
+    let states = ItemStates::new();
+    let title = |scene: &Scene| scene.texts().next().expect("the title").clone();
+
+    // A script the fonts lack: the username shows instead, never boxes.
+    let scene = card_of(&roadmap, &states, &["田中太郎", "tanaka"], Locale::PtBr);
+    assert_eq!(title(&scene).shown(), "tanaka");
+    // Without any drawable form: the generic word, in the member's language.
+    let scene = card_of(&roadmap, &states, &["田中太郎"], Locale::En);
+    assert_eq!(title(&scene).shown(), "Member");
+
+    // Emoji are drawn by the emoji face.
+    let scene = card_of(&roadmap, &states, &["Bia 🚀📚 Ação"], Locale::PtBr);
+    let t = title(&scene);
+    assert_eq!(t.shown(), "Bia 🚀📚 Ação");
+    assert_eq!(
+        t.lines[0]
+            .glyphs
+            .iter()
+            .filter(|g| g.face == Face::Emoji)
+            .count(),
+        2
+    );
+
+    // 100 characters: one line, shortened with "…", inside the picture.
+    let long = "Maria Eduarda ".repeat(8);
+    let long: String = long.chars().take(100).collect();
+    let scene = card_of(&roadmap, &states, &[&long], Locale::PtBr);
+    let t = title(&scene);
+    assert_eq!(t.lines.len(), 1);
+    assert!(t.shown().ends_with('…') && t.shown().starts_with("Maria Eduarda"));
+
+    for scene in [
+        card_of(&roadmap, &states, &["田中太郎", "tanaka"], Locale::PtBr),
+        card_of(&roadmap, &states, &["Bia 🚀📚 Ação"], Locale::PtBr),
+        card_of(&roadmap, &states, &[&long], Locale::PtBr),
+    ] {
+        assert_clean_layout(&scene);
+        for text in scene.texts() {
+            let missing: usize = text.lines.iter().map(|l| l.missing).sum();
+            assert_eq!(missing, 0, "`{}`", text.source);
+        }
+        render(&scene).expect("renders");
+    }
+}
+
+fn heat_of(roadmap: &Roadmap, done: &HashMap<trilha::roadmap::ItemIdx, u64>, active: u64) -> Scene {
+    heat::scene(&heat::Heat {
+        roadmap,
+        track: TrackIdx(0),
+        active,
+        done,
+        week_done: &[],
+        week_learning: &[],
+        last_week: false,
+        server: &["Comunidade"],
+        date: DATE,
+        locale: Locale::PtBr,
+    })
+}
+
+#[test]
+fn the_heat_map_shades_each_item_by_the_share_of_members_who_did_it() {
+    let roadmap = roadmap();
+    let done: HashMap<_, u64> = roadmap
+        .items()
+        .enumerate()
+        .map(|(n, (item, _))| (item, (n as u64 * 13) % 41))
+        .collect();
+    let scene = heat_of(&roadmap, &done, 40);
+    let pixels = decode(&render(&scene).expect("renders").png);
+    for place in &scene.items {
+        let share = place.share.expect("a share");
+        let expected = (done[&place.item] as f32 / 40.0).min(1.0);
+        assert!((share - expected).abs() < 1e-6);
+        let (cx, cy) = place.marker.centre();
+        assert_eq!(
+            pixels.at(cx, cy),
+            heat::shade(share),
+            "{}",
+            roadmap.item(place.item).id
+        );
+        // The share is also written, so the shade is never the only cue.
+        let percent = format!("{}%", (share * 100.0).round() as u32);
+        assert!(
+            scene
+                .texts()
+                .any(|t| t.shown() == percent && place.rect.contains(&t.bounds())),
+            "no {percent} beside {}",
+            roadmap.item(place.item).id
+        );
+    }
+    assert_ne!(heat::shade(0.0), heat::shade(1.0));
+}
+
+#[test]
+fn icons_differ_in_shape_not_only_in_colour() {
+    // Done and skipped are both filled circles: the check and the dash tell them apart even in
+    // greyscale.
+    let roadmap = roadmap();
+    let scene = card_of(&roadmap, &mixed(&roadmap), &["Ana"], Locale::PtBr);
+    let pixels = decode(&render(&scene).unwrap().png);
+    let grey = |c: Rgb| (u32::from(c.0) * 30 + u32::from(c.1) * 59 + u32::from(c.2) * 11) / 100;
+    let find = |state| {
+        scene
+            .items
+            .iter()
+            .find(|p| p.state == state)
+            .expect("the state is present")
+            .marker
+    };
+    let (done, skipped) = (find(Some(State::Done)), find(Some(State::Skipped)));
+    let at = |m: Rect, dx: f32, dy: f32| {
+        let (cx, cy) = m.centre();
+        grey(pixels.at(cx + dx * m.w / 2.0, cy + dy * m.w / 2.0))
+    };
+    // Where the check is drawn: light for done, the fill for skipped; and skipped's dash is light.
+    assert!(at(done, 0.0, 0.26) > at(skipped, 0.0, 0.26) + 80);
+    assert!(at(skipped, 0.0, 0.08) > at(skipped, -0.45, -0.45) + 80);
+    assert_eq!(Icon::of(None), Icon::Pending);
+}
