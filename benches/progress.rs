@@ -223,7 +223,19 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
         samples.push(t.elapsed());
         assert!(reply.embeds[0].description.contains("Progresso de"));
     }
-    record("command: /progress", samples);
+    record("command: /progress (text and a new card)", samples);
+
+    // What /community reads: active members, done per item, this week's movers (a scan of the
+    // server's progress and of the week's events).
+    let week = starts(Period::Week, NOW, &tz);
+    let mut samples = Vec::with_capacity(50);
+    for _ in 0..50 {
+        let t = Instant::now();
+        let counts = store.community(GUILD, week, NOW + 1).await.unwrap();
+        samples.push(t.elapsed());
+        assert_eq!(counts.active, MEMBERS);
+    }
+    record("store: community counts", samples);
 
     for period in Period::ALL {
         let key = TallyKey {

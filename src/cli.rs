@@ -246,6 +246,27 @@ fn check(config: &Config) -> ExitCode {
                 println!("  {}: {} / {}", track.id, track.name.pt_br, track.name.en);
             }
             println!("translations: complete, {texts} texts in both pt-BR and en");
+            let lacking: Vec<&str> = roadmap
+                .items()
+                .filter(|(i, _)| roadmap.questions_of(*i).count() < crate::roadmap::MIN_QUESTIONS)
+                .map(|(_, item)| item.id.as_str())
+                .collect();
+            if lacking.is_empty() {
+                println!(
+                    "quiz: {} questions in pt-BR and en; every item has at least {}",
+                    roadmap.questions().len(),
+                    crate::roadmap::MIN_QUESTIONS
+                );
+            } else {
+                println!(
+                    "quiz: {} questions; {} item{} have fewer than {}: {}",
+                    roadmap.questions().len(),
+                    lacking.len(),
+                    if lacking.len() == 1 { "" } else { "s" },
+                    crate::roadmap::MIN_QUESTIONS,
+                    lacking.join(", ")
+                );
+            }
             let undrawable = crate::picture::undrawable(&roadmap);
             if undrawable.is_empty() {
                 println!("pictures: every name draws with the embedded fonts");

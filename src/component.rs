@@ -56,12 +56,53 @@ pub enum ComponentId {
         page: usize,
         starts: i64,
         private: bool,
+        /// Ranks verified items (quizzes passed) instead of done ones.
+        verified: bool,
     },
     /// Posts `owner`'s roadmap card publicly in the channel; only `owner` may press it.
     ShareCard { owner: u64 },
+    /// Answers quiz question `ask` with the answer on button `slot` (0 to 3). The ask's id is
+    /// random and which slot is right is kept in the database only: the id reveals nothing.
+    QuizAnswer { ask: u64, slot: u8 },
+    /// The next question on an item, in place of the current one.
+    QuizNext { item: String },
+    /// A private question on an item, from a public message (a study prompt).
+    QuizMe { item: String },
 }
 
 impl ComponentId {
+    /// A board's trailing flags: `p` (a private copy), `v` (verified items), or none (public
+    /// boards written before either existed carry none).
+    fn with_flags(self, flags: Option<&str>) -> Option<ComponentId> {
+        let ComponentId::Board {
+            owner,
+            period,
+            section,
+            page,
+            starts,
+            ..
+        } = self
+        else {
+            return Some(self);
+        };
+        let (private, verified) = match flags {
+            None => (false, false),
+            Some("p") => (true, false),
+            Some("v") => (false, true),
+            Some("pv") => (true, true),
+            Some(_) => return None,
+        };
+        Some(ComponentId::Board {
+            owner,
+            period,
+            section,
+            page,
+            starts,
+            private,
+            verified,
+        })
+    }
+
     pub fn encode(&self) -> String {
         match self {
             ComponentId::RoadmapPage { node, page } => format!("{VERSION}|rm|{node}|{page}"),
@@ -75,14 +116,27 @@ impl ComponentId {
                 page,
                 starts,
                 private,
+                verified,
             } => {
+                let flags = format!(
+                    "{}{}",
+                    if *private { "p" } else { "" },
+                    if *verified { "v" } else { "" }
+                );
                 format!(
                     "{VERSION}|lb|{owner}|{}|{section}|{page}|{starts}{}",
                     period.as_str(),
-                    if *private { "|p" } else { "" }
+                    if flags.is_empty() {
+                        String::new()
+                    } else {
+                        format!("|{flags}")
+                    }
                 )
             }
             ComponentId::ShareCard { owner } => format!("{VERSION}|sh|{owner}"),
+            ComponentId::QuizAnswer { ask, slot } => format!("{VERSION}|qz|{ask}|{slot}"),
+            ComponentId::QuizNext { item } => format!("{VERSION}|qn|{item}"),
+            ComponentId::QuizMe { item } => format!("{VERSION}|qm|{item}"),
         }
     }
 
@@ -107,15 +161,22 @@ impl ComponentId {
                 section: parts.next()?.to_string(),
                 page: parts.next()?.parse().ok()?,
                 starts: parts.next()?.parse().ok()?,
-                // Public boards written before private copies existed carry no flag.
-                private: match parts.next() {
-                    None => false,
-                    Some("p") => true,
-                    Some(_) => return None,
-                },
-            },
+                private: false,
+                verified: false,
+            }
+            .with_flags(parts.next())?,
             "sh" => ComponentId::ShareCard {
                 owner: parts.next()?.parse().ok()?,
+            },
+            "qz" => ComponentId::QuizAnswer {
+                ask: parts.next()?.parse().ok()?,
+                slot: parts.next()?.parse().ok().filter(|s| *s < 4)?,
+            },
+            "qn" => ComponentId::QuizNext {
+                item: parts.next()?.to_string(),
+            },
+            "qm" => ComponentId::QuizMe {
+                item: parts.next()?.to_string(),
             },
             _ => return None,
         };
@@ -146,6 +207,7 @@ mod tests {
             page: 12,
             starts: 1_800_000_000,
             private: true,
+            verified: true,
         };
         let encoded = board.encode();
         assert!(
@@ -164,12 +226,30 @@ mod tests {
                 page: 0,
                 starts: 1_800_000_000,
                 private: false,
+                verified: false,
             })
         );
         assert_eq!(ComponentId::parse("v1|lb|7|week||0|1800000000|x"), None);
         let share = ComponentId::ShareCard { owner: u64::MAX };
         assert_eq!(ComponentId::parse(&share.encode()), Some(share));
         assert_eq!(ComponentId::parse("v1|sh|x"), None);
+        let answer = ComponentId::QuizAnswer {
+            ask: u64::MAX >> 2,
+            slot: 3,
+        };
+        assert_eq!(ComponentId::parse(&answer.encode()), Some(answer));
+        assert_eq!(ComponentId::parse("v1|qz|12|4"), None, "four buttons only");
+        assert_eq!(ComponentId::parse("v1|qz|x|1"), None);
+        for id in [
+            ComponentId::QuizNext {
+                item: "kafka".into(),
+            },
+            ComponentId::QuizMe {
+                item: "kafka".into(),
+            },
+        ] {
+            assert_eq!(ComponentId::parse(&id.encode()), Some(id));
+        }
         assert_eq!(ComponentId::parse("v0|rm|databases|2"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|x"), None);
         assert_eq!(ComponentId::parse("v1|rm|databases|1|extra"), None);

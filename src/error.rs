@@ -47,6 +47,20 @@ pub enum UserError {
     NotYourCard,
     /// The card could not be drawn in time to share it.
     PictureUnavailable,
+    /// A wrong answer locked this item's quiz until `until`.
+    QuizLocked { item: ItemIdx, until: i64 },
+    /// The item has no quiz questions.
+    NoQuestions { item: ItemIdx },
+    /// `/quiz` without a topic, from a member with nothing learning or done.
+    NothingToQuiz,
+    /// An answer button of someone else's question.
+    QuizNotYours,
+    /// A question answered already (a replay, a double press).
+    QuizAnswered,
+    /// A question older than the time to answer it.
+    QuizExpired,
+    /// An answer button naming no question (tampered, or from another database).
+    QuizGone,
 }
 
 #[derive(Debug)]

@@ -18,6 +18,8 @@ pub struct GuildSettings {
     pub discord_locale: Option<String>,
     /// The server's name as Discord last told us.
     pub name: Option<String>,
+    /// Leaderboards count verified items only (quizzes passed), by an admin's choice.
+    pub verified_only: bool,
 }
 
 impl Default for GuildSettings {
@@ -27,6 +29,7 @@ impl Default for GuildSettings {
             locale: None,
             discord_locale: None,
             name: None,
+            verified_only: false,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! 1. Data and pure logic: [`i18n`] (every text members see, pt-BR and en), [`roadmap`] (the
 //!    data files, validation, look-up), [`progress`] (states, requirements, periods, tallies,
 //!    what next), [`prompts`] (when and what to post, and what is kept about it), [`guild`],
-//!    [`clock`], [`config`], [`error`], [`reply`] (the reply model and Discord's limits),
+//!    [`quiz`] (question rotation, answer order, verification), [`clock`], [`config`],
+//!    [`error`], [`reply`] (the reply model and Discord's limits),
 //!    [`component`] (button ids), [`lookups`] (what only Discord can answer, as a trait);
 //! 2. [`ops::metrics`] and [`telemetry`]: what the bot reports;
 //! 3. [`store`]: the database (all SQL lives there);
@@ -33,6 +34,7 @@ pub mod ops;
 pub mod picture;
 pub mod progress;
 pub mod prompts;
+pub mod quiz;
 pub mod render;
 pub mod reply;
 pub mod roadmap;

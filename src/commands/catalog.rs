@@ -105,6 +105,16 @@ pub static CATALOG: &[CommandSpec] = &[
     ),
     member_command("next", &[]),
     member_command("community", &[]),
+    member_command(
+        "quiz",
+        &[OptionSpec {
+            key: "topic",
+            kind: OptionKind::String,
+            required: false,
+            autocomplete: true,
+            choices: &[],
+        }],
+    ),
     CommandSpec {
         public_reply: true,
         ..member_command(
@@ -116,6 +126,13 @@ pub static CATALOG: &[CommandSpec] = &[
                     required: false,
                     autocomplete: false,
                     choices: &["week", "month", "all"],
+                },
+                OptionSpec {
+                    key: "kind",
+                    kind: OptionKind::String,
+                    required: false,
+                    autocomplete: false,
+                    choices: &["done", "verified"],
                 },
                 OptionSpec {
                     key: "section",
@@ -149,6 +166,16 @@ pub static CATALOG: &[CommandSpec] = &[
                     required: true,
                     autocomplete: false,
                     choices: &["pt-BR", "en", "auto"],
+                }],
+            },
+            SubcommandSpec {
+                key: "verified-only",
+                options: &[OptionSpec {
+                    key: "enabled",
+                    kind: OptionKind::Boolean,
+                    required: true,
+                    autocomplete: false,
+                    choices: &[],
                 }],
             },
         ],

@@ -51,6 +51,8 @@ pub enum Command {
     Leaderboard {
         period: Option<Period>,
         section: Option<String>,
+        /// Rank by verified items instead of done ones.
+        verified: Option<bool>,
     },
     ConfigTimezone {
         zone: String,
@@ -67,6 +69,12 @@ pub enum Command {
         enabled: bool,
     },
     Community,
+    Quiz {
+        topic: Option<String>,
+    },
+    ConfigVerified {
+        enabled: bool,
+    },
 }
 
 /// An invocation that does not fit the catalog: Discord enforces required options and choices,
@@ -156,6 +164,12 @@ impl Command {
                     Some(p) => Some(Period::parse(&p).ok_or_else(|| v.bad("period", &p))?),
                 },
                 section: v.text("section"),
+                verified: match v.text("kind").as_deref() {
+                    None => None,
+                    Some("done") => Some(false),
+                    Some("verified") => Some(true),
+                    Some(other) => return Err(v.bad("kind", other)),
+                },
             },
             ("config", Some("timezone")) => Command::ConfigTimezone {
                 zone: v.required("zone")?,
@@ -191,6 +205,18 @@ impl Command {
                     })?,
             },
             ("community", None) => Command::Community,
+            ("quiz", None) => Command::Quiz {
+                topic: v.text("topic"),
+            },
+            ("config", Some("verified-only")) => Command::ConfigVerified {
+                enabled: invocation
+                    .args
+                    .boolean("enabled")
+                    .ok_or(ParseError::Missing {
+                        command: v.command,
+                        option: "enabled",
+                    })?,
+            },
             (command, sub) => {
                 return Err(ParseError::Unknown {
                     command: match sub {
@@ -222,6 +248,8 @@ impl Command {
             Command::PromptsStatus => ("prompts", Some("status")),
             Command::PromptsDigest { .. } => ("prompts", Some("digest")),
             Command::Community => ("community", None),
+            Command::Quiz { .. } => ("quiz", None),
+            Command::ConfigVerified { .. } => ("config", Some("verified-only")),
         }
     }
 }
@@ -283,7 +311,7 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 17, "one typed command per catalog entry");
+        assert_eq!(seen, 19, "one typed command per catalog entry");
     }
 
     #[test]

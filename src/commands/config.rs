@@ -165,6 +165,27 @@ pub(super) async fn language(
     }))
 }
 
+/// `/config verified-only enabled`: whether leaderboards count verified items only.
+pub(super) async fn verified(
+    app: &App,
+    caller: &Caller,
+    enabled: bool,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    app.store
+        .set_verified_only(guild, enabled, app.clock.now())
+        .await?;
+    let t = caller.locale.texts();
+    Ok(crate::render::prompts::notice(
+        if enabled {
+            t.config_verified_on
+        } else {
+            t.config_verified_off
+        }
+        .to_string(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use tracing::Instrument;
 use super::args::{AutocompleteRequest, Caller, Invocation, Press};
 use super::catalog::CommandSpec;
 use super::command::Command;
-use super::{config, done, leaderboard, progress, prompts, roadmap};
+use super::{config, done, leaderboard, progress, prompts, quiz, roadmap};
 use crate::app::App;
 use crate::component::{ComponentId, MarkAction};
 use crate::error::{CommandError, UserError};
@@ -66,9 +66,11 @@ async fn execute(
         Command::Undo { item } => done::run(app, caller, &item, Target::Undo).await,
         Command::Progress { member } => progress::progress(app, caller, member).await,
         Command::Next => progress::next(app, caller).await,
-        Command::Leaderboard { period, section } => {
-            leaderboard::run(app, lookups, caller, period, section.as_deref()).await
-        }
+        Command::Leaderboard {
+            period,
+            section,
+            verified,
+        } => leaderboard::run(app, lookups, caller, period, section.as_deref(), verified).await,
         Command::ConfigTimezone { zone } => config::timezone(app, caller, &zone).await,
         Command::ConfigLanguage { language } => config::language(app, caller, language).await,
         Command::PromptsSetup(setup) => prompts::setup(app, lookups, caller, &setup).await,
@@ -78,6 +80,8 @@ async fn execute(
         Command::PromptsStatus => prompts::status(app, caller).await,
         Command::PromptsDigest { enabled } => prompts::digest(app, lookups, caller, enabled).await,
         Command::Community => progress::community(app, caller).await,
+        Command::Quiz { topic } => quiz::run(app, caller, topic.as_deref()).await,
+        Command::ConfigVerified { enabled } => config::verified(app, caller, enabled).await,
     }
 }
 
@@ -117,6 +121,7 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
                 page,
                 starts,
                 private,
+                verified,
             }) => {
                 let pressed = leaderboard::Pressed {
                     owner,
@@ -125,10 +130,16 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
                     page,
                     starts,
                     private,
+                    verified,
                 };
                 leaderboard::press(app, lookups, caller, &pressed).await
             }
             Some(ComponentId::ShareCard { owner }) => progress::share(app, caller, owner).await,
+            Some(ComponentId::QuizAnswer { ask, slot }) => {
+                quiz::answer(app, caller, ask, slot).await
+            }
+            Some(ComponentId::QuizNext { item }) => quiz::next(app, caller, &item, true).await,
+            Some(ComponentId::QuizMe { item }) => quiz::next(app, caller, &item, false).await,
             None => Err(UserError::StaleButton.into()),
         };
         finish(app, result, caller, InteractionKind::Button, what)
@@ -141,7 +152,11 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
 /// deferral must promise. (A reply that turns out different, such as an error, follows up.)
 pub fn press_delivery(press: &Press) -> Delivery {
     match ComponentId::parse(&press.custom_id) {
-        Some(ComponentId::RoadmapPage { .. }) => Delivery::UpdateMessage,
+        Some(
+            ComponentId::RoadmapPage { .. }
+            | ComponentId::QuizAnswer { .. }
+            | ComponentId::QuizNext { .. },
+        ) => Delivery::UpdateMessage,
         Some(ComponentId::Board { owner, .. })
             if leaderboard::press_updates_in_place(press.caller.user_id, owner) =>
         {
@@ -158,6 +173,9 @@ fn button_name(component: Option<&ComponentId>) -> &'static str {
         Some(ComponentId::Mark { .. }) => "mark",
         Some(ComponentId::Board { .. }) => "leaderboard_page",
         Some(ComponentId::ShareCard { .. }) => "share_card",
+        Some(ComponentId::QuizAnswer { .. }) => "quiz_answer",
+        Some(ComponentId::QuizNext { .. }) => "quiz_next",
+        Some(ComponentId::QuizMe { .. }) => "quiz_me",
         None => "stale",
     }
 }
@@ -168,7 +186,7 @@ fn button_name(component: Option<&ComponentId>) -> &'static str {
 pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choice> {
     let caller = &request.caller;
     let choices = match (request.command.key, request.option) {
-        ("roadmap", _) => Ok(roadmap::choices(
+        ("roadmap", _) | ("quiz", _) => Ok(roadmap::choices(
             &app.roadmap,
             &request.partial,
             caller.locale,

@@ -14,6 +14,7 @@ use crate::progress::tally::TallyKey;
 use crate::render::leaderboard::{self as view, Board};
 use crate::reply::Reply;
 use crate::roadmap::SectionIdx;
+use crate::store::VerifiedBoard;
 
 /// Members per page.
 pub const PAGE_SIZE: u64 = 10;
@@ -109,6 +110,8 @@ pub(super) struct Request {
     pub page: usize,
     /// The period start a button carried, when it differs from the current one.
     pub stale: bool,
+    /// Ranks verified items (quizzes passed) instead of done ones.
+    pub verified: bool,
 }
 
 /// Renders one page for `viewer` (whose own rank is always shown).
@@ -136,28 +139,60 @@ pub(super) async fn board(
         starts: starts(request.period, now, &tz),
     };
 
-    let total = app.store.leaderboard_len(guild, &key).await?;
+    // The verified board counts items verified in the period (of the section, if one).
+    let section_items: Option<Vec<String>> = request.section.map(|s| {
+        app.roadmap
+            .section(s)
+            .items
+            .iter()
+            .map(|&i| app.roadmap.item(i).id.clone())
+            .collect()
+    });
+    let verified = VerifiedBoard {
+        guild,
+        since: key.starts,
+        items: section_items.as_deref(),
+    };
+    let board_len = || async {
+        if request.verified {
+            app.store.verified_len(&verified).await
+        } else {
+            app.store.leaderboard_len(guild, &key).await
+        }
+    };
+    let key_ref = &key;
+    let verified_ref = &verified;
+    let board_page = |page: usize| async move {
+        let offset = page as u64 * PAGE_SIZE;
+        if request.verified {
+            app.store
+                .verified_page(verified_ref, offset, PAGE_SIZE)
+                .await
+        } else {
+            app.store
+                .leaderboard(guild, key_ref, offset, PAGE_SIZE)
+                .await
+        }
+    };
+    let total = board_len().await?;
     let pages = total.div_ceil(PAGE_SIZE).max(1) as usize;
     let page = request.page.min(pages - 1);
-    let mut rows = app
-        .store
-        .leaderboard(guild, &key, page as u64 * PAGE_SIZE, PAGE_SIZE)
-        .await?;
+    let mut rows = board_page(page).await?;
     let budget = tokio::time::Instant::now() + PRESENCE_BUDGET;
     for _ in 0..PRESENCE_ROUNDS {
         if !unrank_departed(app, lookups, guild, &rows, now, budget).await? {
             break;
         }
-        rows = app
-            .store
-            .leaderboard(guild, &key, page as u64 * PAGE_SIZE, PAGE_SIZE)
-            .await?;
+        rows = board_page(page).await?;
     }
-    let total = app.store.leaderboard_len(guild, &key).await?;
-    let own = app
-        .store
-        .leaderboard_rank(guild, &key, viewer.user_id)
-        .await?;
+    let total = board_len().await?;
+    let own = if request.verified {
+        app.store.verified_rank(&verified, viewer.user_id).await?
+    } else {
+        app.store
+            .leaderboard_rank(guild, &key, viewer.user_id)
+            .await?
+    };
     let board = Board {
         owner: request.owner,
         private: request.private,
@@ -173,6 +208,7 @@ pub(super) async fn board(
         pages: total.div_ceil(PAGE_SIZE).max(1) as usize,
         own,
         stale: request.stale,
+        verified: request.verified,
     };
     Ok(view::board(&app.roadmap, &board, locale))
 }
@@ -184,6 +220,7 @@ pub(super) async fn run(
     caller: &Caller,
     period: Option<Period>,
     section: Option<&str>,
+    verified: Option<bool>,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let section = section
@@ -198,6 +235,8 @@ pub(super) async fn run(
         section,
         page: 0,
         stale: false,
+        // A server counting verified items only has no other board.
+        verified: settings.verified_only || verified.unwrap_or(false),
     };
     let locale = settings.public_locale(caller.guild_locale);
     let mut reply = board(app, lookups, caller, &request, locale).await?;
@@ -213,6 +252,7 @@ pub(super) struct Pressed<'a> {
     pub page: usize,
     pub starts: i64,
     pub private: bool,
+    pub verified: bool,
 }
 
 /// A page button. The owner's press turns the page in place: the public message (in the
@@ -231,6 +271,7 @@ pub(super) async fn press(
         page,
         starts: starts_at,
         private,
+        verified,
     } = *pressed;
     let guild = caller.guild()?;
     let section = if section.is_empty() {
@@ -253,6 +294,7 @@ pub(super) async fn press(
         section,
         page: if stale { 0 } else { page },
         stale,
+        verified: verified || settings.verified_only,
     };
     match (mine, private) {
         (true, false) => {

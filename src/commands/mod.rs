@@ -25,6 +25,7 @@ mod leaderboard;
 pub mod presence;
 mod progress;
 pub mod prompts;
+mod quiz;
 mod roadmap;
 
 pub use args::{Args, AutocompleteRequest, Caller, Invocation, Person, Press, Value};

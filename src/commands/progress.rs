@@ -26,6 +26,21 @@ pub(super) async fn member_states(
     Ok(states_of(&app.roadmap, &marks))
 }
 
+/// The items a member verified in the quiz (those still in the roadmap).
+pub(super) async fn verified_items(
+    app: &App,
+    guild: u64,
+    user: u64,
+) -> Result<std::collections::HashSet<ItemIdx>, CommandError> {
+    Ok(app
+        .store
+        .verified_items(guild, user)
+        .await?
+        .iter()
+        .filter_map(|(id, _)| app.roadmap.item_by_id(id))
+        .collect())
+}
+
 /// The caller's states, for views that show them (nothing outside a server).
 pub(super) async fn caller_states(
     app: &App,
@@ -52,13 +67,23 @@ pub(super) async fn progress(
     };
     let own = user == caller.user_id;
     let states = member_states(app, guild, user).await?;
+    let verified = verified_items(app, guild, user).await?;
     let standing = standing(&app.roadmap, &states);
-    let reply = view::progress(&app.roadmap, user, own, &states, &standing, caller.locale);
+    let reply = view::progress(
+        &app.roadmap,
+        user,
+        own,
+        &states,
+        verified.len(),
+        &standing,
+        caller.locale,
+    );
     let settings = app.store.guild_settings(guild).await?;
     let card = attach::CardRequest {
         user,
         names,
         states,
+        verified,
         settings,
         locale: caller.locale,
     };
@@ -77,6 +102,7 @@ pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Repl
         return Err(UserError::NotYourCard.into());
     }
     let states = member_states(app, guild, owner).await?;
+    let verified = verified_items(app, guild, owner).await?;
     let settings = app.store.guild_settings(guild).await?;
     let locale = settings.public_locale(caller.guild_locale);
     let name = crate::picture::text::best_name(
@@ -86,6 +112,7 @@ pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Repl
         user: owner,
         names: caller.names.clone(),
         states,
+        verified,
         settings,
         locale,
     };

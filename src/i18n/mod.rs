@@ -359,7 +359,36 @@ texts! {
     share_description,
     community_title,
     community_field_top,
-    community_nothing_done;
+    community_nothing_done,
+    // Quiz
+    quiz_title,
+    quiz_footer,
+    quiz_right,
+    quiz_wrong,
+    quiz_field_answer,
+    quiz_field_why,
+    quiz_verified,
+    quiz_one_more,
+    quiz_already_verified,
+    quiz_locked,
+    quiz_next,
+    quiz_me,
+    quiz_error_locked,
+    quiz_error_no_questions,
+    quiz_error_nothing,
+    quiz_error_not_yours,
+    quiz_error_answered,
+    quiz_error_expired,
+    quiz_error_gone,
+    config_verified_on,
+    config_verified_off,
+    board_title_verified,
+    board_title_section_verified,
+    board_line_verified,
+    board_you_verified,
+    board_you_none_verified,
+    board_empty_verified,
+    board_footer_verified;
     plurals:
     /// "{n} done" items, in `/progress`'s counts line.
     count_done,
@@ -371,6 +400,8 @@ texts! {
     next_popular_note,
     /// "{n} ranked" in the leaderboard's footer.
     board_ranked,
+    /// "{n} verified" items (quizzes passed).
+    count_verified,
     /// "{n} pending" items, in the card's legend.
     count_pending,
     /// "{met} of {n} sections met" on the card: the form follows the number of sections.

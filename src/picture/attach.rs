@@ -88,6 +88,8 @@ pub struct CardRequest {
     /// The member's names, most preferred first.
     pub names: Vec<String>,
     pub states: ItemStates,
+    /// Items verified in the quiz.
+    pub verified: std::collections::HashSet<crate::roadmap::ItemIdx>,
     pub settings: GuildSettings,
     pub locale: Locale,
 }
@@ -104,11 +106,14 @@ pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
         .map(|(item, state)| (item.0, state.as_str()))
         .collect();
     states.sort_unstable();
+    let mut verified: Vec<usize> = request.verified.iter().map(|i| i.0).collect();
+    verified.sort_unstable();
     let key = fingerprint(&(
         "card",
         Arc::as_ptr(&roadmap) as usize,
         track.0,
         &states,
+        &verified,
         &request.names,
         &server,
         &date,
@@ -118,6 +123,7 @@ pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
     let CardRequest {
         names,
         states,
+        verified,
         locale,
         ..
     } = request;
@@ -128,6 +134,7 @@ pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
             roadmap: &roadmap,
             track,
             states: &states,
+            verified: &verified,
             member: &member,
             server: &server,
             date: &date,

@@ -17,6 +17,8 @@ pub struct Card<'a> {
     pub roadmap: &'a Roadmap,
     pub track: TrackIdx,
     pub states: &'a ItemStates,
+    /// Items the member verified in the quiz: drawn with their own icon.
+    pub verified: &'a std::collections::HashSet<ItemIdx>,
     /// The member's name as Discord shows it, most preferred first (server nickname, display
     /// name, username): the first the fonts can draw is used.
     pub member: &'a [&'a str],
@@ -28,16 +30,19 @@ pub struct Card<'a> {
 
 struct CardLook<'a> {
     states: &'a ItemStates,
+    verified: &'a std::collections::HashSet<ItemIdx>,
     standing: &'a TrackStanding,
     locale: Locale,
 }
 
 impl Look for CardLook<'_> {
     fn marker(&self, item: ItemIdx, rect: Rect) -> Vec<Mark> {
-        vec![Mark::Icon {
-            rect,
-            icon: Icon::of(self.states.get(&item).copied()),
-        }]
+        let icon = if self.verified.contains(&item) {
+            Icon::Verified
+        } else {
+            Icon::of(self.states.get(&item).copied())
+        };
+        vec![Mark::Icon { rect, icon }]
     }
 
     fn trailing(&self, _item: ItemIdx) -> Option<String> {
@@ -57,6 +62,7 @@ impl Look for CardLook<'_> {
             rect,
             marker,
             state: self.states.get(&item).copied(),
+            verified: self.verified.contains(&item),
             share: None,
         }
     }
@@ -197,11 +203,22 @@ pub fn scene(card: &Card) -> Scene {
             t.count_skipped.fill(count_of(Some(State::Skipped)), &[]),
         ),
         (Icon::Pending, t.count_pending.fill(count_of(None), &[])),
+        (
+            Icon::Verified,
+            t.count_verified.fill(
+                track_items
+                    .iter()
+                    .filter(|i| card.verified.contains(i))
+                    .count(),
+                &[],
+            ),
+        ),
     ];
     legend(&mut canvas, &entries);
 
     let look = CardLook {
         states: card.states,
+        verified: card.verified,
         standing: &track_standing,
         locale: card.locale,
     };

@@ -19,7 +19,7 @@ use crate::roadmap::{GroupIdx, ItemIdx, Roadmap, SectionIdx, TrackIdx};
 pub struct Heat<'a> {
     pub roadmap: &'a Roadmap,
     pub track: TrackIdx,
-    /// Active members: still in the server, with at least one item marked.
+    /// Active members: still in the server, with at least one item done.
     pub active: u64,
     /// Active members who have each item done.
     pub done: &'a HashMap<ItemIdx, u64>,
@@ -80,6 +80,7 @@ impl Look for HeatLook<'_> {
             rect,
             marker,
             state: None,
+            verified: false,
             share: Some(self.share(item)),
         }
     }

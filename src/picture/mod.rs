@@ -113,11 +113,24 @@ pub fn samples(
         .collect();
     let all: ItemStates = items.iter().map(|&i| (i, State::Done)).collect();
     let none = ItemStates::new();
+    // The half-way member proved every third item they have done.
+    let verified: std::collections::HashSet<_> = half
+        .iter()
+        .filter(|(_, s)| **s == State::Done)
+        .map(|(i, _)| *i)
+        .filter(|i| i.0 % 3 == 0)
+        .collect();
+    let nothing_verified = std::collections::HashSet::new();
     let card = |states: &ItemStates, member: &[&str]| {
         card::scene(&card::Card {
             roadmap,
             track: TrackIdx(0),
             states,
+            verified: if states.len() == half.len() && !half.is_empty() {
+                &verified
+            } else {
+                &nothing_verified
+            },
             member,
             server,
             date: &date,
@@ -165,6 +178,7 @@ pub mod palette {
     pub const LEARNING: Rgb = Rgb::hex(0xe09600);
     pub const SKIPPED: Rgb = Rgb::hex(0x757575);
     pub const PENDING: Rgb = Rgb::hex(0x9aa1b1);
+    pub const VERIFIED: Rgb = Rgb::hex(0xb07d00);
     /// Marks drawn on a filled icon (the check, the dash).
     pub const ON_COLOUR: Rgb = Rgb::hex(0xffffff);
     /// The heat map's scale, from no member to every active member.

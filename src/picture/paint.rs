@@ -210,6 +210,23 @@ fn draw_icon(pixmap: &mut Pixmap, rect: &Rect, icon: Icon) {
                 ring,
             );
         }
+        Icon::Verified => {
+            // A gap between the ring and the disc: the shape differs from "done" at a glance.
+            fill(pixmap, circle(cx, cy, r), palette::PANEL);
+            stroke(
+                pixmap,
+                circle(cx, cy, r - ring / 2.0),
+                palette::VERIFIED,
+                ring,
+            );
+            let inner = r * 0.62;
+            fill(pixmap, circle(cx, cy, inner), palette::VERIFIED);
+            let mut pb = PathBuilder::new();
+            pb.move_to(cx - 0.45 * inner, cy + 0.05 * inner);
+            pb.line_to(cx - 0.12 * inner, cy + 0.38 * inner);
+            pb.line_to(cx + 0.48 * inner, cy - 0.22 * inner);
+            stroke(pixmap, pb.finish(), palette::ON_COLOUR, inner * 0.3);
+        }
     }
 }
 

@@ -80,6 +80,8 @@ pub enum Icon {
     Skipped,
     /// An empty ring.
     Pending,
+    /// Proved in the quiz: a gold disc with a check inside a gold ring.
+    Verified,
 }
 
 impl Icon {
@@ -166,6 +168,8 @@ pub struct ItemPlace {
     pub marker: Rect,
     /// The member's state (the card), or `None` on the heat map.
     pub state: Option<State>,
+    /// Verified in the quiz (the card).
+    pub verified: bool,
     /// The share of active members who have it done (the heat map).
     pub share: Option<f32>,
 }

@@ -8,7 +8,7 @@ use crate::roadmap::{ItemIdx, Roadmap};
 /// A server's counts, by item id, as the store returns them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommunityCounts {
-    /// Members still in the server with at least one item marked.
+    /// Members still in the server with at least one item done.
     pub active: u64,
     /// Active members who have each item done.
     pub done: Vec<(String, u64)>,

@@ -119,6 +119,23 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
         UserError::PromptsPaused => simple(t.prompts_now_paused),
         UserError::NotYourCard => simple(t.share_not_yours),
         UserError::PictureUnavailable => simple(t.share_unavailable),
+        UserError::QuizLocked { item, until } => simple(&fill(
+            t.quiz_error_locked,
+            &[
+                ("item", &roadmap.item(*item).name.get(locale)),
+                ("until", until),
+                ("id", &roadmap.item(*item).id),
+            ],
+        )),
+        UserError::NoQuestions { item } => simple(&fill(
+            t.quiz_error_no_questions,
+            &[("item", &roadmap.item(*item).name.get(locale))],
+        )),
+        UserError::NothingToQuiz => simple(t.quiz_error_nothing),
+        UserError::QuizNotYours => simple(t.quiz_error_not_yours),
+        UserError::QuizAnswered => simple(t.quiz_error_answered),
+        UserError::QuizExpired => simple(t.quiz_error_expired),
+        UserError::QuizGone => simple(t.quiz_error_gone),
     }
 }
 

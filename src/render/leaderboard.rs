@@ -28,6 +28,8 @@ pub struct Board {
     pub pages: usize,
     pub own: Option<Ranked>,
     pub stale: bool,
+    /// Verified items (quizzes passed), not done ones.
+    pub verified: bool,
 }
 
 pub fn period_name(period: Period, locale: Locale) -> &'static str {
@@ -58,15 +60,37 @@ fn date(d: jiff::civil::Date, locale: Locale) -> String {
 pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
     let t = locale.texts();
     let period = period_name(b.period, locale);
+    // The verified board's own words; the layout is the same.
+    let (title_all, title_section, line, you, you_none, empty, footer_text) = if b.verified {
+        (
+            t.board_title_verified,
+            t.board_title_section_verified,
+            t.board_line_verified,
+            t.board_you_verified,
+            t.board_you_none_verified,
+            t.board_empty_verified,
+            t.board_footer_verified,
+        )
+    } else {
+        (
+            t.board_title,
+            t.board_title_section,
+            t.board_line,
+            t.board_you,
+            t.board_you_none,
+            t.board_empty,
+            t.board_footer,
+        )
+    };
     let title = match b.section {
         Some(s) => fill(
-            t.board_title_section,
+            title_section,
             &[
                 ("section", &roadmap.section(s).name.get(locale)),
                 ("period", &period),
             ],
         ),
-        None => fill(t.board_title, &[("period", &period)]),
+        None => fill(title_all, &[("period", &period)]),
     };
     let mut description = String::new();
     if b.stale {
@@ -89,11 +113,11 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
     });
     description.push_str("\n\n");
     if b.rows.is_empty() {
-        description.push_str(t.board_empty);
+        description.push_str(empty);
     } else {
         for row in &b.rows {
             let line = fill(
-                t.board_line,
+                line,
                 &[
                     ("position", &position(row.rank)),
                     ("user", &row.user_id),
@@ -109,11 +133,11 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
     }
     description.push('\n');
     description.push_str(&match &b.own {
-        Some(own) => fill(t.board_you, &[("rank", &own.rank), ("done", &own.done)]),
-        None => t.board_you_none.to_string(),
+        Some(own) => fill(you, &[("rank", &own.rank), ("done", &own.done)]),
+        None => you_none.to_string(),
     });
     let mut footer = fill(
-        t.board_footer,
+        footer_text,
         &[("ranked", &t.board_ranked.fill(b.total as usize, &[]))],
     );
     if b.pages > 1 {
@@ -136,6 +160,7 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
             page,
             starts: b.key.starts,
             private: b.private,
+            verified: b.verified,
         }
         .encode()
     });

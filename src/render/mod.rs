@@ -8,6 +8,7 @@ pub mod errors;
 pub mod leaderboard;
 pub mod progress;
 pub mod prompts;
+pub mod quiz;
 pub mod roadmap;
 
 use crate::i18n::{Locale, fill};

@@ -185,6 +185,7 @@ pub fn progress(
     user: u64,
     is_self: bool,
     states: &ItemStates,
+    verified: usize,
     standing: &[TrackStanding],
     locale: Locale,
 ) -> Reply {
@@ -298,6 +299,7 @@ pub fn progress(
                 &t.count_learning.fill(count(State::Learning), &[]),
             ),
             ("skipped", &t.count_skipped.fill(count(State::Skipped), &[])),
+            ("verified", &t.count_verified.fill(verified, &[])),
         ],
     ));
     let frame = super::PageFrame {

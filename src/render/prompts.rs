@@ -86,6 +86,10 @@ pub fn post(
             MarkAction::Done,
         ),
     ];
+    let mut buttons = buttons;
+    if roadmap.questions_of(item).next().is_some() {
+        buttons.push(super::quiz::quiz_me_button(&it.id, locale));
+    }
     Reply {
         delivery: Delivery::NewMessage,
         ephemeral: false,

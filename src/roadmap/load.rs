@@ -15,8 +15,8 @@ use toml::Spanned;
 
 use super::search::{compact, normalize};
 use super::{
-    Group, GroupIdx, Item, ItemIdx, Node, Requirement, Roadmap, Section, SectionIdx, Text, Track,
-    TrackIdx,
+    Group, GroupIdx, Item, ItemIdx, Node, Question, Requirement, Roadmap, Section, SectionIdx,
+    Text, Track, TrackIdx,
 };
 use crate::i18n::Locale;
 
@@ -31,6 +31,13 @@ pub const MAX_PROMPTS: usize = 3;
 pub const MAX_LINKS: usize = 3;
 pub const MAX_LINK_LEN: usize = 300;
 pub const MAX_ALIAS_LEN: usize = 60;
+/// Quiz texts: the question and its four answers share one embed; answers are listed there and
+/// picked with buttons A to D (so an answer is not bound by a button label's 80 characters).
+pub const MAX_QUESTION_LEN: usize = 300;
+pub const MAX_ANSWER_LEN: usize = 150;
+pub const MAX_EXPLANATION_LEN: usize = 400;
+/// Questions an item should have: `trilha check` reports items with fewer.
+pub const MIN_QUESTIONS: usize = 3;
 
 /// One problem in one roadmap file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +154,26 @@ struct RawItem {
     links: Vec<Spanned<String>>,
 }
 
+/// A file of quiz questions (`quiz/*.toml` beside the roadmap files).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuizFile {
+    #[serde(default)]
+    question: Vec<Spanned<RawQuestion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    item: Spanned<String>,
+    question: Spanned<RawText>,
+    /// The correct answer.
+    answer: Spanned<RawText>,
+    /// Exactly three wrong answers per language.
+    wrong: Spanned<BTreeMap<String, Vec<String>>>,
+    explanation: Spanned<RawText>,
+}
+
 /// A text is either the same in every language (proper nouns) or a table per language.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -162,7 +189,8 @@ enum RawPick {
     Word(String),
 }
 
-/// Reads every `*.toml` file in `dir` (sorted by name) into one roadmap.
+/// Reads every `*.toml` file in `dir` (sorted by name) into one roadmap, with the quiz questions
+/// of `dir/quiz/*.toml` when that folder exists.
 pub fn load_dir(dir: &Path) -> Result<Roadmap, LoadErrors> {
     let file_error = |message: String| {
         LoadErrors(vec![LoadError {
@@ -205,15 +233,46 @@ pub fn load_dir(dir: &Path) -> Result<Roadmap, LoadErrors> {
             }),
         }
     }
+    let quiz_dir = dir.join("quiz");
+    let mut quiz = Vec::new();
+    if quiz_dir.is_dir() {
+        let mut quiz_paths: Vec<PathBuf> = std::fs::read_dir(&quiz_dir)
+            .map_err(|e| file_error(format!("cannot read {}: {e}", quiz_dir.display())))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        quiz_paths.sort();
+        for path in quiz_paths {
+            match std::fs::read_to_string(&path) {
+                Ok(source) => quiz.push((path, source)),
+                Err(e) => errors.push(LoadError {
+                    file: path,
+                    line: 0,
+                    column: 0,
+                    context: None,
+                    field: None,
+                    message: format!("cannot read the file: {e}"),
+                }),
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(LoadErrors(errors));
     }
-    build(&files)
+    build(&files, &quiz)
 }
 
 /// Loads a roadmap from in-memory sources, as `(file name, TOML text)` pairs.
 pub fn load_str(files: &[(PathBuf, String)]) -> Result<Roadmap, LoadErrors> {
-    build(files)
+    build(files, &[])
+}
+
+/// Loads a roadmap and its quiz questions from in-memory sources.
+pub fn load_str_with_quiz(
+    files: &[(PathBuf, String)],
+    quiz: &[(PathBuf, String)],
+) -> Result<Roadmap, LoadErrors> {
+    build(files, quiz)
 }
 
 /// Where a term for the search index was defined, to report collisions precisely.
@@ -237,11 +296,14 @@ struct Builder<'a> {
     terms: Vec<TermOrigin>,
     /// Related ids are resolved after every file is read.
     pending_related: Vec<(ItemIdx, usize, Spanned<String>)>,
+    questions: Vec<Question>,
 }
 
-fn build(files: &[(PathBuf, String)]) -> Result<Roadmap, LoadErrors> {
+fn build(roadmap: &[(PathBuf, String)], quiz: &[(PathBuf, String)]) -> Result<Roadmap, LoadErrors> {
+    // One list, so errors in either kind of file point into it the same way.
+    let files: Vec<(PathBuf, String)> = roadmap.iter().chain(quiz).cloned().collect();
     let mut b = Builder {
-        files,
+        files: &files,
         file: 0,
         errors: Vec::new(),
         tracks: Vec::new(),
@@ -251,8 +313,9 @@ fn build(files: &[(PathBuf, String)]) -> Result<Roadmap, LoadErrors> {
         ids: HashMap::new(),
         terms: Vec::new(),
         pending_related: Vec::new(),
+        questions: Vec::new(),
     };
-    for (i, (path, source)) in files.iter().enumerate() {
+    for (i, (path, source)) in roadmap.iter().enumerate() {
         b.file = i;
         match toml::from_str::<RawTrack>(source) {
             Ok(raw) => b.track(raw),
@@ -261,8 +324,21 @@ fn build(files: &[(PathBuf, String)]) -> Result<Roadmap, LoadErrors> {
     }
     b.resolve_related();
     b.check_term_collisions();
+    for (i, (path, source)) in quiz.iter().enumerate() {
+        b.file = roadmap.len() + i;
+        match toml::from_str::<RawQuizFile>(source) {
+            Ok(raw) => {
+                for question in raw.question {
+                    b.question(question);
+                }
+            }
+            Err(e) => b.errors.push(toml_error(path, source, &e)),
+        }
+    }
     if b.errors.is_empty() {
-        Ok(Roadmap::new(b.tracks, b.sections, b.groups, b.items))
+        let mut roadmap = Roadmap::new(b.tracks, b.sections, b.groups, b.items);
+        roadmap.set_questions(b.questions);
+        Ok(roadmap)
     } else {
         Err(LoadErrors(b.errors))
     }
@@ -476,6 +552,110 @@ impl Builder<'_> {
                 ),
             );
         }
+    }
+
+    /// One quiz question: its item exists, every text is in both languages and within its
+    /// limit, there are exactly three wrong answers, and the four answers differ.
+    fn question(&mut self, raw: Spanned<RawQuestion>) {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let item_id = raw.item.get_ref().clone();
+        let context = format!("question on \"{item_id}\"");
+        let item = self.items.iter().position(|i| i.id == item_id).map(ItemIdx);
+        if item.is_none() {
+            self.error(
+                &raw.item.span(),
+                &context,
+                "item",
+                format!("no item has the id `{item_id}`"),
+            );
+        }
+        let question = self.text(&raw.question, &context, "question", MAX_QUESTION_LEN, false);
+        let answer = self.text(&raw.answer, &context, "answer", MAX_ANSWER_LEN, false);
+        let explanation = self.text(
+            &raw.explanation,
+            &context,
+            "explanation",
+            MAX_EXPLANATION_LEN,
+            false,
+        );
+        let wrong_span = raw.wrong.span();
+        let mut wrong: [Text; 3] = Default::default();
+        for key in raw.wrong.get_ref().keys() {
+            if Locale::ALL.iter().all(|l| l.file_key() != key) {
+                self.error(
+                    &wrong_span,
+                    &context,
+                    &format!("wrong.{key}"),
+                    format!("unknown language `{key}`: the languages are `pt-BR` and `en`"),
+                );
+            }
+        }
+        for locale in Locale::ALL {
+            let field = format!("wrong.{}", locale.file_key());
+            let list = raw.wrong.get_ref().get(locale.file_key());
+            match list {
+                Some(list) if list.len() == 3 => {
+                    for (n, value) in list.iter().enumerate() {
+                        self.check_len(&wrong_span, &context, &field, value, MAX_ANSWER_LEN);
+                        match locale {
+                            Locale::PtBr => wrong[n].pt_br = value.clone(),
+                            Locale::En => wrong[n].en = value.clone(),
+                        }
+                    }
+                }
+                Some(list) => self.error(
+                    &wrong_span,
+                    &context,
+                    &field,
+                    format!(
+                        "has {} answers; a question has exactly 3 wrong answers",
+                        list.len()
+                    ),
+                ),
+                None => self.error(
+                    &wrong_span,
+                    &context,
+                    &field,
+                    "missing: every question needs 3 wrong answers in pt-BR and in en".into(),
+                ),
+            }
+        }
+        for locale in Locale::ALL {
+            let mut seen = std::collections::HashSet::new();
+            let all = std::iter::once(&answer).chain(wrong.iter());
+            if !all
+                .map(|t| normalize(t.get(locale)))
+                .all(|a| a.is_empty() || seen.insert(a))
+            {
+                self.error(
+                    &span,
+                    &context,
+                    &format!("answer.{}", locale.file_key()),
+                    "the four answers must all differ (the correct one and the three wrong ones)"
+                        .into(),
+                );
+            }
+        }
+        let Some(item) = item else { return };
+        let key = super::quiz::question_key(&item_id, &question.en);
+        if self.questions.iter().any(|q| q.key == key) {
+            self.error(
+                &raw.question.span(),
+                &context,
+                "question",
+                "the same question is written twice for this item".into(),
+            );
+            return;
+        }
+        self.questions.push(Question {
+            key,
+            item,
+            question,
+            answer,
+            wrong,
+            explanation,
+        });
     }
 
     fn requirement(

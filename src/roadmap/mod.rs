@@ -6,6 +6,7 @@
 //! Progress rows in the database reference the stable string ids, never these indices.
 
 mod load;
+pub mod quiz;
 pub mod search;
 
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use std::fmt;
 
 use crate::i18n::Locale;
 
-pub use load::{LoadError, LoadErrors, load_dir, load_str};
+pub use load::{LoadError, LoadErrors, MIN_QUESTIONS, load_dir, load_str, load_str_with_quiz};
 pub use search::{Resolution, Suggestion};
 
 /// The roadmap this repository ships, for unit tests.
@@ -24,7 +25,7 @@ pub(crate) fn shipped() -> Roadmap {
 }
 
 /// A text in both languages. Validation guarantees both are present and non-empty.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Text {
     pub pt_br: String,
     pub en: String,
@@ -125,6 +126,20 @@ pub struct Item {
     pub links: Vec<String>,
 }
 
+/// A multiple-choice question on an item, from `quiz/*.toml`.
+#[derive(Debug)]
+pub struct Question {
+    /// Stable across releases while the question's English text stays the same: progress in
+    /// the quiz is stored against it.
+    pub key: String,
+    pub item: ItemIdx,
+    pub question: Text,
+    pub answer: Text,
+    pub wrong: [Text; 3],
+    /// Shown after answering: why the right answer is right.
+    pub explanation: Text,
+}
+
 /// One unit the milestone is judged on: a requirement and the items it ranges over.
 #[derive(Clone, Debug)]
 pub struct RequirementScope<'a> {
@@ -148,6 +163,7 @@ pub struct Roadmap {
     items: Vec<Item>,
     ids: HashMap<String, Node>,
     index: search::SearchIndex,
+    questions: Vec<Question>,
 }
 
 impl fmt::Debug for Roadmap {
@@ -185,9 +201,29 @@ impl Roadmap {
             items,
             ids,
             index: search::SearchIndex::default(),
+            questions: Vec::new(),
         };
         roadmap.index = search::SearchIndex::build(&roadmap);
         roadmap
+    }
+
+    pub(crate) fn set_questions(&mut self, questions: Vec<Question>) {
+        self.questions = questions;
+    }
+
+    /// Every quiz question, in file order.
+    pub fn questions(&self) -> &[Question] {
+        &self.questions
+    }
+
+    /// The questions on one item, in file order.
+    pub fn questions_of(&self, item: ItemIdx) -> impl Iterator<Item = &Question> {
+        self.questions.iter().filter(move |q| q.item == item)
+    }
+
+    /// The question with this key.
+    pub fn question(&self, key: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.key == key)
     }
 
     pub fn tracks(&self) -> &[Track] {

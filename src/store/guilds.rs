@@ -32,19 +32,20 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
-        type Row = (String, Option<String>, Option<String>, Option<String>);
+        type Row = (String, Option<String>, Option<String>, Option<String>, bool);
         let row: Option<Row> = sqlx::query_as(
-            "SELECT timezone, locale, discord_locale, name FROM guilds WHERE guild_id = $1",
+            "SELECT timezone, locale, discord_locale, name, verified_only FROM guilds WHERE guild_id = $1",
         )
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
         .await?;
         Ok(match row {
-            Some((timezone, locale, discord_locale, name)) => GuildSettings {
+            Some((timezone, locale, discord_locale, name, verified_only)) => GuildSettings {
                 timezone,
                 locale: locale_from_db(locale),
                 discord_locale,
                 name,
+                verified_only,
             },
             None => GuildSettings::default(),
         })
@@ -120,8 +121,8 @@ where
         Ok(())
     }
 
-    /// What a server studies: active members (still there, something marked), how many of
-    /// them have each item done, and who completed or started each item in [since, until).
+    /// What a server studies: active members (still there, at least one item done), how many
+    /// of them have each item done, and who completed or started each item in [since, until).
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn community(
         &self,
@@ -130,19 +131,17 @@ where
         until: i64,
     ) -> Result<CommunityCounts, StoreError> {
         let g = to_db_id(guild);
+        // Active members: ranked on the all-time board (still in the server, something done);
+        // a sum over the histogram's few rows. Done counts: kept exact by every write.
         let active: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT p.user_id) FROM progress p
-             LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
-             WHERE p.guild_id = $1 AND m.left_at IS NULL",
+            "SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM done_histogram
+             WHERE guild_id = $1 AND scope = '' AND period = 'all'",
         )
         .bind(g)
         .fetch_one(&self.reads)
         .await?;
         let done: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT p.item_id, COUNT(*) FROM progress p
-             LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
-             WHERE p.guild_id = $1 AND p.state = 'done' AND m.left_at IS NULL
-             GROUP BY p.item_id",
+            "SELECT item_id, done FROM item_counts WHERE guild_id = $1 AND done > 0",
         )
         .bind(g)
         .fetch_all(&self.reads)

@@ -32,6 +32,7 @@ where
         let rejoined = Self::present_in(&mut tx, guild, user, now).await?;
         if rejoined {
             let marks = Self::marks_in(&mut *tx, guild, user).await?;
+            Self::adjust_item_counts(&mut tx, guild, &marks, 1).await?;
             Self::write_tallies(&mut tx, guild, user, &rebuild(&marks), true).await?;
         }
         tx.commit().await?;
@@ -46,6 +47,17 @@ where
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_member(to_db_id(guild), to_db_id(user)).await?;
+        let left: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT left_at FROM members WHERE guild_id = $1 AND user_id = $2")
+                .bind(to_db_id(guild))
+                .bind(to_db_id(user))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if !matches!(left, Some(Some(_))) {
+            // Leaving now: the member's marks stop counting.
+            let marks = Self::marks_in(&mut *tx, guild, user).await?;
+            Self::adjust_item_counts(&mut tx, guild, &marks, -1).await?;
+        }
         sqlx::query(
             "INSERT INTO members (guild_id, user_id, left_at, checked_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (guild_id, user_id) DO UPDATE SET left_at = excluded.left_at, checked_at = excluded.checked_at",

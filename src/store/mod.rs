@@ -22,10 +22,12 @@ mod meta;
 mod postgres;
 mod progress;
 mod prompts;
+mod quiz;
 mod sqlite;
 
 pub use backend::Backend;
 pub use backup::{BackupError, TableCounts};
+pub use quiz::VerifiedBoard;
 
 use crate::config::{Database, PostgresUrl};
 use crate::guild::GuildSettings;
@@ -37,6 +39,7 @@ use crate::progress::tally::{Ranked, TallyInput, TallyKey, TallyValue, TallyWrit
 use crate::prompts::records::{
     DigestPost, DigestStatus, NewPost, Pause, PostEnd, PromptPost, PromptSchedule,
 };
+use crate::quiz::records::{AnswerOutcome, Ask, ItemHistory};
 use postgres::PostgresStore;
 use sqlite::SqliteStore;
 
@@ -518,6 +521,76 @@ impl Store {
 
     pub async fn last_digest(&self, guild: u64) -> Result<Option<DigestPost>, StoreError> {
         on_engine!(self, sql => sql.last_digest(guild).await)
+    }
+
+    /// A member's quiz history on one item.
+    pub async fn quiz_history(
+        &self,
+        guild: u64,
+        user: u64,
+        item_id: &str,
+    ) -> Result<ItemHistory, StoreError> {
+        on_engine!(self, sql => sql.quiz_history(guild, user, item_id).await)
+    }
+
+    /// Records a question asked.
+    pub async fn create_ask(&self, ask: &Ask) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.create_ask(ask).await)
+    }
+
+    pub async fn quiz_ask(&self, id: u64) -> Result<Option<Ask>, StoreError> {
+        on_engine!(self, sql => sql.quiz_ask(id).await)
+    }
+
+    /// Records the answer on button `slot` (once), verifying the item when it completes two
+    /// right answers in a row on different questions.
+    pub async fn answer_ask(
+        &self,
+        ask: &Ask,
+        slot: u8,
+        now: i64,
+    ) -> Result<AnswerOutcome, StoreError> {
+        on_engine!(self, sql => sql.answer_ask(ask, slot, now).await)
+    }
+
+    /// The items a member verified, as (item id, when).
+    pub async fn verified_items(
+        &self,
+        guild: u64,
+        user: u64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        on_engine!(self, sql => sql.verified_items(guild, user).await)
+    }
+
+    /// Whether the server's leaderboards count verified items only.
+    pub async fn set_verified_only(
+        &self,
+        guild: u64,
+        on: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.set_verified_only(guild, on, now).await)
+    }
+
+    pub async fn verified_page(
+        &self,
+        board: &VerifiedBoard<'_>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Ranked>, StoreError> {
+        on_engine!(self, sql => sql.verified_page(board, offset, limit).await)
+    }
+
+    pub async fn verified_len(&self, board: &VerifiedBoard<'_>) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.verified_len(board).await)
+    }
+
+    pub async fn verified_rank(
+        &self,
+        board: &VerifiedBoard<'_>,
+        user: u64,
+    ) -> Result<Option<Ranked>, StoreError> {
+        on_engine!(self, sql => sql.verified_rank(board, user).await)
     }
 
     /// What a server studies, with the members who moved in [since, until).

@@ -251,6 +251,37 @@ where
         Ok(())
     }
 
+    /// Adds (`sign` 1) or removes (`sign` -1) a member's marks from the item counts: counts are
+    /// of members still in the server.
+    pub(super) async fn adjust_item_counts(
+        tx: &mut Transaction<'static, DB>,
+        guild: u64,
+        marks: &[Mark],
+        sign: i64,
+    ) -> Result<(), StoreError> {
+        for mark in marks {
+            let (learning, done) = counter(Some(mark.state));
+            if learning == 0 && done == 0 {
+                continue;
+            }
+            let (learning, done) = (learning * sign, done * sign);
+            sqlx::query(
+                "INSERT INTO item_counts (guild_id, item_id, learning, done)
+                 VALUES ($1, $2, CASE WHEN $3 < 0 THEN 0 ELSE $3 END, CASE WHEN $4 < 0 THEN 0 ELSE $4 END)
+                 ON CONFLICT (guild_id, item_id) DO UPDATE SET
+                     learning = CASE WHEN item_counts.learning + $3 < 0 THEN 0 ELSE item_counts.learning + $3 END,
+                     done = CASE WHEN item_counts.done + $4 < 0 THEN 0 ELSE item_counts.done + $4 END",
+            )
+            .bind(to_db_id(guild))
+            .bind(&mark.item_id)
+            .bind(learning)
+            .bind(done)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Marks a member present; returns whether they had left (their tallies must be rebuilt).
     pub(super) async fn present_in(
         tx: &mut Transaction<'static, DB>,
@@ -330,6 +361,12 @@ where
         if to == previous.as_ref().map(|m| m.state) {
             return Ok(unchanged(false));
         }
+        // A member who had left counts again: their marks go back into the item counts before
+        // this change moves one of them.
+        let rejoined = Self::present_in(&mut tx, change.guild, change.user, change.at).await?;
+        if rejoined {
+            Self::adjust_item_counts(&mut tx, change.guild, &before, 1).await?;
+        }
 
         match to {
             Some(state) => {
@@ -388,7 +425,6 @@ where
         .execute(&mut *tx)
         .await?;
 
-        let rejoined = Self::present_in(&mut tx, change.guild, change.user, change.at).await?;
         let mut after: Vec<Mark> = before
             .iter()
             .filter(|m| m.item_id != change.item_id)
@@ -545,11 +581,13 @@ where
             .bind(g)
             .execute(&mut **tx)
             .await?;
+        // Of members still in the server, like the tallies.
         sqlx::query(
         "INSERT INTO item_counts (guild_id, item_id, learning, done)
-         SELECT guild_id, item_id, CAST(SUM(CASE WHEN state = 'learning' THEN 1 ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS BIGINT)
-         FROM progress WHERE guild_id = $1 GROUP BY guild_id, item_id",
+         SELECT p.guild_id, p.item_id, CAST(SUM(CASE WHEN p.state = 'learning' THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN p.state = 'done' THEN 1 ELSE 0 END) AS BIGINT)
+         FROM progress p LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
+         WHERE p.guild_id = $1 AND m.left_at IS NULL GROUP BY p.guild_id, p.item_id",
     )
     .bind(g)
     .execute(&mut **tx)

@@ -7,6 +7,7 @@
 //! - `store`: the store on real databases (SQLite files, and PostgreSQL when `engines` says so)
 //!   with the real migrations;
 //! - `prompts`: the prompt scheduler driven tick by tick;
+//! - `quiz`: questions, answers, verification and refused buttons, on every engine;
 //! - `docs`: the README's commands, run as written;
 //! - `schema`: both engines' migrations give the same schema;
 //! - `migrate`: moving a community between engines, and PostgreSQL URLs;
@@ -21,6 +22,7 @@ mod lookup;
 mod migrate;
 mod pictures;
 mod prompts;
+mod quiz;
 mod replies;
 mod roadmap_files;
 mod schema;

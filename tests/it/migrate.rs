@@ -28,6 +28,7 @@ async fn community(db: &TestDatabase) {
         "/config timezone America/Manaus",
         "/config language en",
         "/prompts digest enabled:true",
+        "/config verified-only enabled:true",
     ] {
         let out = db.ask(&[command, "--guild", "7", "--user", "1", "--admin"]);
         assert!(out.status.success(), "{command}: {out:?}");
@@ -43,6 +44,17 @@ async fn community(db: &TestDatabase) {
         "INSERT INTO prompt_posts (guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, message_id, error, created_at, finished_at)
          VALUES (7, 1800000000, 'scheduled', 'kafka', 1, 5, 'trilha-1', 'sent', 1, 99, NULL, 1800000000, 1800000001),
                 (7, 1800086400, 'manual', 'redis', 0, 5, 'trilha-2', 'failed', 3, NULL, '403: Missing Access (code 50001)', 1800086400, NULL)",
+    )
+    .await;
+    let quiz = db.ask(&["/quiz kafka", "--guild", "7", "--user", "42"]);
+    assert!(quiz.status.success(), "{quiz:?}");
+    db.execute(
+        "INSERT INTO quiz_asks (id, guild_id, user_id, item_id, question, answer_order, asked_at, answered_at, chosen, result, answer_seq)
+         VALUES (4611686018427387903, 7, 43, 'git', 'abc', '3102', 1800000000, 1800000009, 2, 'right', 1)",
+    )
+    .await;
+    db.execute(
+        "INSERT INTO quiz_verified (guild_id, user_id, item_id, verified_at) VALUES (7, 43, 'git', 1800000009)",
     )
     .await;
     db.execute(

@@ -1,7 +1,7 @@
 //! The pictures: the member's card and the heat map, checked on their layout model (what is
 //! drawn where, in which state, never overlapping or clipped) and on the decoded PNG's pixels.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use trilha::i18n::Locale;
 use trilha::picture::scene::{Icon, Rect, Rgb, Scene};
@@ -15,10 +15,21 @@ use crate::support::{generated_roadmap, roadmap};
 const DATE: &str = "1 de dezembro de 2026";
 
 fn card_of(roadmap: &Roadmap, states: &ItemStates, member: &[&str], locale: Locale) -> Scene {
+    card_verified(roadmap, states, &HashSet::new(), member, locale)
+}
+
+fn card_verified(
+    roadmap: &Roadmap,
+    states: &ItemStates,
+    verified: &HashSet<trilha::roadmap::ItemIdx>,
+    member: &[&str],
+    locale: Locale,
+) -> Scene {
     card::scene(&card::Card {
         roadmap,
         track: TrackIdx(0),
         states,
+        verified,
         member,
         server: &["Comunidade Backend"],
         date: DATE,
@@ -369,4 +380,41 @@ fn icons_differ_in_shape_not_only_in_colour() {
     assert!(at(done, 0.0, 0.26) > at(skipped, 0.0, 0.26) + 80);
     assert!(at(skipped, 0.0, 0.08) > at(skipped, -0.45, -0.45) + 80);
     assert_eq!(Icon::of(None), Icon::Pending);
+}
+
+#[test]
+fn verified_items_have_their_own_icon() {
+    let roadmap = roadmap();
+    let states = mixed(&roadmap);
+    let verified: HashSet<_> = states
+        .iter()
+        .filter(|(_, s)| **s == State::Done)
+        .map(|(i, _)| *i)
+        .take(5)
+        .collect();
+    let scene = card_verified(&roadmap, &states, &verified, &["Ana"], Locale::PtBr);
+    let pixels = decode(&render(&scene).unwrap().png);
+    let mut checked = (0, 0);
+    for place in &scene.items {
+        let (cx, cy) = place.marker.centre();
+        let r = place.marker.w / 2.0;
+        // Between the inner disc and the ring: empty for verified, filled for done.
+        let gap = pixels.at(cx + 0.74 * r, cy);
+        let centre_left = pixels.at(cx - 0.3 * r, cy - 0.3 * r);
+        if verified.contains(&place.item) {
+            assert!(place.verified);
+            assert!(near(gap, palette::PANEL), "{gap:?}");
+            assert!(near(centre_left, palette::VERIFIED), "{centre_left:?}");
+            checked.0 += 1;
+        } else if place.state == Some(State::Done) {
+            assert!(near(gap, palette::DONE), "{gap:?}");
+            checked.1 += 1;
+        }
+    }
+    assert_eq!(checked.0, 5);
+    assert!(checked.1 > 5);
+    assert!(
+        scene.texts().any(|t| t.shown() == "5 verificados"),
+        "the legend counts them"
+    );
 }

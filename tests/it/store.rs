@@ -741,3 +741,61 @@ async fn database_files_are_private_to_their_owner() {
     assert_eq!(mode(&path), 0o600, "an existing database is made private");
     store.close().await;
 }
+
+/// "Popular here" and the heat map count members still in the server, like the leaderboards:
+/// leaving takes a member's marks out of the counts once, coming back (by acting, or by Discord
+/// saying they joined) puts them back, and a rebuild agrees.
+#[tokio::test]
+async fn item_counts_are_of_members_still_in_the_server() {
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        env.set(1, 1, "kafka", State::Done, NOW).await;
+        env.set(1, 1, "redis", State::Learning, NOW).await;
+        env.set(1, 2, "kafka", State::Done, NOW).await;
+        let counts = |env: &Env| {
+            let store = env.store.clone();
+            async move {
+                let mut c = store.item_counts(1).await.unwrap();
+                c.sort();
+                c
+            }
+        };
+        let both = vec![("kafka".to_string(), 0, 2), ("redis".to_string(), 1, 0)];
+        assert_eq!(counts(&env).await, both);
+        env.store.member_left(1, 1, NOW + 10).await.unwrap();
+        env.store.member_left(1, 1, NOW + 20).await.unwrap();
+        assert_eq!(
+            counts(&env).await,
+            vec![("kafka".to_string(), 0, 1)],
+            "once"
+        );
+        // Back by marking something: their marks count again, with the new one.
+        env.set(1, 1, "git", State::Done, NOW + 30).await;
+        let back = vec![
+            ("git".to_string(), 0, 1),
+            ("kafka".to_string(), 0, 2),
+            ("redis".to_string(), 1, 0),
+        ];
+        assert_eq!(counts(&env).await, back);
+        // Back by Discord's word (presence), after leaving again.
+        env.store.member_left(1, 2, NOW + 40).await.unwrap();
+        assert_eq!(counts(&env).await[1], ("kafka".to_string(), 0, 1));
+        env.store
+            .member_present(1, 2, NOW + 50, |marks| {
+                all_writes(&env.roadmap, &env.tz, NOW + 50, marks)
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts(&env).await, back);
+        // A rebuild from the progress rows agrees.
+        env.store.member_left(1, 2, NOW + 60).await.unwrap();
+        let before = counts(&env).await;
+        env.store
+            .rebuild_guild(1, |marks| all_rows(&env.roadmap, &env.tz, NOW + 60, marks))
+            .await
+            .unwrap();
+        assert_eq!(counts(&env).await, before);
+        assert_eq!(before[1], ("kafka".to_string(), 0, 1));
+    })
+    .await;
+}

@@ -8,6 +8,7 @@ mod checker;
 mod hardening;
 mod ops;
 mod pictures;
+mod quiz;
 mod scenario;
 
 use std::path::PathBuf;
