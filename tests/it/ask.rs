@@ -497,3 +497,27 @@ fn render_sample_writes_every_picture_in_both_languages() {
         assert_eq!(reader.info().width, 1200, "{file}");
     }
 }
+
+#[test]
+fn the_quiz_works_offline_question_then_press() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.ask(&["/quiz kafka", "--guild", "5"]);
+    let text = stdout(&out);
+    assert!(text.contains("━━ 🧠 Quiz: Apache Kafka ━━"), "{text}");
+    for letter in ["**A)**", "**B)**", "**C)**", "**D)**"] {
+        assert!(text.contains(letter), "{text}");
+    }
+    let id = text
+        .split("--press '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a button")
+        .to_string();
+    let pressed = sandbox.ask(&["--press", &id, "--guild", "5"]);
+    let verdict = stdout(&pressed);
+    assert!(verdict.contains("[updates the message"), "{verdict}");
+    assert!(
+        verdict.contains("▸ Resposta certa") && verdict.contains("▸ Por quê"),
+        "{verdict}"
+    );
+}
