@@ -159,6 +159,7 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
             item_id: item,
             target: Target::Set(Some(State::Done)),
             at: NOW,
+            day: trilha::progress::streak::day_of(NOW, &tz),
         };
         let t = Instant::now();
         let outcome = store
@@ -179,6 +180,7 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
             item_id: &item,
             target: Target::Set(None),
             at: NOW,
+            day: trilha::progress::streak::day_of(NOW, &tz),
         };
         store
             .apply(&change, |input| {
@@ -208,6 +210,7 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
             item_id: &item,
             target: Target::Set(None),
             at: NOW,
+            day: trilha::progress::streak::day_of(NOW, &tz),
         };
         store
             .apply(&change, |input| {

@@ -47,6 +47,9 @@ impl Poster for Timed {
     async fn open_thread(&self, _c: u64, _m: u64, _n: &str) -> Result<(), PostError> {
         Ok(())
     }
+    async fn dm(&self, _user: u64, _message: &Reply, _nonce: &str) -> Result<u64, PostError> {
+        Ok(0)
+    }
 }
 
 /// Where a bench database is made: a file in a temporary folder, or fresh PostgreSQL databases.

@@ -46,6 +46,11 @@ impl App {
 /// Where the fingerprint of the roadmap the tallies were built for is kept.
 const FINGERPRINT_KEY: &str = "tallies_roadmap";
 
+/// Which rules the stored streak summaries follow: bump it when `progress::streak` changes and
+/// the next start-up recomputes them all.
+const STREAKS_KEY: &str = "streaks_rules";
+const STREAKS_VERSION: &str = "1";
+
 /// What tallies depend on: which items exist and which section each belongs to.
 fn roadmap_fingerprint(roadmap: &Roadmap) -> String {
     let mut pairs: Vec<String> = roadmap
@@ -78,6 +83,23 @@ pub async fn reconcile(app: &App) -> Result<(), StoreError> {
             guilds = guilds.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "leaderboards rebuilt for the current roadmap"
+        );
+    }
+    if app.store.meta(STREAKS_KEY).await?.as_deref() != Some(STREAKS_VERSION) {
+        // The summaries are new (or their rules changed): recompute them from the event log.
+        let started = std::time::Instant::now();
+        let guilds = app.store.guilds_with_progress().await?;
+        for &guild in &guilds {
+            let tz = app.store.guild_settings(guild).await?.timezone();
+            app.store
+                .rebuild_streaks(guild, |at| crate::progress::streak::day_of(at, &tz))
+                .await?;
+        }
+        app.store.set_meta(STREAKS_KEY, STREAKS_VERSION).await?;
+        tracing::info!(
+            guilds = guilds.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "study streaks recomputed from the event log"
         );
     }
     let pruned = app

@@ -8,6 +8,7 @@
 const VERSION: &str = "v1";
 
 use crate::progress::periods::Period;
+use crate::progress::tally::BoardKind;
 
 /// What a progress button does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,8 +57,8 @@ pub enum ComponentId {
         page: usize,
         starts: i64,
         private: bool,
-        /// Ranks verified items (quizzes passed) instead of done ones.
-        verified: bool,
+        /// What the board ranks.
+        kind: BoardKind,
     },
     /// Posts `owner`'s roadmap card publicly in the channel; only `owner` may press it.
     ShareCard { owner: u64 },
@@ -71,8 +72,8 @@ pub enum ComponentId {
 }
 
 impl ComponentId {
-    /// A board's trailing flags: `p` (a private copy), `v` (verified items), or none (public
-    /// boards written before either existed carry none).
+    /// A board's trailing flags: `p` (a private copy), then `v` (verified items) or `s`
+    /// (streaks), or none (public boards written before these existed carry none).
     fn with_flags(self, flags: Option<&str>) -> Option<ComponentId> {
         let ComponentId::Board {
             owner,
@@ -85,12 +86,16 @@ impl ComponentId {
         else {
             return Some(self);
         };
-        let (private, verified) = match flags {
-            None => (false, false),
-            Some("p") => (true, false),
-            Some("v") => (false, true),
-            Some("pv") => (true, true),
-            Some(_) => return None,
+        let flags = flags.unwrap_or_default();
+        let (private, kind_flag) = match flags.strip_prefix('p') {
+            Some(rest) => (true, rest),
+            None => (false, flags),
+        };
+        let kind = match kind_flag {
+            "" => BoardKind::Done,
+            "v" => BoardKind::Verified,
+            "s" => BoardKind::Streak,
+            _ => return None,
         };
         Some(ComponentId::Board {
             owner,
@@ -99,7 +104,7 @@ impl ComponentId {
             page,
             starts,
             private,
-            verified,
+            kind,
         })
     }
 
@@ -116,12 +121,16 @@ impl ComponentId {
                 page,
                 starts,
                 private,
-                verified,
+                kind,
             } => {
                 let flags = format!(
                     "{}{}",
                     if *private { "p" } else { "" },
-                    if *verified { "v" } else { "" }
+                    match kind {
+                        BoardKind::Done => "",
+                        BoardKind::Verified => "v",
+                        BoardKind::Streak => "s",
+                    }
                 );
                 format!(
                     "{VERSION}|lb|{owner}|{}|{section}|{page}|{starts}{}",
@@ -162,7 +171,7 @@ impl ComponentId {
                 page: parts.next()?.parse().ok()?,
                 starts: parts.next()?.parse().ok()?,
                 private: false,
-                verified: false,
+                kind: BoardKind::Done,
             }
             .with_flags(parts.next())?,
             "sh" => ComponentId::ShareCard {
@@ -207,7 +216,7 @@ mod tests {
             page: 12,
             starts: 1_800_000_000,
             private: true,
-            verified: true,
+            kind: BoardKind::Verified,
         };
         let encoded = board.encode();
         assert!(
@@ -226,9 +235,17 @@ mod tests {
                 page: 0,
                 starts: 1_800_000_000,
                 private: false,
-                verified: false,
+                kind: BoardKind::Done,
             })
         );
+        assert!(matches!(
+            ComponentId::parse("v1|lb|7|all||0|0|ps"),
+            Some(ComponentId::Board {
+                private: true,
+                kind: BoardKind::Streak,
+                ..
+            })
+        ));
         assert_eq!(ComponentId::parse("v1|lb|7|week||0|1800000000|x"), None);
         let share = ComponentId::ShareCard { owner: u64::MAX };
         assert_eq!(ComponentId::parse(&share.encode()), Some(share));

@@ -19,20 +19,31 @@ pub enum UserError {
         suggestions: Vec<Node>,
     },
     /// The query names a section or group where an item is needed.
-    NotAnItem { node: Node, items: Vec<ItemIdx> },
+    NotAnItem {
+        node: Node,
+        items: Vec<ItemIdx>,
+    },
     /// `/undo` on an item that is not marked.
-    NothingToUndo { item: ItemIdx },
+    NothingToUndo {
+        item: ItemIdx,
+    },
     /// No section matches.
-    UnknownSection { query: String },
+    UnknownSection {
+        query: String,
+    },
     /// Not an IANA time zone; `suggestions` are zone names.
     UnknownTimezone {
         query: String,
         suggestions: Vec<String>,
     },
     /// Not a time of day ("9h", "21:30").
-    BadTime { value: String },
+    BadTime {
+        value: String,
+    },
     /// Not a set of weekdays.
-    BadDays { value: String },
+    BadDays {
+        value: String,
+    },
     /// The bot lacks these permission bits in the channel (or cannot ping `role`).
     MissingPermissions {
         channel: u64,
@@ -48,9 +59,14 @@ pub enum UserError {
     /// The card could not be drawn in time to share it.
     PictureUnavailable,
     /// A wrong answer locked this item's quiz until `until`.
-    QuizLocked { item: ItemIdx, until: i64 },
+    QuizLocked {
+        item: ItemIdx,
+        until: i64,
+    },
     /// The item has no quiz questions.
-    NoQuestions { item: ItemIdx },
+    NoQuestions {
+        item: ItemIdx,
+    },
     /// `/quiz` without a topic, from a member with nothing learning or done.
     NothingToQuiz,
     /// An answer button of someone else's question.
@@ -61,6 +77,31 @@ pub enum UserError {
     QuizExpired,
     /// An answer button naming no question (tampered, or from another database).
     QuizGone,
+    /// `/rewards add` with a count that is not 1 to 1000.
+    RewardBadCount {
+        value: String,
+    },
+    /// `/rewards add kind:section` without a section.
+    RewardNeedsSection,
+    /// @everyone as a reward.
+    RewardEveryone,
+    RewardUnknownRole {
+        role: u64,
+    },
+    /// The bot lacks Manage Roles.
+    RewardNoManageRoles,
+    /// A role managed by an integration.
+    RewardManagedRole {
+        role: u64,
+    },
+    /// A role at or above the bot's highest role.
+    RewardRoleAbove {
+        role: u64,
+    },
+    /// `/rewards remove` with an id no reward has.
+    RewardUnknown {
+        id: String,
+    },
 }
 
 #[derive(Debug)]

@@ -20,6 +20,8 @@ pub struct GuildSettings {
     pub name: Option<String>,
     /// Leaderboards count verified items only (quizzes passed), by an admin's choice.
     pub verified_only: bool,
+    /// Reward milestones are announced in the prompts channel, by an admin's choice.
+    pub announce_rewards: bool,
 }
 
 impl Default for GuildSettings {
@@ -30,6 +32,7 @@ impl Default for GuildSettings {
             discord_locale: None,
             name: None,
             verified_only: false,
+            announce_rewards: false,
         }
     }
 }

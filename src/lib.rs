@@ -35,6 +35,7 @@ pub mod picture;
 pub mod progress;
 pub mod prompts;
 pub mod quiz;
+pub mod recognition;
 pub mod render;
 pub mod reply;
 pub mod roadmap;

@@ -18,6 +18,7 @@ pub enum Delivery {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Mentions {
     pub roles: Vec<u64>,
+    pub users: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +86,12 @@ impl Reply {
             mentions: Mentions::default(),
             attachments: Vec::new(),
         }
+    }
+
+    /// The same text, not ephemeral (direct messages and posts have no ephemeral flag).
+    pub fn public_text(mut self) -> Reply {
+        self.ephemeral = false;
+        self
     }
 
     /// A message everyone in the channel sees.

@@ -187,6 +187,9 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
     let guild_id = world.snowflake();
     let moderation = world.snowflake();
     let students = world.snowflake();
+    let brokers = world.snowflake();
+    let bot_role = world.snowflake();
+    let veterans = world.snowflake();
     let user = |world: &mut World, name: &str, global: &str| UserInfo {
         id: world.snowflake(),
         username: name.into(),
@@ -218,24 +221,50 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
         name: "Comunidade Backend".into(),
         locale: "pt-BR".into(),
         owner_id: owner.id,
+        // Positions, low to high: @everyone, Estudantes, Mensageria, Moderação, the bot's own
+        // role (managed, with Manage Roles), Veteranos (above the bot: it cannot give it).
         roles: vec![
             RoleInfo {
                 id: guild_id,
                 name: "@everyone".into(),
                 permissions: permissions::EVERYONE,
                 position: 0,
+                managed: false,
             },
             RoleInfo {
                 id: moderation,
                 name: "Moderação".into(),
                 permissions: permissions::EVERYONE | permissions::MANAGE_GUILD,
-                position: 2,
+                position: 3,
+                managed: false,
             },
             RoleInfo {
                 id: students,
                 name: "Estudantes".into(),
                 permissions: permissions::EVERYONE,
                 position: 1,
+                managed: false,
+            },
+            RoleInfo {
+                id: brokers,
+                name: "Mensageria".into(),
+                permissions: permissions::EVERYONE,
+                position: 2,
+                managed: false,
+            },
+            RoleInfo {
+                id: bot_role,
+                name: "trilha".into(),
+                permissions: permissions::EVERYONE | permissions::MANAGE_ROLES,
+                position: 4,
+                managed: true,
+            },
+            RoleInfo {
+                id: veterans,
+                name: "Veteranos".into(),
+                permissions: permissions::EVERYONE,
+                position: 5,
+                managed: false,
             },
         ],
         channels,
@@ -244,7 +273,7 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
             member(ana, vec![moderation], "pt-BR", 300),
             member(bruno, vec![students], "pt-BR", 30),
             member(carla, vec![students], "en-US", 3),
-            member(bot, vec![], "en-US", 200),
+            member(bot, vec![bot_role], "en-US", 200),
         ],
         joined_ms: now - 200 * 86_400_000,
     });
@@ -870,6 +899,63 @@ impl LocalDiscord {
     /// A message as the bot stored it (with attachment objects and resolved embed images).
     pub fn message_body(&self, message: u64) -> Option<Value> {
         self.with_world(|w| w.message(message).map(|m| m.body.clone()))
+    }
+
+    /// The names of a member's roles, sorted.
+    pub fn member_roles(&self, name: &str) -> Vec<String> {
+        self.with_world(|w| {
+            let g = &w.guilds[0];
+            let Some(member) = g.member_named(name) else {
+                return Vec::new();
+            };
+            let mut names: Vec<String> = g
+                .roles
+                .iter()
+                .filter(|r| member.roles.contains(&r.id))
+                .map(|r| r.name.clone())
+                .collect();
+            names.sort();
+            names
+        })
+    }
+
+    /// Whether a member accepts direct messages from the bot.
+    pub fn set_dms_open(&self, name: &str, open: bool) {
+        let id = self.user_id(name);
+        self.with_world(|w| {
+            if open {
+                w.dms_closed.remove(&id);
+            } else {
+                w.dms_closed.insert(id);
+            }
+        });
+    }
+
+    /// Direct messages the bot sent a member, oldest first, as bodies.
+    pub fn dms(&self, name: &str) -> Vec<Value> {
+        let id = self.user_id(name);
+        self.with_world(|w| {
+            let channels: Vec<u64> = w
+                .dm_channels
+                .iter()
+                .filter(|(_, user)| **user == id)
+                .map(|(c, _)| *c)
+                .collect();
+            w.messages
+                .iter()
+                .filter(|m| channels.contains(&m.channel_id))
+                .map(|m| m.body.clone())
+                .collect()
+        })
+    }
+
+    /// Changes a role's permission bits (to take Manage Roles away from the bot, say).
+    pub fn set_role_permissions(&self, role: &str, permissions: u64) {
+        self.with_world(|w| {
+            if let Some(r) = w.guilds[0].roles.iter_mut().find(|r| r.name == role) {
+                r.permissions = permissions;
+            }
+        });
     }
 
     /// Messages the bot posted in a channel (not ephemeral replies), oldest first, as bodies.

@@ -81,6 +81,8 @@ pub struct RoleInfo {
     pub name: String,
     pub permissions: u64,
     pub position: u32,
+    /// Managed by an integration (a bot's own role): nobody can give it.
+    pub managed: bool,
 }
 
 pub fn role(r: &RoleInfo) -> Value {
@@ -95,7 +97,7 @@ pub fn role(r: &RoleInfo) -> Value {
         "unicode_emoji": null,
         "position": r.position,
         "permissions": r.permissions.to_string(),
-        "managed": false,
+        "managed": r.managed,
         "mentionable": true,
         "flags": 0,
     })

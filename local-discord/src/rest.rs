@@ -335,8 +335,17 @@ fn route(
             }
             None => unknown("Channel", 10003),
         },
+        ("POST", ["channels", c, "messages"])
+            if id(c).is_some_and(|c| world.dm_channels.contains_key(&c)) =>
+        {
+            direct_message(world, method, path, c, body)
+        }
         ("POST", ["channels", c, "messages"]) => {
             create_message(world, method, path, c, body, uploads)
+        }
+        ("POST", ["users", "@me", "channels"]) => open_dm(world, body),
+        (m @ ("PUT" | "DELETE"), ["guilds", g, "members", u, "roles", r]) => {
+            member_role(world, m == "PUT", g, u, r)
         }
         ("POST", ["channels", c, "messages", m, "threads"]) => {
             create_thread(world, method, path, c, m, body)
@@ -836,6 +845,154 @@ fn create_message(
     let json = message_json(world, &stored);
     world.messages.push(stored);
     reply(200, json)
+}
+
+/// POST /users/@me/channels: Discord returns the one DM channel it keeps per user.
+fn open_dm(world: &mut World, body: Option<&Value>) -> (u16, Option<Value>) {
+    let recipient = body
+        .and_then(|b| b.get("recipient_id"))
+        .and_then(|v| match v {
+            Value::String(s) => s.parse::<u64>().ok(),
+            other => other.as_u64(),
+        });
+    let Some(user) = recipient.and_then(|u| {
+        world
+            .guilds
+            .iter()
+            .flat_map(|g| g.members.iter())
+            .find(|m| m.user.id == u)
+            .map(|m| m.user.clone())
+    }) else {
+        return reply(
+            400,
+            json!({"message": "Invalid Form Body", "code": 50035, "errors": {"recipient_id": {"_errors": [{"code": "NUMBER_TYPE_COERCE", "message": "Value is not a known user."}]}}}),
+        );
+    };
+    let existing = world
+        .dm_channels
+        .iter()
+        .find(|(_, u)| **u == user.id)
+        .map(|(c, _)| *c);
+    let channel = match existing {
+        Some(c) => c,
+        None => {
+            let c = world.snowflake();
+            world.dm_channels.insert(c, user.id);
+            c
+        }
+    };
+    reply(
+        200,
+        json!({
+            "id": channel.to_string(),
+            "type": 1,
+            "last_message_id": null,
+            "flags": 0,
+            "recipients": [payloads::user(&user)],
+        }),
+    )
+}
+
+/// POST /channels/{dm}/messages: refused with 50007 when the member closed their DMs.
+fn direct_message(
+    world: &mut World,
+    method: &Method,
+    path: &str,
+    channel: &str,
+    body: Option<&Value>,
+) -> (u16, Option<Value>) {
+    let channel = id(channel).expect("checked by the route");
+    let user = world.dm_channels[&channel];
+    if world.dms_closed.contains(&user) {
+        return reply(
+            403,
+            json!({"message": "Cannot send messages to this user", "code": 50007}),
+        );
+    }
+    let body = body.cloned().unwrap_or(json!({}));
+    let violations = rules::message(&body, true);
+    if !violations.is_empty() {
+        return invalid(world, method, path, violations);
+    }
+    let nonce = body.get("nonce").map(|n| match n {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let enforce = body
+        .get("enforce_nonce")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if let (Some(nonce), true) = (&nonce, enforce)
+        && let Some(existing) = world
+            .messages
+            .iter()
+            .find(|m| {
+                m.channel_id == channel
+                    && m.nonce.as_deref() == Some(nonce)
+                    && m.created.elapsed() < NONCE_WINDOW
+            })
+            .cloned()
+    {
+        return reply(200, message_json(world, &existing));
+    }
+    let stored = StoredMessage {
+        id: world.snowflake(),
+        channel_id: channel,
+        author_id: world.bot.id,
+        nonce,
+        created: std::time::Instant::now(),
+        for_user: None,
+        body,
+    };
+    let json = message_json(world, &stored);
+    world.messages.push(stored);
+    reply(200, json)
+}
+
+/// PUT/DELETE /guilds/{g}/members/{u}/roles/{r}, with Discord's checks: the bot needs Manage
+/// Roles and may only touch roles below its own highest one; managed roles belong to their
+/// integration.
+fn member_role(
+    world: &mut World,
+    give: bool,
+    guild: &str,
+    user: &str,
+    role: &str,
+) -> (u16, Option<Value>) {
+    let Some(g) = id(guild).and_then(|g| world.guilds.iter().position(|x| x.id == g)) else {
+        return unknown("Guild", 10004);
+    };
+    let bot = world.bot.id;
+    let server = &world.guilds[g];
+    let Some(target) = id(role)
+        .and_then(|r| server.roles.iter().find(|x| x.id == r))
+        .cloned()
+    else {
+        return unknown("Role", 10011);
+    };
+    let Some(user) = id(user).filter(|u| server.member(*u).is_some()) else {
+        return unknown("Member", 10007);
+    };
+    let perms = server.permissions_of(bot);
+    if perms & (permissions::MANAGE_ROLES | permissions::ADMINISTRATOR) == 0
+        || target.managed
+        || target.position >= server.top_position(bot)
+    {
+        return reply(
+            403,
+            json!({"message": "Missing Permissions", "code": 50013}),
+        );
+    }
+    let member = world.guilds[g]
+        .members
+        .iter_mut()
+        .find(|m| m.user.id == user)
+        .expect("checked above");
+    member.roles.retain(|r| *r != target.id);
+    if give {
+        member.roles.push(target.id);
+    }
+    (204, None)
 }
 
 fn create_thread(

@@ -22,6 +22,7 @@ pub mod permissions {
     pub const ATTACH_FILES: u64 = 1 << 15;
     pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
     pub const MENTION_EVERYONE: u64 = 1 << 17;
+    pub const MANAGE_ROLES: u64 = 1 << 28;
     pub const USE_APPLICATION_COMMANDS: u64 = 1 << 31;
     pub const CREATE_PUBLIC_THREADS: u64 = 1 << 35;
     pub const SEND_MESSAGES_IN_THREADS: u64 = 1 << 38;
@@ -84,6 +85,19 @@ impl GuildInfo {
             Some(c) if user_id == bot_id => base & !c.bot_denied,
             _ => base,
         }
+    }
+
+    /// The position of a member's highest role (0: only @everyone).
+    pub fn top_position(&self, user_id: u64) -> u32 {
+        let Some(member) = self.member(user_id) else {
+            return 0;
+        };
+        self.roles
+            .iter()
+            .filter(|r| member.roles.contains(&r.id))
+            .map(|r| r.position)
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn member(&self, user_id: u64) -> Option<&MemberInfo> {
@@ -251,6 +265,10 @@ pub struct World {
     pub rest_delay: Duration,
     /// Files uploaded with messages, by attachment id.
     pub files: HashMap<u64, StoredFile>,
+    /// Direct-message channels the bot opened: channel id -> user id.
+    pub dm_channels: HashMap<u64, u64>,
+    /// Users who do not accept direct messages (Discord answers 50007).
+    pub dms_closed: std::collections::HashSet<u64>,
     next_id: u64,
 }
 
@@ -284,6 +302,8 @@ impl World {
             command_writes: Vec::new(),
             requests: Vec::new(),
             files: HashMap::new(),
+            dm_channels: HashMap::new(),
+            dms_closed: Default::default(),
             violations: Vec::new(),
             interactions: HashMap::new(),
             messages: Vec::new(),

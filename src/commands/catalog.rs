@@ -105,6 +105,42 @@ pub static CATALOG: &[CommandSpec] = &[
     ),
     member_command("next", &[]),
     member_command("community", &[]),
+    CommandSpec {
+        key: "streak",
+        options: &[],
+        subcommands: &[
+            SubcommandSpec {
+                key: "view",
+                options: &[OptionSpec {
+                    key: "member",
+                    kind: OptionKind::User,
+                    required: false,
+                    autocomplete: false,
+                    choices: &[],
+                }],
+            },
+            SubcommandSpec {
+                key: "reminder",
+                options: &[
+                    OptionSpec {
+                        key: "enabled",
+                        kind: OptionKind::Boolean,
+                        required: true,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "time",
+                        kind: OptionKind::String,
+                        required: false,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                ],
+            },
+        ],
+        ..member_command("streak", &[])
+    },
     member_command(
         "quiz",
         &[OptionSpec {
@@ -132,7 +168,7 @@ pub static CATALOG: &[CommandSpec] = &[
                     kind: OptionKind::String,
                     required: false,
                     autocomplete: false,
-                    choices: &["done", "verified"],
+                    choices: &["done", "verified", "streak"],
                 },
                 OptionSpec {
                     key: "section",
@@ -261,6 +297,84 @@ pub static CATALOG: &[CommandSpec] = &[
             },
             SubcommandSpec {
                 key: "digest",
+                options: &[OptionSpec {
+                    key: "enabled",
+                    kind: OptionKind::Boolean,
+                    required: true,
+                    autocomplete: false,
+                    choices: &[],
+                }],
+            },
+        ],
+        needs_guild: true,
+        in_dms: false,
+        manage_guild: true,
+        public_reply: false,
+    },
+    CommandSpec {
+        key: "rewards",
+        options: &[],
+        subcommands: &[
+            SubcommandSpec {
+                key: "add",
+                options: &[
+                    OptionSpec {
+                        key: "kind",
+                        kind: OptionKind::String,
+                        required: true,
+                        autocomplete: false,
+                        choices: &["section", "milestone", "items", "streak"],
+                    },
+                    OptionSpec {
+                        key: "role",
+                        kind: OptionKind::Role,
+                        required: true,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "section",
+                        kind: OptionKind::String,
+                        required: false,
+                        autocomplete: true,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "count",
+                        kind: OptionKind::String,
+                        required: false,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                    OptionSpec {
+                        key: "keep",
+                        kind: OptionKind::Boolean,
+                        required: false,
+                        autocomplete: false,
+                        choices: &[],
+                    },
+                ],
+            },
+            SubcommandSpec {
+                key: "list",
+                options: &[],
+            },
+            SubcommandSpec {
+                key: "remove",
+                options: &[OptionSpec {
+                    key: "id",
+                    kind: OptionKind::String,
+                    required: true,
+                    autocomplete: false,
+                    choices: &[],
+                }],
+            },
+            SubcommandSpec {
+                key: "sync",
+                options: &[],
+            },
+            SubcommandSpec {
+                key: "announce",
                 options: &[OptionSpec {
                     key: "enabled",
                     kind: OptionKind::Boolean,

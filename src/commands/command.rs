@@ -3,6 +3,7 @@
 
 use super::args::{Args, Invocation, Person};
 use crate::progress::periods::Period;
+use crate::progress::tally::BoardKind;
 
 /// `/config language`'s choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,8 +52,8 @@ pub enum Command {
     Leaderboard {
         period: Option<Period>,
         section: Option<String>,
-        /// Rank by verified items instead of done ones.
-        verified: Option<bool>,
+        /// What to rank (done items by default, or the server's setting).
+        kind: Option<BoardKind>,
     },
     ConfigTimezone {
         zone: String,
@@ -73,6 +74,28 @@ pub enum Command {
         topic: Option<String>,
     },
     ConfigVerified {
+        enabled: bool,
+    },
+    StreakView {
+        member: Option<Person>,
+    },
+    StreakReminder {
+        enabled: bool,
+        time: Option<String>,
+    },
+    RewardsAdd {
+        kind: String,
+        role: u64,
+        section: Option<String>,
+        count: Option<String>,
+        keep: bool,
+    },
+    RewardsList,
+    RewardsRemove {
+        id: String,
+    },
+    RewardsSync,
+    RewardsAnnounce {
         enabled: bool,
     },
 }
@@ -109,6 +132,13 @@ impl Values<'_> {
 
     fn required(&self, option: &'static str) -> Result<String, ParseError> {
         self.text(option).ok_or(ParseError::Missing {
+            command: self.command,
+            option,
+        })
+    }
+
+    fn flag(&self, option: &'static str) -> Result<bool, ParseError> {
+        self.args.boolean(option).ok_or(ParseError::Missing {
             command: self.command,
             option,
         })
@@ -164,10 +194,11 @@ impl Command {
                     Some(p) => Some(Period::parse(&p).ok_or_else(|| v.bad("period", &p))?),
                 },
                 section: v.text("section"),
-                verified: match v.text("kind").as_deref() {
+                kind: match v.text("kind").as_deref() {
                     None => None,
-                    Some("done") => Some(false),
-                    Some("verified") => Some(true),
+                    Some("done") => Some(BoardKind::Done),
+                    Some("verified") => Some(BoardKind::Verified),
+                    Some("streak") => Some(BoardKind::Streak),
                     Some(other) => return Err(v.bad("kind", other)),
                 },
             },
@@ -205,6 +236,34 @@ impl Command {
                     })?,
             },
             ("community", None) => Command::Community,
+            ("streak", Some("view")) => Command::StreakView {
+                member: invocation.args.person("member").cloned(),
+            },
+            ("streak", Some("reminder")) => Command::StreakReminder {
+                enabled: v.flag("enabled")?,
+                time: v.text("time"),
+            },
+            ("rewards", Some("add")) => Command::RewardsAdd {
+                kind: match v.required("kind")?.as_str() {
+                    k @ ("section" | "milestone" | "items" | "streak") => k.to_string(),
+                    other => return Err(v.bad("kind", other)),
+                },
+                role: invocation.args.role("role").ok_or(ParseError::Missing {
+                    command: v.command,
+                    option: "role",
+                })?,
+                section: v.text("section"),
+                count: v.text("count"),
+                keep: invocation.args.boolean("keep").unwrap_or(false),
+            },
+            ("rewards", Some("list")) => Command::RewardsList,
+            ("rewards", Some("remove")) => Command::RewardsRemove {
+                id: v.required("id")?,
+            },
+            ("rewards", Some("sync")) => Command::RewardsSync,
+            ("rewards", Some("announce")) => Command::RewardsAnnounce {
+                enabled: v.flag("enabled")?,
+            },
             ("quiz", None) => Command::Quiz {
                 topic: v.text("topic"),
             },
@@ -250,6 +309,13 @@ impl Command {
             Command::Community => ("community", None),
             Command::Quiz { .. } => ("quiz", None),
             Command::ConfigVerified { .. } => ("config", Some("verified-only")),
+            Command::StreakView { .. } => ("streak", Some("view")),
+            Command::StreakReminder { .. } => ("streak", Some("reminder")),
+            Command::RewardsAdd { .. } => ("rewards", Some("add")),
+            Command::RewardsList => ("rewards", Some("list")),
+            Command::RewardsRemove { .. } => ("rewards", Some("remove")),
+            Command::RewardsSync => ("rewards", Some("sync")),
+            Command::RewardsAnnounce { .. } => ("rewards", Some("announce")),
         }
     }
 }
@@ -311,7 +377,7 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 19, "one typed command per catalog entry");
+        assert_eq!(seen, 26, "one typed command per catalog entry");
     }
 
     #[test]

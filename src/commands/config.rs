@@ -118,6 +118,10 @@ pub(super) async fn timezone(
             all_rows(&app.roadmap, &tz, now, marks)
         })
         .await?;
+    // Study days are calendar days in the server's time zone: they move with it.
+    app.store
+        .rebuild_streaks(guild, |at| crate::progress::streak::day_of(at, &tz))
+        .await?;
     let local = jiff::Timestamp::from_second(now)
         .map(|t| t.to_zoned(tz).strftime("%H:%M").to_string())
         .unwrap_or_default();

@@ -8,7 +8,7 @@ use tracing::Instrument;
 use super::args::{AutocompleteRequest, Caller, Invocation, Press};
 use super::catalog::CommandSpec;
 use super::command::Command;
-use super::{config, done, leaderboard, progress, prompts, quiz, roadmap};
+use super::{config, done, leaderboard, progress, prompts, quiz, rewards, roadmap, streak};
 use crate::app::App;
 use crate::component::{ComponentId, MarkAction};
 use crate::error::{CommandError, UserError};
@@ -32,13 +32,14 @@ pub async fn respond(app: &App, lookups: &dyn Lookups, invocation: &Invocation) 
             Ok(command) => execute(app, lookups, caller, invocation.command, command).await,
             Err(error) => Err(CommandError::Internal(error.into())),
         };
-        finish(
+        let reply = finish(
             app,
             result,
             caller,
             InteractionKind::Command,
             invocation.command.key,
-        )
+        );
+        with_notice(app, caller, reply).await
     }
     .instrument(span)
     .await
@@ -60,17 +61,21 @@ async fn execute(
     let mark = |state| Target::Set(Some(state));
     match command {
         Command::Roadmap { topic } => roadmap::run(app, caller, topic.as_deref()).await,
-        Command::Done { item } => done::run(app, caller, &item, mark(State::Done)).await,
-        Command::Learning { item } => done::run(app, caller, &item, mark(State::Learning)).await,
-        Command::Skip { item } => done::run(app, caller, &item, mark(State::Skipped)).await,
-        Command::Undo { item } => done::run(app, caller, &item, Target::Undo).await,
+        Command::Done { item } => done::run(app, lookups, caller, &item, mark(State::Done)).await,
+        Command::Learning { item } => {
+            done::run(app, lookups, caller, &item, mark(State::Learning)).await
+        }
+        Command::Skip { item } => {
+            done::run(app, lookups, caller, &item, mark(State::Skipped)).await
+        }
+        Command::Undo { item } => done::run(app, lookups, caller, &item, Target::Undo).await,
         Command::Progress { member } => progress::progress(app, caller, member).await,
         Command::Next => progress::next(app, caller).await,
         Command::Leaderboard {
             period,
             section,
-            verified,
-        } => leaderboard::run(app, lookups, caller, period, section.as_deref(), verified).await,
+            kind,
+        } => leaderboard::run(app, lookups, caller, period, section.as_deref(), kind).await,
         Command::ConfigTimezone { zone } => config::timezone(app, caller, &zone).await,
         Command::ConfigLanguage { language } => config::language(app, caller, language).await,
         Command::PromptsSetup(setup) => prompts::setup(app, lookups, caller, &setup).await,
@@ -82,6 +87,30 @@ async fn execute(
         Command::Community => progress::community(app, caller).await,
         Command::Quiz { topic } => quiz::run(app, caller, topic.as_deref()).await,
         Command::ConfigVerified { enabled } => config::verified(app, caller, enabled).await,
+        Command::StreakView { member } => streak::show(app, caller, member).await,
+        Command::StreakReminder { enabled, time } => {
+            streak::reminder(app, caller, enabled, time.as_deref()).await
+        }
+        Command::RewardsAdd {
+            kind,
+            role,
+            section,
+            count,
+            keep,
+        } => {
+            let new = rewards::NewReward {
+                kind,
+                role,
+                section,
+                count,
+                keep,
+            };
+            rewards::add(app, lookups, caller, &new).await
+        }
+        Command::RewardsList => rewards::list(app, caller).await,
+        Command::RewardsRemove { id } => rewards::remove(app, caller, &id).await,
+        Command::RewardsSync => rewards::sync(app, lookups, caller).await,
+        Command::RewardsAnnounce { enabled } => rewards::announce(app, caller, enabled).await,
     }
 }
 
@@ -109,7 +138,7 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
                         MarkAction::Skip => Target::Set(Some(State::Skipped)),
                         MarkAction::Undo => Target::Undo,
                     };
-                    done::mark(app, caller, item, target).await
+                    done::mark(app, lookups, caller, item, target).await
                 }
                 // The item left the roadmap since the message was sent.
                 None => Err(UserError::StaleButton.into()),
@@ -121,7 +150,7 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
                 page,
                 starts,
                 private,
-                verified,
+                kind,
             }) => {
                 let pressed = leaderboard::Pressed {
                     owner,
@@ -130,13 +159,13 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
                     page,
                     starts,
                     private,
-                    verified,
+                    kind,
                 };
                 leaderboard::press(app, lookups, caller, &pressed).await
             }
             Some(ComponentId::ShareCard { owner }) => progress::share(app, caller, owner).await,
             Some(ComponentId::QuizAnswer { ask, slot }) => {
-                quiz::answer(app, caller, ask, slot).await
+                quiz::answer(app, lookups, caller, ask, slot).await
             }
             Some(ComponentId::QuizNext { item }) => quiz::next(app, caller, &item, true).await,
             Some(ComponentId::QuizMe { item }) => quiz::next(app, caller, &item, false).await,
@@ -192,11 +221,9 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
             caller.locale,
         )),
         (_, "item") => done::autocomplete_item(app, request).await,
-        ("leaderboard", "section") | ("prompts", "section") => Ok(roadmap::section_choices(
-            &app.roadmap,
-            &request.partial,
-            caller.locale,
-        )),
+        ("leaderboard", "section") | ("prompts", "section") | ("rewards", "section") => Ok(
+            roadmap::section_choices(&app.roadmap, &request.partial, caller.locale),
+        ),
         ("config", "zone") | ("prompts", "timezone") => {
             Ok(config::timezone_choices(&request.partial))
         }
@@ -222,6 +249,32 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
             );
             tracing::error!(command = request.command.key, error = %error.chain(), "autocomplete failed");
             Vec::new()
+        }
+    }
+}
+
+/// A notice waiting for the member (their streak reminder was turned off because Discord
+/// refused the DM), shown once, above the reply.
+async fn with_notice(app: &App, caller: &Caller, mut reply: Reply) -> Reply {
+    let Some(guild) = caller.guild_id else {
+        return reply;
+    };
+    match app.store.take_reminder_notice(guild, caller.user_id).await {
+        Ok(true) => {
+            let notice = caller.locale.texts().streak_notice_dms_closed;
+            reply.content = Some(match reply.content.take() {
+                Some(content) => crate::reply::truncate(
+                    &format!("{notice}\n\n{content}"),
+                    crate::reply::limits::CONTENT,
+                ),
+                None => notice.to_string(),
+            });
+            reply
+        }
+        Ok(false) => reply,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the member's notices");
+            reply
         }
     }
 }

@@ -6,6 +6,7 @@ use super::progress::member_states;
 use crate::app::App;
 use crate::error::{CommandError, UserError};
 use crate::i18n::Locale;
+use crate::lookups::Lookups;
 use crate::progress::change::{Change, Target};
 use crate::progress::standing::{achievements, standing};
 use crate::progress::tally::change_writes;
@@ -18,13 +19,14 @@ use crate::roadmap::{ItemIdx, Node, Roadmap};
 /// `/done <item>` and its siblings: `query` is an id from autocomplete or what the member typed.
 pub(super) async fn run(
     app: &App,
+    lookups: &dyn Lookups,
     caller: &Caller,
     query: &str,
     target: Target,
 ) -> Result<Reply, CommandError> {
     caller.guild()?;
     let item = resolve_item(&app.roadmap, query)?;
-    mark(app, caller, item, target).await
+    mark(app, lookups, caller, item, target).await
 }
 
 /// Resolves an item argument: an id from autocomplete, or what the member typed.
@@ -62,6 +64,7 @@ fn resolve_item(roadmap: &Roadmap, query: &str) -> Result<ItemIdx, CommandError>
 /// Marks an item for the caller, from a command or a button.
 pub(super) async fn mark(
     app: &App,
+    lookups: &dyn Lookups,
     caller: &Caller,
     item: ItemIdx,
     target: Target,
@@ -77,6 +80,7 @@ pub(super) async fn mark(
         item_id: &item_id,
         target,
         at: now,
+        day: crate::progress::streak::day_of(now, &tz),
     };
     let outcome = app
         .store
@@ -86,6 +90,10 @@ pub(super) async fn mark(
         .await?;
     if outcome.nothing_to_undo {
         return Err(UserError::NothingToUndo { item }.into());
+    }
+    if outcome.changed {
+        // Reward roles follow the change after the reply: REST calls never hold it up.
+        super::rewards::apply_in_background(app, lookups.shared(), guild, caller.user_id);
     }
     let before = standing(roadmap, &states_of(roadmap, &outcome.before));
     let after_states = states_of(roadmap, &outcome.after);

@@ -10,7 +10,7 @@ use crate::i18n::Locale;
 use crate::lookups::Lookups;
 use crate::progress::periods::{Period, starts};
 use crate::progress::tally::Ranked;
-use crate::progress::tally::TallyKey;
+use crate::progress::tally::{BoardKind, TallyKey};
 use crate::render::leaderboard::{self as view, Board};
 use crate::reply::Reply;
 use crate::roadmap::SectionIdx;
@@ -100,6 +100,15 @@ pub(super) fn section_named(app: &App, query: &str) -> Result<SectionIdx, Comman
     })
 }
 
+/// The board to show: what was asked for, except that a server counting verified items only
+/// shows verified items where done ones were asked for.
+fn board_kind(asked: Option<BoardKind>, verified_only: bool) -> BoardKind {
+    match asked.unwrap_or_default() {
+        BoardKind::Done if verified_only => BoardKind::Verified,
+        kind => kind,
+    }
+}
+
 /// What to show, and to whom.
 pub(super) struct Request {
     pub owner: u64,
@@ -110,8 +119,7 @@ pub(super) struct Request {
     pub page: usize,
     /// The period start a button carried, when it differs from the current one.
     pub stale: bool,
-    /// Ranks verified items (quizzes passed) instead of done ones.
-    pub verified: bool,
+    pub kind: BoardKind,
 }
 
 /// Renders one page for `viewer` (whose own rank is always shown).
@@ -153,25 +161,30 @@ pub(super) async fn board(
         since: key.starts,
         items: section_items.as_deref(),
     };
+    let today = crate::progress::streak::day_of(now, &tz);
     let board_len = || async {
-        if request.verified {
-            app.store.verified_len(&verified).await
-        } else {
-            app.store.leaderboard_len(guild, &key).await
+        match request.kind {
+            BoardKind::Done => app.store.leaderboard_len(guild, &key).await,
+            BoardKind::Verified => app.store.verified_len(&verified).await,
+            BoardKind::Streak => app.store.streak_len(guild, today).await,
         }
     };
     let key_ref = &key;
     let verified_ref = &verified;
     let board_page = |page: usize| async move {
         let offset = page as u64 * PAGE_SIZE;
-        if request.verified {
-            app.store
-                .verified_page(verified_ref, offset, PAGE_SIZE)
-                .await
-        } else {
-            app.store
-                .leaderboard(guild, key_ref, offset, PAGE_SIZE)
-                .await
+        match request.kind {
+            BoardKind::Done => {
+                app.store
+                    .leaderboard(guild, key_ref, offset, PAGE_SIZE)
+                    .await
+            }
+            BoardKind::Verified => {
+                app.store
+                    .verified_page(verified_ref, offset, PAGE_SIZE)
+                    .await
+            }
+            BoardKind::Streak => app.store.streak_page(guild, today, offset, PAGE_SIZE).await,
         }
     };
     let total = board_len().await?;
@@ -186,12 +199,14 @@ pub(super) async fn board(
         rows = board_page(page).await?;
     }
     let total = board_len().await?;
-    let own = if request.verified {
-        app.store.verified_rank(&verified, viewer.user_id).await?
-    } else {
-        app.store
-            .leaderboard_rank(guild, &key, viewer.user_id)
-            .await?
+    let own = match request.kind {
+        BoardKind::Done => {
+            app.store
+                .leaderboard_rank(guild, &key, viewer.user_id)
+                .await?
+        }
+        BoardKind::Verified => app.store.verified_rank(&verified, viewer.user_id).await?,
+        BoardKind::Streak => app.store.streak_rank(guild, today, viewer.user_id).await?,
     };
     let board = Board {
         owner: request.owner,
@@ -208,7 +223,7 @@ pub(super) async fn board(
         pages: total.div_ceil(PAGE_SIZE).max(1) as usize,
         own,
         stale: request.stale,
-        verified: request.verified,
+        kind: request.kind,
     };
     Ok(view::board(&app.roadmap, &board, locale))
 }
@@ -220,7 +235,7 @@ pub(super) async fn run(
     caller: &Caller,
     period: Option<Period>,
     section: Option<&str>,
-    verified: Option<bool>,
+    kind: Option<BoardKind>,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let section = section
@@ -235,8 +250,7 @@ pub(super) async fn run(
         section,
         page: 0,
         stale: false,
-        // A server counting verified items only has no other board.
-        verified: settings.verified_only || verified.unwrap_or(false),
+        kind: board_kind(kind, settings.verified_only),
     };
     let locale = settings.public_locale(caller.guild_locale);
     let mut reply = board(app, lookups, caller, &request, locale).await?;
@@ -252,7 +266,7 @@ pub(super) struct Pressed<'a> {
     pub page: usize,
     pub starts: i64,
     pub private: bool,
-    pub verified: bool,
+    pub kind: BoardKind,
 }
 
 /// A page button. The owner's press turns the page in place: the public message (in the
@@ -271,7 +285,7 @@ pub(super) async fn press(
         page,
         starts: starts_at,
         private,
-        verified,
+        kind,
     } = *pressed;
     let guild = caller.guild()?;
     let section = if section.is_empty() {
@@ -294,7 +308,7 @@ pub(super) async fn press(
         section,
         page: if stale { 0 } else { page },
         stale,
-        verified: verified || settings.verified_only,
+        kind: board_kind(Some(kind), settings.verified_only),
     };
     match (mine, private) {
         (true, false) => {

@@ -26,7 +26,9 @@ pub mod presence;
 mod progress;
 pub mod prompts;
 mod quiz;
+pub mod rewards;
 mod roadmap;
+mod streak;
 
 pub use args::{Args, AutocompleteRequest, Caller, Invocation, Person, Press, Value};
 pub use catalog::{CATALOG, CommandSpec, OptionKind, OptionSpec, SubcommandSpec, command};

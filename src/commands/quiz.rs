@@ -144,6 +144,7 @@ pub(super) async fn ask(
 /// member's, was answered already, is too old, or does not exist.
 pub(super) async fn answer(
     app: &App,
+    lookups: &dyn crate::lookups::Lookups,
     caller: &Caller,
     ask_id: u64,
     slot: u8,
@@ -174,9 +175,13 @@ pub(super) async fn answer(
         .await?
         .iter()
         .any(|(item, _)| *item == ask.item_id);
-    match app.store.answer_ask(&ask, slot, now).await? {
+    let tz = app.store.guild_settings(guild).await?.timezone();
+    let day = crate::progress::streak::day_of(now, &tz);
+    match app.store.answer_ask(&ask, slot, now, day).await? {
         AnswerOutcome::AlreadyAnswered => Err(UserError::QuizAnswered.into()),
         AnswerOutcome::Recorded { correct, verified } => {
+            // Answering is a study day: a streak reward may follow.
+            super::rewards::apply_in_background(app, lookups.shared(), guild, caller.user_id);
             let verdict = view::Verdict {
                 slot,
                 correct,

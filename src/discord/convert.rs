@@ -22,6 +22,14 @@ fn allowed_mentions(reply: &Reply) -> CreateAllowedMentions {
         .empty_users()
         .empty_roles()
         .roles(reply.mentions.roles.iter().copied().map(RoleId::new))
+        .users(
+            reply
+                .mentions
+                .users
+                .iter()
+                .copied()
+                .map(serenity::all::UserId::new),
+        )
 }
 
 fn embeds(reply: &Reply) -> Vec<CreateEmbed> {

@@ -5,10 +5,21 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serenity::all::{Channel, ChannelId, GuildId, Http, RoleId, UserId};
 
-use crate::lookups::{Access, LookupError, Lookups};
+use crate::lookups::{Access, LookupError, Lookups, RoleAccess, RoleError};
 
+#[derive(Clone)]
 pub struct DiscordLookups {
     pub http: Arc<Http>,
+}
+
+/// Discord's JSON error code of a failed request.
+fn code(error: &serenity::Error) -> i64 {
+    match error {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+            r.error.code as i64
+        }
+        _ => 0,
+    }
 }
 
 pub(super) fn status(error: &serenity::Error) -> Option<u16> {
@@ -88,5 +99,75 @@ impl Lookups for DiscordLookups {
             }
         }
         out
+    }
+
+    /// From the server's roles and the bot's membership, as Discord orders them: the bot can
+    /// give a role only below its own highest one, with Manage Roles.
+    async fn role_access(&self, guild: u64, role: u64) -> Result<RoleAccess, LookupError> {
+        let discord = |e: serenity::Error| LookupError::Discord(e.to_string());
+        let server = self
+            .http
+            .get_guild(GuildId::new(guild))
+            .await
+            .map_err(discord)?;
+        let me = self.http.get_current_user().await.map_err(discord)?;
+        let member = self
+            .http
+            .get_member(GuildId::new(guild), me.id)
+            .await
+            .map_err(discord)?;
+        let top = member
+            .roles
+            .iter()
+            .filter_map(|r| server.roles.get(r))
+            .map(|r| r.position)
+            .max()
+            .unwrap_or(0);
+        let permissions = server.member_permissions(&member);
+        let target = server.roles.get(&RoleId::new(role));
+        Ok(RoleAccess {
+            exists: target.is_some(),
+            managed: target.is_some_and(|r| r.managed),
+            everyone: role == guild,
+            above_bot: target.is_some_and(|r| r.position >= top),
+            manage_roles: permissions.manage_roles() || permissions.administrator(),
+        })
+    }
+
+    async fn set_role(
+        &self,
+        guild: u64,
+        user: u64,
+        role: u64,
+        give: bool,
+        reason: &str,
+    ) -> Result<(), RoleError> {
+        let (g, u, r) = (GuildId::new(guild), UserId::new(user), RoleId::new(role));
+        let result = if give {
+            self.http.add_member_role(g, u, r, Some(reason)).await
+        } else {
+            self.http.remove_member_role(g, u, r, Some(reason)).await
+        };
+        result.map_err(|e| match status(&e) {
+            Some(403) => RoleError::Forbidden { code: code(&e) },
+            Some(404) => RoleError::Missing { code: code(&e) },
+            _ => RoleError::Transient(e.to_string()),
+        })
+    }
+
+    async fn send_message(
+        &self,
+        channel: u64,
+        message: &crate::reply::Reply,
+    ) -> Result<(), LookupError> {
+        ChannelId::new(channel)
+            .send_message(&self.http, super::convert::create_message(message))
+            .await
+            .map(|_| ())
+            .map_err(|e| LookupError::Discord(e.to_string()))
+    }
+
+    fn shared(&self) -> std::sync::Arc<dyn Lookups> {
+        std::sync::Arc::new(self.clone())
     }
 }

@@ -123,13 +123,11 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         })
         .await
         .map_err(StartError::Gateway)?;
-    check_prompt_channels(
-        &app,
-        &lookups::DiscordLookups {
-            http: client.http.clone(),
-        },
-    )
-    .await;
+    let rest = lookups::DiscordLookups {
+        http: client.http.clone(),
+    };
+    check_prompt_channels(&app, &rest).await;
+    crate::commands::rewards::sync_all_in_background(&app, Arc::new(rest));
 
     let runtime =
         runtime::Runtime::start(config, &app, &client.http, &client.shard_manager, health);

@@ -19,6 +19,9 @@ fn classify(error: serenity::Error) -> PostError {
         serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
             let status = r.status_code.as_u16();
             let detail = format!("{} (code {})", r.error.message, r.error.code);
+            if r.error.code == 50007 {
+                return PostError::DmClosed;
+            }
             match status {
                 403 | 404 => PostError::Gone {
                     status,
@@ -40,6 +43,24 @@ impl Poster for DiscordPoster {
             .nonce(Nonce::String(nonce.to_string()))
             .enforce_nonce(true);
         ChannelId::new(channel)
+            .send_message(&self.http, builder)
+            .await
+            .map(|m| m.id.get())
+            .map_err(classify)
+    }
+
+    /// A direct message: the DM channel is opened (Discord returns the existing one), then the
+    /// message is sent like a post, with its nonce enforced.
+    async fn dm(&self, user: u64, message: &Reply, nonce: &str) -> Result<u64, PostError> {
+        let channel = serenity::all::UserId::new(user)
+            .create_dm_channel(&self.http)
+            .await
+            .map_err(classify)?;
+        let builder = super::convert::create_message(message)
+            .nonce(Nonce::String(nonce.to_string()))
+            .enforce_nonce(true);
+        channel
+            .id
             .send_message(&self.http, builder)
             .await
             .map(|m| m.id.get())

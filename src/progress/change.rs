@@ -18,6 +18,8 @@ pub struct Change<'a> {
     pub item_id: &'a str,
     pub target: Target,
     pub at: i64,
+    /// The day of `at` in the server's time zone: a mark makes it a study day.
+    pub day: super::streak::Day,
 }
 
 /// What a change did, with the member's marks before and after (the renderer shows what was
@@ -32,4 +34,6 @@ pub struct Outcome {
     pub changed: bool,
     /// An undo found nothing to undo.
     pub nothing_to_undo: bool,
+    /// The member's streak after a mark (`None` when nothing changed, or for an undo).
+    pub streak: Option<super::streak::Streak>,
 }

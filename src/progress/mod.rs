@@ -6,6 +6,7 @@ pub mod community;
 pub mod next;
 pub mod periods;
 pub mod standing;
+pub mod streak;
 pub mod tally;
 
 use std::collections::HashMap;

@@ -13,6 +13,18 @@ use super::periods::{Period, RETENTION_SECONDS, starts};
 use super::{Mark, State};
 use crate::roadmap::Roadmap;
 
+/// What a leaderboard ranks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum BoardKind {
+    /// Items done in the period and still done (the default).
+    #[default]
+    Done,
+    /// Items verified in the quiz in the period.
+    Verified,
+    /// Current study streaks (periods and sections do not apply).
+    Streak,
+}
+
 /// One leaderboard: the whole roadmap (`scope` empty) or a section, over a period.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TallyKey {

@@ -32,6 +32,8 @@ use crate::ops::metrics::PromptFailure;
 use crate::progress::community::Community;
 use crate::progress::periods::{Period, local_range, starts};
 use crate::progress::popularity_of;
+use crate::progress::streak::day_of;
+use crate::recognition::{REMINDER_GRACE, Reminder, needs_reminder};
 use crate::reply::Reply;
 use crate::roadmap::ItemIdx;
 use crate::store::StoreError;
@@ -63,6 +65,8 @@ pub enum PostError {
     },
     /// Worth retrying: 5xx, 429, timeouts, connection errors.
     Transient(String),
+    /// A direct message Discord refused because the member does not accept them (50007).
+    DmClosed,
 }
 
 /// Sends prompt messages (Discord in production, a recorder in tests and benchmarks).
@@ -72,6 +76,8 @@ pub trait Poster: Send + Sync {
     async fn post(&self, channel: u64, message: &Reply, nonce: &str) -> Result<u64, PostError>;
     /// Opens a thread for answers under a message.
     async fn open_thread(&self, channel: u64, message: u64, name: &str) -> Result<(), PostError>;
+    /// Sends a direct message to a user, with this nonce (enforced), returning its id.
+    async fn dm(&self, user: u64, message: &Reply, nonce: &str) -> Result<u64, PostError>;
 }
 
 #[derive(Clone, Debug)]
@@ -144,6 +150,7 @@ pub struct TickReport {
     pub paused: usize,
     pub retrying: usize,
     pub digests: usize,
+    pub reminders: usize,
 }
 
 impl TickReport {
@@ -153,6 +160,7 @@ impl TickReport {
         self.paused += other.paused;
         self.retrying += other.retrying;
         self.digests += other.digests;
+        self.reminders += other.reminders;
     }
 }
 
@@ -213,8 +221,177 @@ impl Scheduler {
         self.stopping.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Handles every slot due at `now`.
+    /// Handles every slot and every streak reminder due at `now`.
     pub async fn tick(self: &Arc<Self>, now: i64) -> Result<TickReport, StoreError> {
+        let mut report = self.tick_prompts(now).await?;
+        report.add(&self.tick_reminders(now).await?);
+        Ok(report)
+    }
+
+    /// Streak reminders due at `now`: claimed like prompt slots, each sent at most once per
+    /// member and day (the day's row is the idempotency key, its nonce deduplicated by Discord).
+    async fn tick_reminders(&self, now: i64) -> Result<TickReport, StoreError> {
+        let mut report = TickReport::default();
+        while !self.stopping() {
+            let claimed = self
+                .app
+                .store
+                .claim_due_reminders(
+                    &self.instance,
+                    now,
+                    now + self.settings.claim_ttl,
+                    self.settings.batch,
+                )
+                .await?;
+            if claimed.is_empty() {
+                break;
+            }
+            for reminder in claimed {
+                match self.remind(&reminder, now).await {
+                    Ok(sent) => report.reminders += usize::from(sent),
+                    Err(error) => {
+                        tracing::error!(guild_id = reminder.guild, user_id = reminder.user, %error, "streak reminder failed; it stays due")
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One due reminder: sent when the member's streak is worth keeping and not kept today,
+    /// then moved to its next time. `true` when a DM went out.
+    async fn remind(&self, reminder: &Reminder, now: i64) -> Result<bool, StoreError> {
+        let store = &self.app.store;
+        let settings = store.guild_settings(reminder.guild).await?;
+        let tz = settings.timezone();
+        let schedule = parse_time(&reminder.local_time).map(|time| Schedule {
+            time,
+            days: Days(0b111_1111),
+            tz: tz.clone(),
+        });
+        let next = schedule
+            .as_ref()
+            .and_then(|s| s.next_after(ts(now)))
+            .map(|t| t.as_second());
+        let due = reminder.next_due_at.unwrap_or(now);
+        let today = day_of(now, &tz);
+        let streak = store
+            .streak(reminder.guild, reminder.user)
+            .await?
+            .unwrap_or_default();
+        // Late past its grace (downtime), or on another day than it was due: not sent.
+        let in_time = now - due <= REMINDER_GRACE && day_of(due, &tz) == today;
+        let mut sent = false;
+        if in_time && needs_reminder(&streak, today) {
+            let nonce = super::nonce(reminder.user, -(i64::from(today)) - 1);
+            let send = store
+                .begin_reminder_send(reminder.guild, reminder.user, today, &nonce, now)
+                .await?;
+            if send.status == "sending" {
+                let locale = reminder.locale;
+                let t = locale.texts();
+                let server = settings
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| t.picture_server.to_string());
+                let text = crate::i18n::fill(
+                    t.streak_reminder_dm,
+                    &[
+                        (
+                            "days",
+                            &t.streak_days
+                                .fill(streak.as_of(today).current as usize, &[]),
+                        ),
+                        ("server", &server),
+                        ("timezone", &settings.timezone),
+                    ],
+                );
+                self.pacer.acquire().await;
+                match self
+                    .poster
+                    .dm(
+                        reminder.user,
+                        &Reply::ephemeral_text(text).public_text(),
+                        &send.nonce,
+                    )
+                    .await
+                {
+                    Ok(message_id) => {
+                        store
+                            .end_reminder_send(
+                                reminder.guild,
+                                reminder.user,
+                                today,
+                                "sent",
+                                Some(message_id),
+                                now,
+                            )
+                            .await?;
+                        tracing::info!(
+                            guild_id = reminder.guild,
+                            user_id = reminder.user,
+                            "streak reminder sent"
+                        );
+                        sent = true;
+                    }
+                    Err(PostError::DmClosed) => {
+                        store
+                            .end_reminder_send(
+                                reminder.guild,
+                                reminder.user,
+                                today,
+                                "failed",
+                                None,
+                                now,
+                            )
+                            .await?;
+                        store
+                            .reminder_dms_closed(reminder.guild, reminder.user, now)
+                            .await?;
+                        tracing::info!(
+                            guild_id = reminder.guild,
+                            user_id = reminder.user,
+                            "the member does not accept DMs; their streak reminder is off and they will be told"
+                        );
+                        return Ok(false);
+                    }
+                    Err(PostError::Transient(error)) => {
+                        // Retried at the next tick while the claim lapses; the nonce dedupes.
+                        tracing::warn!(guild_id = reminder.guild, user_id = reminder.user, %error, "streak reminder not sent; retried");
+                        store
+                            .reschedule_reminder(
+                                reminder.guild,
+                                reminder.user,
+                                Some(now + backoff(1)),
+                                now,
+                            )
+                            .await?;
+                        return Ok(false);
+                    }
+                    Err(PostError::Gone { detail, .. }) => {
+                        store
+                            .end_reminder_send(
+                                reminder.guild,
+                                reminder.user,
+                                today,
+                                "failed",
+                                None,
+                                now,
+                            )
+                            .await?;
+                        tracing::warn!(guild_id = reminder.guild, user_id = reminder.user, %detail, "streak reminder refused");
+                    }
+                }
+            }
+        }
+        store
+            .reschedule_reminder(reminder.guild, reminder.user, next, now)
+            .await?;
+        Ok(sent)
+    }
+
+    /// Handles every prompt slot due at `now`.
+    async fn tick_prompts(self: &Arc<Self>, now: i64) -> Result<TickReport, StoreError> {
         let mut report = TickReport::default();
         let permits = Arc::new(Semaphore::new(self.settings.in_flight.max(1)));
         while !self.stopping() {
@@ -412,6 +589,12 @@ impl Scheduler {
                 self.after_transient_failure(row, slot, &post, error, now, report)
                     .await?;
             }
+            // Only direct messages are refused this way; a channel post never is.
+            Err(PostError::DmClosed) => {
+                let error = "Discord refused it as a direct message".to_string();
+                self.after_transient_failure(row, slot, &post, error, now, report)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -573,6 +756,13 @@ impl Scheduler {
             }
             Err(PostError::Transient(error)) => {
                 tracing::warn!(guild_id = row.guild, week, %error, "weekly digest failed; retried with the next slot of the week");
+            }
+            Err(PostError::DmClosed) => {
+                tracing::warn!(
+                    guild_id = row.guild,
+                    week,
+                    "weekly digest refused as a direct message; retried with the next slot of the week"
+                );
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use crate::component::ComponentId;
 use crate::i18n::{Locale, fill};
 use crate::progress::periods::{Period, local_range};
 use crate::progress::tally::Ranked;
-use crate::progress::tally::TallyKey;
+use crate::progress::tally::{BoardKind, TallyKey};
 use crate::reply::{Embed, Reply, limits, truncate};
 use crate::roadmap::{Roadmap, SectionIdx};
 
@@ -28,8 +28,7 @@ pub struct Board {
     pub pages: usize,
     pub own: Option<Ranked>,
     pub stale: bool,
-    /// Verified items (quizzes passed), not done ones.
-    pub verified: bool,
+    pub kind: BoardKind,
 }
 
 pub fn period_name(period: Period, locale: Locale) -> &'static str {
@@ -60,19 +59,9 @@ fn date(d: jiff::civil::Date, locale: Locale) -> String {
 pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
     let t = locale.texts();
     let period = period_name(b.period, locale);
-    // The verified board's own words; the layout is the same.
-    let (title_all, title_section, line, you, you_none, empty, footer_text) = if b.verified {
-        (
-            t.board_title_verified,
-            t.board_title_section_verified,
-            t.board_line_verified,
-            t.board_you_verified,
-            t.board_you_none_verified,
-            t.board_empty_verified,
-            t.board_footer_verified,
-        )
-    } else {
-        (
+    // Each kind's own words; the layout is the same.
+    let (title_all, title_section, line, you, you_none, empty, footer_text) = match b.kind {
+        BoardKind::Done => (
             t.board_title,
             t.board_title_section,
             t.board_line,
@@ -80,7 +69,25 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
             t.board_you_none,
             t.board_empty,
             t.board_footer,
-        )
+        ),
+        BoardKind::Verified => (
+            t.board_title_verified,
+            t.board_title_section_verified,
+            t.board_line_verified,
+            t.board_you_verified,
+            t.board_you_none_verified,
+            t.board_empty_verified,
+            t.board_footer_verified,
+        ),
+        BoardKind::Streak => (
+            t.board_title_streak,
+            t.board_title_streak,
+            t.board_line_streak,
+            t.board_you_streak,
+            t.board_you_none_streak,
+            t.board_empty_streak,
+            t.board_footer_streak,
+        ),
     };
     let title = match b.section {
         Some(s) => fill(
@@ -98,6 +105,7 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
         description.push_str("\n\n");
     }
     description.push_str(&match b.period {
+        _ if b.kind == BoardKind::Streak => t.board_range_streak.to_string(),
         Period::All => t.board_range_all.to_string(),
         period => {
             let (from, to) = local_range(period, b.key.starts, &b.tz);
@@ -160,7 +168,7 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
             page,
             starts: b.key.starts,
             private: b.private,
-            verified: b.verified,
+            kind: b.kind,
         }
         .encode()
     });

@@ -10,6 +10,7 @@ pub mod progress;
 pub mod prompts;
 pub mod quiz;
 pub mod roadmap;
+pub mod streak;
 
 use crate::i18n::{Locale, fill};
 use crate::reply::{Button, ButtonStyle, Embed, Field, count, limits, truncate};

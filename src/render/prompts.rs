@@ -98,6 +98,7 @@ pub fn post(
         rows: vec![buttons],
         mentions: Mentions {
             roles: role.into_iter().collect(),
+            users: Vec::new(),
         },
         attachments: Vec::new(),
     }

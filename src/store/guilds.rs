@@ -32,21 +32,31 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
-        type Row = (String, Option<String>, Option<String>, Option<String>, bool);
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            bool,
+            bool,
+        );
         let row: Option<Row> = sqlx::query_as(
-            "SELECT timezone, locale, discord_locale, name, verified_only FROM guilds WHERE guild_id = $1",
+            "SELECT timezone, locale, discord_locale, name, verified_only, announce_rewards FROM guilds WHERE guild_id = $1",
         )
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
         .await?;
         Ok(match row {
-            Some((timezone, locale, discord_locale, name, verified_only)) => GuildSettings {
-                timezone,
-                locale: locale_from_db(locale),
-                discord_locale,
-                name,
-                verified_only,
-            },
+            Some((timezone, locale, discord_locale, name, verified_only, announce_rewards)) => {
+                GuildSettings {
+                    timezone,
+                    locale: locale_from_db(locale),
+                    discord_locale,
+                    name,
+                    verified_only,
+                    announce_rewards,
+                }
+            }
             None => GuildSettings::default(),
         })
     }

@@ -23,11 +23,14 @@ mod postgres;
 mod progress;
 mod prompts;
 mod quiz;
+mod recognition;
 mod sqlite;
+mod streaks;
 
 pub use backend::Backend;
 pub use backup::{BackupError, TableCounts};
 pub use quiz::VerifiedBoard;
+pub use recognition::ReminderSend;
 
 use crate::config::{Database, PostgresUrl};
 use crate::guild::GuildSettings;
@@ -35,11 +38,13 @@ use crate::i18n::Locale;
 use crate::progress::Mark;
 use crate::progress::change::{Change, Outcome};
 use crate::progress::community::CommunityCounts;
+use crate::progress::streak::{Day, Streak};
 use crate::progress::tally::{Ranked, TallyInput, TallyKey, TallyValue, TallyWrite};
 use crate::prompts::records::{
     DigestPost, DigestStatus, NewPost, Pause, PostEnd, PromptPost, PromptSchedule,
 };
 use crate::quiz::records::{AnswerOutcome, Ask, ItemHistory};
+use crate::recognition::{Achievement, Reminder, Reward, RewardPause};
 use postgres::PostgresStore;
 use sqlite::SqliteStore;
 
@@ -549,8 +554,51 @@ impl Store {
         ask: &Ask,
         slot: u8,
         now: i64,
+        day: Day,
     ) -> Result<AnswerOutcome, StoreError> {
-        on_engine!(self, sql => sql.answer_ask(ask, slot, now).await)
+        on_engine!(self, sql => sql.answer_ask(ask, slot, now, day).await)
+    }
+
+    /// A member's streak summary (as of their last study day).
+    pub async fn streak(&self, guild: u64, user: u64) -> Result<Option<Streak>, StoreError> {
+        on_engine!(self, sql => sql.streak(guild, user).await)
+    }
+
+    /// When a member studied (marks and quiz answers), for their calendar and for checks.
+    pub async fn study_times(&self, guild: u64, user: u64) -> Result<Vec<i64>, StoreError> {
+        on_engine!(self, sql => sql.study_times(guild, user).await)
+    }
+
+    /// Recomputes a server's streaks from its event log.
+    pub async fn rebuild_streaks(
+        &self,
+        guild: u64,
+        day: impl Fn(i64) -> Day,
+    ) -> Result<usize, StoreError> {
+        on_engine!(self, sql => sql.rebuild_streaks(guild, day).await)
+    }
+
+    pub async fn streak_page(
+        &self,
+        guild: u64,
+        today: Day,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Ranked>, StoreError> {
+        on_engine!(self, sql => sql.streak_page(guild, today, offset, limit).await)
+    }
+
+    pub async fn streak_len(&self, guild: u64, today: Day) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.streak_len(guild, today).await)
+    }
+
+    pub async fn streak_rank(
+        &self,
+        guild: u64,
+        today: Day,
+        user: u64,
+    ) -> Result<Option<Ranked>, StoreError> {
+        on_engine!(self, sql => sql.streak_rank(guild, today, user).await)
     }
 
     /// The items a member verified, as (item id, when).
@@ -591,6 +639,141 @@ impl Store {
         user: u64,
     ) -> Result<Option<Ranked>, StoreError> {
         on_engine!(self, sql => sql.verified_rank(board, user).await)
+    }
+
+    /// Saves a member's streak reminder (on, with its next time, or off).
+    pub async fn save_reminder(&self, reminder: &Reminder, now: i64) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.save_reminder(reminder, now).await)
+    }
+
+    pub async fn reminder(&self, guild: u64, user: u64) -> Result<Option<Reminder>, StoreError> {
+        on_engine!(self, sql => sql.reminder(guild, user).await)
+    }
+
+    /// Claims due reminders (other instances skip them until `until`).
+    pub async fn claim_due_reminders(
+        &self,
+        instance: &str,
+        now: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<Vec<Reminder>, StoreError> {
+        on_engine!(self, sql => sql.claim_due_reminders(instance, now, until, limit).await)
+    }
+
+    pub async fn reschedule_reminder(
+        &self,
+        guild: u64,
+        user: u64,
+        next_due_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.reschedule_reminder(guild, user, next_due_at, now).await)
+    }
+
+    /// Discord refused a reminder DM: reminders off, the member told at their next command.
+    pub async fn reminder_dms_closed(
+        &self,
+        guild: u64,
+        user: u64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.reminder_dms_closed(guild, user, now).await)
+    }
+
+    /// Whether a notice waits for the member (once).
+    pub async fn take_reminder_notice(&self, guild: u64, user: u64) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.take_reminder_notice(guild, user).await)
+    }
+
+    pub async fn begin_reminder_send(
+        &self,
+        guild: u64,
+        user: u64,
+        day: Day,
+        nonce: &str,
+        now: i64,
+    ) -> Result<ReminderSend, StoreError> {
+        on_engine!(self, sql => sql.begin_reminder_send(guild, user, day, nonce, now).await)
+    }
+
+    pub async fn end_reminder_send(
+        &self,
+        guild: u64,
+        user: u64,
+        day: Day,
+        status: &str,
+        message_id: Option<u64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.end_reminder_send(guild, user, day, status, message_id, now).await)
+    }
+
+    pub async fn add_reward(
+        &self,
+        guild: u64,
+        achievement: &Achievement,
+        role: u64,
+        keep: bool,
+        by: u64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.add_reward(guild, achievement, role, keep, by, now).await)
+    }
+
+    pub async fn rewards(&self, guild: u64) -> Result<Vec<Reward>, StoreError> {
+        on_engine!(self, sql => sql.rewards(guild).await)
+    }
+
+    pub async fn remove_reward(&self, guild: u64, id: u64) -> Result<bool, StoreError> {
+        on_engine!(self, sql => sql.remove_reward(guild, id).await)
+    }
+
+    pub async fn pause_reward(
+        &self,
+        guild: u64,
+        id: u64,
+        reason: RewardPause,
+        code: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.pause_reward(guild, id, reason, code, now).await)
+    }
+
+    pub async fn resume_rewards(&self, guild: u64) -> Result<u64, StoreError> {
+        on_engine!(self, sql => sql.resume_rewards(guild).await)
+    }
+
+    pub async fn guilds_with_rewards(&self) -> Result<Vec<u64>, StoreError> {
+        on_engine!(self, sql => sql.guilds_with_rewards().await)
+    }
+
+    pub async fn member_rewards(&self, guild: u64, user: u64) -> Result<Vec<u64>, StoreError> {
+        on_engine!(self, sql => sql.member_rewards(guild, user).await)
+    }
+
+    pub async fn record_reward(
+        &self,
+        guild: u64,
+        user: u64,
+        id: u64,
+        given: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.record_reward(guild, user, id, given, now).await)
+    }
+
+    pub async fn members_with_progress(&self, guild: u64) -> Result<Vec<u64>, StoreError> {
+        on_engine!(self, sql => sql.members_with_progress(guild).await)
+    }
+
+    pub async fn set_announce_rewards(
+        &self,
+        guild: u64,
+        on: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        on_engine!(self, sql => sql.set_announce_rewards(guild, on, now).await)
     }
 
     /// What a server studies, with the members who moved in [since, until).

@@ -333,6 +333,7 @@ where
             current: previous.clone(),
             changed: false,
             nothing_to_undo,
+            streak: None,
         };
         let (to, cause) = match change.target {
             Target::Set(state) => (state, Cause::Mark),
@@ -445,6 +446,12 @@ where
             full: rejoined,
         });
         Self::write_tallies(&mut tx, change.guild, change.user, &writes, rejoined).await?;
+        let streak = match cause {
+            Cause::Mark => Some(
+                Self::study_in(&mut tx, change.guild, change.user, change.day, change.at).await?,
+            ),
+            Cause::Undo => None,
+        };
         tx.commit().await?;
         Ok(Outcome {
             before,
@@ -453,6 +460,7 @@ where
             current,
             changed: true,
             nothing_to_undo: false,
+            streak,
         })
     }
 

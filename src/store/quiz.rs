@@ -158,6 +158,7 @@ where
         ask: &Ask,
         slot: u8,
         now: i64,
+        day: crate::progress::streak::Day,
     ) -> Result<AnswerOutcome, StoreError> {
         let (guild, user) = (to_db_id(ask.guild), to_db_id(ask.user));
         let mut tx = self.write_member(guild, user).await?;
@@ -206,6 +207,8 @@ where
             .await?;
             verified = DB::rows_affected(&inserted) > 0;
         }
+        // Answering is studying: today counts for the streak.
+        Self::study_in(&mut tx, ask.guild, ask.user, day, now).await?;
         tx.commit().await?;
         Ok(AnswerOutcome::Recorded { correct, verified })
     }

@@ -19,6 +19,7 @@ async fn community(db: &TestDatabase) {
         ("43", "/done git"),
         ("43", "/skip ruby"),
         ("44", "/done postgres"),
+        ("42", "/streak reminder enabled:true time:20:30"),
     ] {
         let out = db.ask(&[command, "--guild", "7", "--user", user]);
         assert!(out.status.success(), "{command}: {out:?}");
@@ -29,6 +30,9 @@ async fn community(db: &TestDatabase) {
         "/config language en",
         "/prompts digest enabled:true",
         "/config verified-only enabled:true",
+        "/rewards add kind:section section:message-brokers role:<@&9> keep:true",
+        "/rewards add kind:items count:2 role:<@&10>",
+        "/rewards announce enabled:true",
     ] {
         let out = db.ask(&[command, "--guild", "7", "--user", "1", "--admin"]);
         assert!(out.status.success(), "{command}: {out:?}");
@@ -55,6 +59,19 @@ async fn community(db: &TestDatabase) {
     .await;
     db.execute(
         "INSERT INTO quiz_verified (guild_id, user_id, item_id, verified_at) VALUES (7, 43, 'git', 1800000009)",
+    )
+    .await;
+    db.execute(
+        "INSERT INTO member_rewards (guild_id, user_id, reward_id, granted_at) VALUES (7, 42, 1, 1800000000)",
+    )
+    .await;
+    db.execute(
+        "INSERT INTO reminder_sends (guild_id, user_id, day, nonce, status, message_id, created_at, finished_at)
+         VALUES (7, 42, 20833, 'trilha-r-1', 'sent', 101, 1800000000, 1800000001)",
+    )
+    .await;
+    db.execute(
+        "UPDATE rewards SET paused_reason = 'forbidden', paused_detail = '50013', paused_at = 1800000000 WHERE reward_id = 2",
     )
     .await;
     db.execute(

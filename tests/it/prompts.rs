@@ -20,6 +20,10 @@ struct Recorder {
     posts: Mutex<Vec<(u64, String)>>,
     messages: Mutex<Vec<Reply>>,
     by_nonce: Mutex<BTreeMap<String, u64>>,
+    /// Direct messages: (user, nonce, text).
+    dms: Mutex<Vec<(u64, String, String)>>,
+    /// Users who do not accept direct messages.
+    closed: Mutex<Vec<u64>>,
 }
 
 #[async_trait]
@@ -44,6 +48,20 @@ impl Poster for Recorder {
         _name: &str,
     ) -> Result<(), PostError> {
         Ok(())
+    }
+
+    async fn dm(&self, user: u64, message: &Reply, nonce: &str) -> Result<u64, PostError> {
+        if self.closed.lock().unwrap().contains(&user) {
+            return Err(PostError::DmClosed);
+        }
+        self.dms.lock().unwrap().push((
+            user,
+            nonce.to_string(),
+            message.content.clone().unwrap_or_default(),
+        ));
+        let mut by_nonce = self.by_nonce.lock().unwrap();
+        let next = by_nonce.len() as u64 + 1;
+        Ok(*by_nonce.entry(nonce.to_string()).or_insert(next))
     }
 }
 
@@ -174,6 +192,9 @@ async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_p
             async fn open_thread(&self, _c: u64, _m: u64, _n: &str) -> Result<(), PostError> {
                 Ok(())
             }
+            async fn dm(&self, _u: u64, _m: &Reply, _n: &str) -> Result<u64, PostError> {
+                Err(PostError::Transient("no DMs here".into()))
+            }
         }
         let app = app(&db).await;
         app.store
@@ -276,6 +297,7 @@ async fn the_weekly_digest_is_posted_once_per_week_with_the_heat_map_even_by_two
                 item_id: item,
                 target: Target::Set(Some(State::Done)),
                 at: last_week,
+                day: trilha::progress::streak::day_of(last_week, &tz),
             };
             a.store
                 .apply(&change, |input| {

@@ -41,6 +41,7 @@ impl Env {
             item_id: item,
             target,
             at,
+            day: trilha::progress::streak::day_of(at, &self.tz),
         };
         self.store
             .apply(&change, |input| {
@@ -575,6 +576,7 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
                         item_id: item,
                         target,
                         at,
+                        day: trilha::progress::streak::day_of(at, &tz),
                     };
                     let outcome = env
                         .store

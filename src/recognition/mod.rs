@@ -1,0 +1,244 @@
+//! Recognition: what a member is reminded of (their streak) and what they earn (roles for
+//! achievements). The rules are pure functions here; the store keeps the records, the scheduler
+//! sends reminders, and the Discord side gives and takes roles.
+
+use crate::i18n::Locale;
+use crate::progress::standing::TrackStanding;
+use crate::progress::streak::Streak;
+use crate::progress::{ItemStates, State};
+use crate::roadmap::Roadmap;
+
+/// A streak this long or longer is worth a reminder.
+pub const REMINDER_MIN_STREAK: u32 = 3;
+/// How late a reminder missed while the bot was down may still be sent (the same day only).
+pub const REMINDER_GRACE: i64 = 2 * 3600;
+/// The time reminders default to.
+pub const DEFAULT_REMINDER_TIME: &str = "20:00";
+
+/// A member's streak reminder, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reminder {
+    pub guild: u64,
+    pub user: u64,
+    /// "HH:MM" in the server's time zone.
+    pub local_time: String,
+    pub locale: Locale,
+    pub enabled: bool,
+    pub next_due_at: Option<i64>,
+    /// When Discord refused a DM (the member closed them).
+    pub dms_closed_at: Option<i64>,
+}
+
+/// Whether a member should be reminded today: a streak worth keeping, not yet kept today.
+pub fn needs_reminder(streak: &Streak, today: crate::progress::streak::Day) -> bool {
+    let now = streak.as_of(today);
+    now.current >= REMINDER_MIN_STREAK && !now.studied_on(today)
+}
+
+/// What a role reward is given for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Achievement {
+    /// A section's requirement met.
+    Section(String),
+    /// A roadmap's milestone (every required section met).
+    Milestone(String),
+    /// At least N items done.
+    Items(u32),
+    /// A current streak of at least N days.
+    Streak(u32),
+}
+
+impl Achievement {
+    /// The stored form: `section:<id>`, `milestone:<id>`, `items:<n>`, `streak:<n>`.
+    pub fn encode(&self) -> String {
+        match self {
+            Achievement::Section(id) => format!("section:{id}"),
+            Achievement::Milestone(id) => format!("milestone:{id}"),
+            Achievement::Items(n) => format!("items:{n}"),
+            Achievement::Streak(n) => format!("streak:{n}"),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Achievement> {
+        let (kind, value) = text.split_once(':')?;
+        Some(match kind {
+            "section" => Achievement::Section(value.to_string()),
+            "milestone" => Achievement::Milestone(value.to_string()),
+            "items" => Achievement::Items(value.parse().ok().filter(|n| *n > 0)?),
+            "streak" => Achievement::Streak(value.parse().ok().filter(|n| *n > 0)?),
+            _ => return None,
+        })
+    }
+
+    /// Whether a member with these states, standing and streak (as of today) has it.
+    pub fn held(
+        &self,
+        roadmap: &Roadmap,
+        states: &ItemStates,
+        standing: &[TrackStanding],
+        streak: &Streak,
+    ) -> bool {
+        match self {
+            Achievement::Section(id) => standing
+                .iter()
+                .flat_map(|t| &t.sections)
+                .any(|s| roadmap.section(s.section).id == *id && s.required() && s.met()),
+            Achievement::Milestone(id) => standing
+                .iter()
+                .any(|t| roadmap.track(t.track).id == *id && t.milestone()),
+            Achievement::Items(n) => {
+                states.values().filter(|s| **s == State::Done).count() >= *n as usize
+            }
+            Achievement::Streak(n) => streak.current >= *n,
+        }
+    }
+
+    /// The achievement in words, in a language.
+    pub fn describe(&self, roadmap: &Roadmap, locale: Locale) -> String {
+        let t = locale.texts();
+        match self {
+            Achievement::Section(id) => {
+                let name = roadmap
+                    .section_by_id(id)
+                    .map_or(id.as_str(), |s| roadmap.section(s).name.get(locale));
+                crate::i18n::fill(t.achievement_section, &[("section", &name)])
+            }
+            Achievement::Milestone(id) => {
+                let name = roadmap
+                    .tracks()
+                    .iter()
+                    .find(|t| t.id == *id)
+                    .map_or(id.as_str(), |t| t.milestone.get(locale));
+                crate::i18n::fill(t.achievement_milestone, &[("milestone", &name)])
+            }
+            Achievement::Items(n) => t.achievement_items.fill(*n as usize, &[]),
+            Achievement::Streak(n) => t.achievement_streak.fill(*n as usize, &[]),
+        }
+    }
+
+    /// Whether the roadmap still has what the achievement names.
+    pub fn exists(&self, roadmap: &Roadmap) -> bool {
+        match self {
+            Achievement::Section(id) => roadmap.section_by_id(id).is_some(),
+            Achievement::Milestone(id) => roadmap.tracks().iter().any(|t| t.id == *id),
+            Achievement::Items(_) | Achievement::Streak(_) => true,
+        }
+    }
+}
+
+/// Why a reward is paused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RewardPause {
+    /// Discord answered 403: the bot lost Manage Roles, or the role moved above the bot's.
+    Forbidden,
+    /// Discord answered 404: the role is gone.
+    Missing,
+}
+
+impl RewardPause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewardPause::Forbidden => "forbidden",
+            RewardPause::Missing => "missing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RewardPause> {
+        match text {
+            "forbidden" => Some(RewardPause::Forbidden),
+            "missing" => Some(RewardPause::Missing),
+            _ => None,
+        }
+    }
+}
+
+/// A role reward, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reward {
+    pub guild: u64,
+    pub id: u64,
+    pub achievement: Achievement,
+    pub role: u64,
+    /// The role stays when the member falls below the achievement (an undo).
+    pub keep: bool,
+    pub paused: Option<(RewardPause, Option<i64>)>,
+}
+
+/// What a member should gain and lose: rewards held now but not given, and rewards given but no
+/// longer held (unless kept). Paused rewards change nothing.
+pub fn reward_changes(
+    rewards: &[Reward],
+    given: &[u64],
+    held: impl Fn(&Achievement) -> bool,
+) -> (Vec<Reward>, Vec<Reward>) {
+    let mut gain = Vec::new();
+    let mut lose = Vec::new();
+    for reward in rewards.iter().filter(|r| r.paused.is_none()) {
+        let has = given.contains(&reward.id);
+        let earned = held(&reward.achievement);
+        if earned && !has {
+            gain.push(reward.clone());
+        } else if !earned && has && !reward.keep {
+            lose.push(reward.clone());
+        }
+    }
+    (gain, lose)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn achievements_round_trip_and_garbage_is_refused() {
+        for a in [
+            Achievement::Section("databases".into()),
+            Achievement::Milestone("backend".into()),
+            Achievement::Items(10),
+            Achievement::Streak(7),
+        ] {
+            assert_eq!(Achievement::parse(&a.encode()), Some(a));
+        }
+        assert_eq!(Achievement::parse("items:0"), None);
+        assert_eq!(Achievement::parse("items:x"), None);
+        assert_eq!(Achievement::parse("level:3"), None);
+    }
+
+    #[test]
+    fn gains_and_losses_respect_keep_and_pauses() {
+        let reward = |id, keep, paused: bool| Reward {
+            guild: 1,
+            id,
+            achievement: Achievement::Items(id as u32),
+            role: 100 + id,
+            keep,
+            paused: paused.then_some((RewardPause::Forbidden, Some(50013))),
+        };
+        let rewards = vec![
+            reward(1, false, false),
+            reward(2, true, false),
+            reward(3, false, true),
+            reward(4, false, false),
+        ];
+        // Holding 1 item: reward 1 is earned; 2 (kept) and 4 are not, and were given.
+        let (gain, lose) = reward_changes(&rewards, &[2, 4], |a| *a == Achievement::Items(1));
+        assert_eq!(gain.iter().map(|r| r.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(
+            lose.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [4],
+            "kept and paused ones stay"
+        );
+    }
+
+    #[test]
+    fn a_reminder_needs_a_streak_of_three_not_kept_today() {
+        let streak = Streak::from_days([(10, 0), (11, 0), (12, 0)]);
+        assert!(needs_reminder(&streak, 13));
+        assert!(!needs_reminder(&streak, 12), "studied today");
+        assert!(
+            !needs_reminder(&Streak::from_days([(11, 0), (12, 0)]), 13),
+            "only two days"
+        );
+        assert!(!needs_reminder(&streak, 15), "broken by then");
+    }
+}
