@@ -72,3 +72,19 @@ pub async fn postgres_drop(admin_url: &str, name: &str) {
         .unwrap();
     conn.close().await.unwrap();
 }
+
+/// `VACUUM ANALYZE` on the database `name`: what autovacuum does on a default server (it may be
+/// off where the bench runs), so a database reused across runs is measured without the dead
+/// rows earlier runs left.
+pub async fn postgres_vacuum(admin_url: &str, name: &str) {
+    let server = trilha::config::PostgresUrl::parse(admin_url).expect("a PostgreSQL URL");
+    let url = server.with_database(name);
+    let mut conn = sqlx::PgConnection::connect(url.expose())
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_VARIABLE}: cannot connect: {e}"));
+    sqlx::query("VACUUM ANALYZE")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}

@@ -119,6 +119,66 @@ fn invocation(key: &str, user: u64, args: Vec<(&'static str, Value)>) -> Invocat
     }
 }
 
+/// A Discord whose role calls take 100 ms (and succeed); nothing else is looked up.
+#[derive(Clone, Default)]
+struct SlowRoles {
+    calls: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl trilha::lookups::Lookups for SlowRoles {
+    async fn channel_access(
+        &self,
+        guild: u64,
+        channel: u64,
+        role: Option<u64>,
+    ) -> Result<trilha::lookups::Access, trilha::lookups::LookupError> {
+        trilha::lookups::Offline
+            .channel_access(guild, channel, role)
+            .await
+    }
+
+    async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<bool>> {
+        trilha::lookups::Offline.members_present(guild, users).await
+    }
+
+    async fn role_access(
+        &self,
+        guild: u64,
+        role: u64,
+    ) -> Result<trilha::lookups::RoleAccess, trilha::lookups::LookupError> {
+        trilha::lookups::Offline.role_access(guild, role).await
+    }
+
+    async fn set_role(
+        &self,
+        _guild: u64,
+        _user: u64,
+        _role: u64,
+        _give: bool,
+        _reason: &str,
+    ) -> Result<(), trilha::lookups::RoleError> {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok(())
+    }
+
+    async fn send_message(
+        &self,
+        channel: u64,
+        message: &trilha::reply::Reply,
+    ) -> Result<(), trilha::lookups::LookupError> {
+        trilha::lookups::Offline
+            .send_message(channel, message)
+            .await
+    }
+
+    fn shared(&self) -> Arc<dyn trilha::lookups::Lookups> {
+        Arc::new(self.clone())
+    }
+}
+
 /// A deterministic spread of members across the whole ranking.
 fn member(i: usize) -> u64 {
     FIRST_USER + (i as u64 * 7919) % MEMBERS
@@ -220,6 +280,66 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
             .unwrap();
     }
     record("command: /done kafka (full reply)", samples);
+
+    // The same /done with 5 reward roles configured and the streak updated (inside the
+    // change's transaction). The roles are given after the reply, on a background task, by a
+    // Discord that takes 100 ms per role call: the reply must not wait for any of it.
+    use trilha::recognition::Achievement;
+    let achievements = [
+        Achievement::Section("message-brokers".into()),
+        Achievement::Milestone(roadmap.tracks()[0].id.clone()),
+        Achievement::Items(15),
+        Achievement::Items(25),
+        Achievement::Streak(3),
+    ];
+    let mut reward_ids = Vec::new();
+    for (n, achievement) in achievements.iter().enumerate() {
+        let id = store
+            .add_reward(GUILD, achievement, 900 + n as u64, false, 1, NOW)
+            .await
+            .unwrap();
+        reward_ids.push(id);
+    }
+    let discord = SlowRoles::default();
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = member(i);
+        let base = ((user - FIRST_USER) * 7) as usize;
+        let item = items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()].clone();
+        let inv = invocation("done", user, vec![("item", Value::String(item.clone()))]);
+        let t = Instant::now();
+        let reply = trilha::commands::respond(&app, &discord, &inv).await;
+        samples.push(t.elapsed());
+        assert!(reply.embeds[0].title.contains("✅"));
+        let change = Change {
+            guild: GUILD,
+            user,
+            item_id: &item,
+            target: Target::Set(None),
+            at: NOW,
+            day: trilha::progress::streak::day_of(NOW, &tz),
+        };
+        store
+            .apply(&change, |input| {
+                change_writes(roadmap, &tz, NOW, &item, input)
+            })
+            .await
+            .unwrap();
+    }
+    record("command: /done with 5 rewards (full reply)", samples);
+    let started = Instant::now();
+    while !app.background.is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let calls = discord.calls.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(calls > 0, "the rewards were applied");
+    println!(
+        "[{engine}]   role calls made after the replies: {calls} (100 ms each; the last finished {:.1?} after the last reply)",
+        started.elapsed()
+    );
+    for id in reward_ids {
+        store.remove_reward(GUILD, id).await.unwrap();
+    }
 
     let mut samples = Vec::with_capacity(n);
     for i in 0..n {
@@ -368,6 +488,9 @@ async fn main() {
         return;
     };
     let database = postgres_copy(&admin, &path).await;
+    let started = Instant::now();
+    engines::postgres_vacuum(&admin, POSTGRES_NAME).await;
+    println!("[postgres] VACUUM ANALYZE: {:.1?}", started.elapsed());
     println!();
     let postgres = measure(
         "postgres",

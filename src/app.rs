@@ -20,6 +20,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Bookkeeping that must not hold up a reply (presence records), waited for at shutdown.
     pub background: tokio_util::task::TaskTracker,
+    /// One reward-role check at a time per member.
+    pub reward_locks: Arc<crate::recognition::MemberLocks>,
 }
 
 impl App {
@@ -31,6 +33,7 @@ impl App {
             prompt_wake: Default::default(),
             metrics: Default::default(),
             background: Default::default(),
+            reward_locks: Default::default(),
         }
     }
 

@@ -239,10 +239,11 @@ pub(crate) fn command_data(
                 let role = snowflake_in(raw, &["<@&"])
                     .and_then(|id| guild.roles.iter().find(|r| r.id == id))
                     .or_else(|| {
-                        guild
-                            .roles
-                            .iter()
-                            .find(|r| r.name.eq_ignore_ascii_case(raw.trim_start_matches('@')))
+                        guild.roles.iter().find(|r| {
+                            // "@everyone" is a role's own name; others are typed "@Name".
+                            r.name.eq_ignore_ascii_case(raw)
+                                || r.name.eq_ignore_ascii_case(raw.trim_start_matches('@'))
+                        })
                     })
                     .ok_or_else(|| format!("no role `{raw}`"))?;
                 let roles = resolved.entry("roles").or_insert_with(|| json!({}));

@@ -293,6 +293,17 @@ pub fn sync_all_in_background(app: &App, lookups: Arc<dyn Lookups>) {
     });
 }
 
+/// Streak rewards are lost with time alone (a missed day past the freezes), when no change of
+/// the member's would check them: the scheduler calls this every hour for the members holding
+/// one. Returns the roles taken.
+pub async fn check_streak_rewards(app: &App, lookups: &dyn Lookups) -> Result<usize, CommandError> {
+    let mut taken = 0;
+    for (guild, user) in app.store.streak_reward_holders().await? {
+        taken += apply(app, lookups, guild, user).await?.1;
+    }
+    Ok(taken)
+}
+
 /// Gives and takes a member's reward roles to match what they hold now: (given, taken). A
 /// reward Discord refuses (403, 404) is paused with the reason and logged for the operator,
 /// never retried in a loop; a transient failure waits for the next change or sync.
@@ -302,6 +313,8 @@ pub async fn apply(
     guild: u64,
     user: u64,
 ) -> Result<(usize, usize), CommandError> {
+    // Read, decide and call Discord under the member's lock, so checks never cross.
+    let _member = app.reward_locks.lock(guild, user).await;
     let rewards = app.store.rewards(guild).await?;
     if rewards.is_empty() {
         return Ok((0, 0));

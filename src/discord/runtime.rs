@@ -83,12 +83,12 @@ impl Runtime {
         let (stop, stopped) = watch::channel(false);
         let poster = Arc::new(DiscordPoster { http: http.clone() });
         let instance = format!("pid{}-{}", std::process::id(), app.clock.now());
-        let scheduler = Arc::new(Scheduler::new(
-            app.clone(),
-            poster,
-            instance,
-            config.prompt_settings(),
-        ));
+        let scheduler = Arc::new(
+            Scheduler::new(app.clone(), poster, instance, config.prompt_settings())
+                .with_reward_upkeep(Arc::new(super::lookups::DiscordLookups {
+                    http: http.clone(),
+                })),
+        );
         let mut tasks = vec![(
             "prompt scheduler",
             tokio::spawn(scheduler.clone().run(stopped.clone())),

@@ -172,6 +172,10 @@ pub struct Scheduler {
     pacer: Pacer,
     /// Set at shutdown: no new claims, no new posts; what is running finishes.
     stopping: std::sync::atomic::AtomicBool,
+    /// Discord, for the hourly check of streak reward roles (none: no check).
+    reward_lookups: Option<Arc<dyn crate::lookups::Lookups>>,
+    /// The hour (since the epoch) of the last streak reward check.
+    reward_check_hour: std::sync::atomic::AtomicI64,
 }
 
 /// The schedule of a stored row, or `None` when it cannot be read (then it is paused).
@@ -207,7 +211,15 @@ impl Scheduler {
             settings,
             pacer,
             stopping: Default::default(),
+            reward_lookups: None,
+            reward_check_hour: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
+    }
+
+    /// Also checks, once an hour, the streak reward roles members may have lost overnight.
+    pub fn with_reward_upkeep(mut self, lookups: Arc<dyn crate::lookups::Lookups>) -> Scheduler {
+        self.reward_lookups = Some(lookups);
+        self
     }
 
     /// Stops claiming and posting; posts already sending finish, claims are released by `run`.
@@ -225,7 +237,31 @@ impl Scheduler {
     pub async fn tick(self: &Arc<Self>, now: i64) -> Result<TickReport, StoreError> {
         let mut report = self.tick_prompts(now).await?;
         report.add(&self.tick_reminders(now).await?);
+        self.check_streak_rewards(now).await;
         Ok(report)
+    }
+
+    /// Streak reward roles, once per hour of the clock (several processes may each do it: giving
+    /// and taking roles to match is idempotent).
+    async fn check_streak_rewards(&self, now: i64) {
+        let Some(lookups) = &self.reward_lookups else {
+            return;
+        };
+        let hour = now.div_euclid(3600);
+        if self
+            .reward_check_hour
+            .swap(hour, std::sync::atomic::Ordering::AcqRel)
+            == hour
+        {
+            return;
+        }
+        match crate::commands::rewards::check_streak_rewards(&self.app, lookups.as_ref()).await {
+            Ok(0) => {}
+            Ok(taken) => tracing::info!(taken, "streak reward roles of broken streaks taken back"),
+            Err(error) => {
+                tracing::warn!(error = %error.chain(), "could not check streak reward roles; next hour")
+            }
+        }
     }
 
     /// Streak reminders due at `now`: claimed like prompt slots, each sent at most once per

@@ -2,6 +2,9 @@
 //! achievements). The rules are pure functions here; the store keeps the records, the scheduler
 //! sends reminders, and the Discord side gives and takes roles.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::i18n::Locale;
 use crate::progress::standing::TrackStanding;
 use crate::progress::streak::Streak;
@@ -185,6 +188,72 @@ pub fn reward_changes(
     (gain, lose)
 }
 
+/// One role reconciliation at a time per member: a `/done` quickly followed by an `/undo`
+/// spawns two checks, and without this the first could give the role after the second found
+/// nothing to take. Entries live only while someone holds or waits for them.
+#[derive(Debug, Default)]
+pub struct MemberLocks {
+    held: std::sync::Mutex<HashMap<MemberKey, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// (server, member).
+type MemberKey = (u64, u64);
+
+/// Held while a member's roles are reconciled; dropping it lets the next check in.
+pub struct MemberGuard<'a> {
+    locks: &'a MemberLocks,
+    key: MemberKey,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl MemberLocks {
+    pub async fn lock(&self, guild: u64, user: u64) -> MemberGuard<'_> {
+        let key = (guild, user);
+        let lock = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_default()
+            .clone();
+        let guard = lock.clone().lock_owned().await;
+        MemberGuard {
+            locks: self,
+            key,
+            lock,
+            guard: Some(guard),
+        }
+    }
+
+    /// Members with an entry (held or awaited).
+    pub fn len(&self) -> usize {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Drop for MemberGuard<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut held = self
+            .locks
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The map's copy and ours: nobody else waits, so the entry goes.
+        if Arc::strong_count(&self.lock) == 2 {
+            held.remove(&self.key);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +309,24 @@ mod tests {
             "only two days"
         );
         assert!(!needs_reminder(&streak, 15), "broken by then");
+    }
+
+    #[tokio::test]
+    async fn member_locks_serialize_one_member_and_forget_idle_ones() {
+        let locks = Arc::new(MemberLocks::default());
+        let first = locks.lock(1, 2).await;
+        let other = locks.lock(1, 3).await; // another member is not held up
+        let waiter = {
+            let locks = locks.clone();
+            tokio::spawn(async move {
+                let _second = locks.lock(1, 2).await;
+            })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "the same member waits");
+        drop(first);
+        waiter.await.unwrap();
+        drop(other);
+        assert!(locks.is_empty(), "idle entries are removed");
     }
 }

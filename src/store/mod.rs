@@ -748,6 +748,11 @@ impl Store {
         on_engine!(self, sql => sql.guilds_with_rewards().await)
     }
 
+    /// Members holding a streak reward they can lose, as (server, member).
+    pub async fn streak_reward_holders(&self) -> Result<Vec<(u64, u64)>, StoreError> {
+        on_engine!(self, sql => sql.streak_reward_holders().await)
+    }
+
     pub async fn member_rewards(&self, guild: u64, user: u64) -> Result<Vec<u64>, StoreError> {
         on_engine!(self, sql => sql.member_rewards(guild, user).await)
     }

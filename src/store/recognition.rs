@@ -387,6 +387,24 @@ where
         Ok(ids.into_iter().map(from_db_id).collect())
     }
 
+    /// Members holding a streak reward they can lose (not kept, not paused): a streak breaks
+    /// with time alone, when no change of theirs would check it.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub(super) async fn streak_reward_holders(&self) -> Result<Vec<(u64, u64)>, StoreError> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT DISTINCT mr.guild_id, mr.user_id FROM member_rewards mr
+             JOIN rewards r ON r.guild_id = mr.guild_id AND r.reward_id = mr.reward_id
+             WHERE r.achievement LIKE 'streak:%' AND NOT r.keep AND r.paused_reason IS NULL
+             ORDER BY mr.guild_id, mr.user_id",
+        )
+        .fetch_all(&self.reads)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(g, u)| (from_db_id(g), from_db_id(u)))
+            .collect())
+    }
+
     /// The rewards whose role a member was given.
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn member_rewards(

@@ -7,6 +7,7 @@
 //! - `store`: the store on real databases (SQLite files, and PostgreSQL when `engines` says so)
 //!   with the real migrations;
 //! - `prompts`: the prompt scheduler driven tick by tick;
+//! - `streaks`: study days in the server's time zone, freezes, and the summary against the log;
 //! - `quiz`: questions, answers, verification and refused buttons, on every engine;
 //! - `docs`: the README's commands, run as written;
 //! - `schema`: both engines' migrations give the same schema;
@@ -27,4 +28,5 @@ mod replies;
 mod roadmap_files;
 mod schema;
 mod store;
+mod streaks;
 mod support;

@@ -214,3 +214,60 @@ fn picture_replies_and_the_digest_settings_fit_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn streak_and_reward_views_fit_in_both_languages_with_roles_as_ids() {
+    let sandbox = Sandbox::new();
+    for command in ["/done kafka", "/learning redis", "/skip ruby"] {
+        assert!(sandbox.ask(&[command, "--guild", "5"]).status.success());
+    }
+    let admin = ["--guild", "5", "--admin"];
+    for add in [
+        "/rewards add kind:items count:1 role:<@&77>",
+        "/rewards add kind:section role:78 section:databases",
+        "/rewards add kind:streak count:500 role:<@&79> keep:true",
+        "/rewards add kind:milestone role:80",
+    ] {
+        let out = sandbox.ask(&[&[add, "--json"][..], &admin[..]].concat());
+        assert!(out.status.success(), "{add}: {out:?}");
+        let body = json(&out);
+        assert_valid(add, &body);
+        let text = body.to_string();
+        // Offline nothing can be checked with Discord: the reward is saved and says so.
+        assert!(
+            text.contains("Recompensa") && text.contains("conferir"),
+            "{add}: {text}"
+        );
+    }
+    for tag in ["pt-BR", "en-US"] {
+        for (command, admin) in [
+            ("/streak view", false),
+            ("/streak reminder enabled:true time:21h", false),
+            ("/streak reminder enabled:false", false),
+            ("/streak reminder enabled:true time:25:99", false),
+            ("/leaderboard kind:streak", false),
+            ("/rewards list", true),
+            ("/rewards sync", true),
+            ("/rewards announce enabled:true", true),
+            ("/rewards remove id:99", true),
+            ("/rewards add kind:items count:muitos role:81", true),
+            ("/rewards add kind:section role:81", true),
+        ] {
+            let mut args = vec![command, "--json", "--locale", tag, "--guild", "5"];
+            if admin {
+                args.push("--admin");
+            }
+            let out = sandbox.ask(&args);
+            assert!(out.status.success(), "{command}: {out:?}");
+            let body = json(&out);
+            assert_valid(&format!("{command} ({tag})"), &body);
+        }
+    }
+    let list = json(&sandbox.ask(&["/rewards list", "--json", "--guild", "5", "--admin"]));
+    let text = list.to_string();
+    for role in ["<@&77>", "<@&78>", "<@&79>", "<@&80>"] {
+        assert!(text.contains(role), "{role} listed: {text}");
+    }
+    let view = json(&sandbox.ask(&["/streak view", "--json", "--guild", "5"])).to_string();
+    assert!(view.contains("sequência de **1 dia**"), "{view}");
+}

@@ -9,6 +9,7 @@ mod hardening;
 mod ops;
 mod pictures;
 mod quiz;
+mod recognition;
 mod scenario;
 
 use std::path::PathBuf;

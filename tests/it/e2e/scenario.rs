@@ -382,7 +382,7 @@ impl Player {
     /// Waits until the prompt scheduler has finished a tick at the bot's current time (the
     /// scenario's clock): everything due by then has been posted, skipped or left to retry, so
     /// counting posts now proves what was (and was not) posted.
-    async fn wait_scheduler_caught_up(&self, i: usize) -> Result<(), String> {
+    pub async fn wait_scheduler_caught_up(&self, i: usize) -> Result<(), String> {
         let now = match &self.clock {
             Some((_, at)) => *at,
             None => jiff::Timestamp::now().as_second(),
@@ -429,6 +429,12 @@ impl Player {
             .answer(id, STEP_TIMEOUT)
             .await
             .unwrap_or_else(|e| panic!("{text}: {e}\n{}", self.bot.log_text()))
+    }
+
+    /// `kill -9` and a new run of the bot on the same database, ready to answer.
+    pub async fn restart(&mut self) -> Result<(), String> {
+        self.bot.restart();
+        self.wait_ready(1).await
     }
 
     /// Waits for the `nth` READY of the current bot run to have been handled.
@@ -750,12 +756,10 @@ impl Player {
         }
         if let Some(kind) = &step.restart {
             match kind.as_str() {
-                "kill" => {
-                    self.bot.restart();
-                    self.wait_ready(1)
-                        .await
-                        .map_err(|e| format!("step {}: {e}", i + 1))?;
-                }
+                "kill" => self
+                    .restart()
+                    .await
+                    .map_err(|e| format!("step {}: {e}", i + 1))?,
                 other => return fail(i, format!("unknown restart `{other}`")),
             }
         }
