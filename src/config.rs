@@ -95,6 +95,94 @@ pub struct Config {
     /// Also request the privileged Server Members intent, to learn at once when members
     /// leave (it must be enabled on the application's Bot page too).
     pub members_intent: bool,
+    /// Which gateway shards this process runs (`SHARDS`, `SHARD_TOTAL`).
+    pub shards: ShardPlan,
+}
+
+/// Which gateway shards a process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardPlan {
+    /// Every shard Discord recommends (`GET /gateway/bot`), in this process: the default.
+    Recommended,
+    /// Shards `first` to `last`, both included, of `total` (`SHARDS=first-last`,
+    /// `SHARD_TOTAL=total`): one range per process when several share the bot.
+    Range { first: u32, last: u32, total: u32 },
+}
+
+impl ShardPlan {
+    /// How many shards this process runs, once the recommended count is known.
+    pub fn count(&self, recommended: u32) -> u32 {
+        match *self {
+            ShardPlan::Recommended => recommended.max(1),
+            ShardPlan::Range { first, last, .. } => last - first + 1,
+        }
+    }
+
+    /// Reads `SHARDS` (`3`, or `0-3`: the end is included) and `SHARD_TOTAL`.
+    pub fn parse(shards: Option<&str>, total: Option<&str>) -> Result<ShardPlan, ConfigError> {
+        const MAX_TOTAL: u32 = 100_000;
+        let total = match total.map(str::trim) {
+            None => None,
+            Some(raw) => Some(
+                raw.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_TOTAL).contains(n))
+                    .ok_or_else(|| ConfigError {
+                        variable: "SHARD_TOTAL",
+                        problem: format!("`{raw}` is not a whole number from 1 to {MAX_TOTAL}"),
+                        hint: "Set it to the bot's total shard count, the same in every process (e.g. 8), or leave it and SHARDS unset to run every shard Discord recommends here.".into(),
+                    })?,
+            ),
+        };
+        let Some(raw) = shards.map(str::trim) else {
+            return Ok(match total {
+                None => ShardPlan::Recommended,
+                Some(total) => ShardPlan::Range {
+                    first: 0,
+                    last: total - 1,
+                    total,
+                },
+            });
+        };
+        let bad = |problem: String| {
+            ConfigError {
+            variable: "SHARDS",
+            problem,
+            hint: "Use one shard id (3) or one range with both ends included (0-3), within SHARD_TOTAL; each process runs its own range, e.g. SHARDS=0-3 and SHARDS=4-7 with SHARD_TOTAL=8.".into(),
+        }
+        };
+        let Some(total) = total else {
+            return Err(ConfigError {
+                variable: "SHARD_TOTAL",
+                problem: format!("is not set, but SHARDS is (`{raw}`)"),
+                hint: "A shard range means nothing without the bot's total: set SHARD_TOTAL (e.g. 8) in every process.".into(),
+            });
+        };
+        let id = |text: &str| -> Result<u32, ConfigError> {
+            text.trim()
+                .parse::<u32>()
+                .map_err(|_| bad(format!("`{raw}` is not a shard id or a range like 0-3")))
+        };
+        let (first, last) = match raw.split_once('-') {
+            Some((a, b)) => (id(a)?, id(b)?),
+            None => {
+                let n = id(raw)?;
+                (n, n)
+            }
+        };
+        if first > last {
+            return Err(bad(format!(
+                "`{raw}` is an empty range (it ends before it starts)"
+            )));
+        }
+        if last >= total {
+            return Err(bad(format!(
+                "`{raw}` goes past SHARD_TOTAL={total} (shard ids are 0 to {})",
+                total - 1
+            )));
+        }
+        Ok(ShardPlan::Range { first, last, total })
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/trilha.db";
@@ -282,7 +370,10 @@ impl Config {
             }
         };
 
+        let shards = ShardPlan::parse(get("SHARDS")?.as_deref(), get("SHARD_TOTAL")?.as_deref())?;
+
         Ok(Config {
+            shards,
             health_addr,
             prompt_grace_minutes,
             prompt_tick,
@@ -595,5 +686,80 @@ mod tests {
         );
         let c = config(&[("DISCORD_PROXY_URL", "http://127.0.0.1:8080/")]).unwrap();
         assert_eq!(c.proxy_url.as_deref(), Some("http://127.0.0.1:8080"));
+    }
+}
+
+#[cfg(test)]
+mod shard_tests {
+    use super::ShardPlan;
+
+    fn plan(shards: Option<&str>, total: Option<&str>) -> Result<ShardPlan, String> {
+        ShardPlan::parse(shards, total).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn shard_settings_are_a_range_with_both_ends_included_or_the_recommended_count() {
+        assert_eq!(plan(None, None), Ok(ShardPlan::Recommended));
+        assert_eq!(
+            plan(Some("0-3"), Some("8")),
+            Ok(ShardPlan::Range {
+                first: 0,
+                last: 3,
+                total: 8
+            })
+        );
+        assert_eq!(
+            plan(Some(" 7 "), Some("8")),
+            Ok(ShardPlan::Range {
+                first: 7,
+                last: 7,
+                total: 8
+            })
+        );
+        // A total alone: every shard of it, here.
+        assert_eq!(
+            plan(None, Some("4")),
+            Ok(ShardPlan::Range {
+                first: 0,
+                last: 3,
+                total: 4
+            })
+        );
+        assert_eq!(
+            ShardPlan::Range {
+                first: 4,
+                last: 7,
+                total: 8
+            }
+            .count(99),
+            4
+        );
+        assert_eq!(ShardPlan::Recommended.count(6), 6);
+    }
+
+    #[test]
+    fn nonsense_fails_fast_naming_the_variable() {
+        for (shards, total, variable, words) in [
+            (Some("0-3"), None, "SHARD_TOTAL", "is not set"),
+            (Some("4-8"), Some("8"), "SHARDS", "goes past SHARD_TOTAL=8"),
+            (Some("8"), Some("8"), "SHARDS", "shard ids are 0 to 7"),
+            (Some("3-1"), Some("8"), "SHARDS", "empty range"),
+            (
+                Some("0-3,2-5"),
+                Some("8"),
+                "SHARDS",
+                "not a shard id or a range",
+            ),
+            (Some("a-b"), Some("8"), "SHARDS", "not a shard id"),
+            (Some("-1"), Some("8"), "SHARDS", "not a shard id"),
+            (None, Some("0"), "SHARD_TOTAL", "from 1 to"),
+            (None, Some("eight"), "SHARD_TOTAL", "from 1 to"),
+        ] {
+            let error = plan(shards, total).unwrap_err();
+            assert!(
+                error.starts_with(&format!("{variable}:")) && error.contains(words),
+                "{shards:?} {total:?}: {error}"
+            );
+        }
     }
 }

@@ -280,8 +280,8 @@ fn route(
                 200,
                 json!({
                     "url": url,
-                    "shards": 1,
-                    "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+                    "shards": world.recommended_shards,
+                    "session_start_limit": {"total": 1000, "remaining": world.session_starts_remaining, "reset_after": 14_400_000, "max_concurrency": 1}
                 }),
             )
         }

@@ -257,6 +257,9 @@ pub struct World {
     pub gateway_url: String,
     /// The application has the privileged Server Members intent enabled (Bot page).
     pub members_intent_enabled: bool,
+    /// `GET /gateway/bot`: the recommended shard count and the session starts left today.
+    pub recommended_shards: u32,
+    pub session_starts_remaining: u64,
     /// New gateway connections are closed at once (an outage).
     pub gateway_down: bool,
     /// Members who left, kept so they can come back.
@@ -314,6 +317,8 @@ impl World {
             heartbeat_interval_ms: 41_250,
             gateway_url: String::new(),
             members_intent_enabled: false,
+            recommended_shards: 1,
+            session_starts_remaining: 999,
             gateway_down: false,
             departed: Vec::new(),
             rest_delay: Duration::ZERO,

@@ -7,6 +7,7 @@ mod poster;
 pub mod register;
 mod respond;
 mod runtime;
+pub mod shards;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +72,8 @@ pub enum StartError {
     #[error("the gateway connection failed: {0}")]
     Gateway(serenity::Error),
     #[error(transparent)]
+    SessionStartLimit(#[from] shards::SessionStartsExhausted),
+    #[error(transparent)]
     Config(crate::config::ConfigError),
 }
 
@@ -98,6 +101,8 @@ const STARTUP_CHANNEL_CHECKS: u32 = 50;
 /// asks for a clean shutdown.
 pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let http = connect(config).await?;
+    // Settled before connecting; serenity's `start_shard_range` takes the last shard included.
+    let shards = shards::plan(&http, config.shards).await?;
     let health = match config.health_addr {
         Some(addr) => Some(
             crate::ops::health::bind(addr)
@@ -138,7 +143,10 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         move || scheduler.stop(),
         client.shard_manager.clone(),
     ));
-    let result = client.start().await.map_err(gateway_error);
+    let result = client
+        .start_shard_range(shards.first..shards.last, shards.total)
+        .await
+        .map_err(gateway_error);
     let deadline = if in_flight.is_closing() {
         // Signalled: let the shutdown task finish while `client` (which owns the receiving end
         // of `return_with_value`) is still alive.

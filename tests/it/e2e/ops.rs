@@ -486,6 +486,35 @@ async fn start_up_errors_tell_the_operator_what_to_do() {
         "error: configuration: HEALTH_ADDR: `nonsense` is not an address and port",
     )
     .await;
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("SHARDS", "4-8"), ("SHARD_TOTAL", "8")],
+        "error: configuration: SHARDS: `4-8` goes past SHARD_TOTAL=8 (shard ids are 0 to 7)",
+    )
+    .await;
+    start_fails(
+        &discord,
+        &sandbox,
+        &[("SHARDS", "0-1")],
+        "error: configuration: SHARD_TOTAL: is not set, but SHARDS is (`0-1`)",
+    )
+    .await;
+    // Discord has no session starts left for today: a clear stop, before any IDENTIFY.
+    discord.with_world(|w| w.session_starts_remaining = 0);
+    let identifies = discord.with_world(|w| w.gateway.identifies);
+    start_fails(
+        &discord,
+        &sandbox,
+        &[],
+        "error: Discord allows only 0 more gateway session starts and this process needs 1; they reset in 240 minutes",
+    )
+    .await;
+    assert_eq!(
+        discord.with_world(|w| w.gateway.identifies),
+        identifies,
+        "nothing was sent to the gateway"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
