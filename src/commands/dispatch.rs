@@ -254,9 +254,10 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
 }
 
 /// A notice waiting for the member (their streak reminder was turned off because Discord
-/// refused the DM), shown once, above the reply.
+/// refused the DM), shown once, above the reply. Only on a private reply: a public one would
+/// tell the channel about the member's DMs, so the notice waits for the next private one.
 async fn with_notice(app: &App, caller: &Caller, mut reply: Reply) -> Reply {
-    let Some(guild) = caller.guild_id else {
+    let Some(guild) = caller.guild_id.filter(|_| reply.ephemeral) else {
         return reply;
     };
     match app.store.take_reminder_notice(guild, caller.user_id).await {

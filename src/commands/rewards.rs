@@ -248,7 +248,7 @@ pub async fn sync_guild(
     let members = app.store.members_with_progress(guild).await?;
     let (mut given, mut taken) = (0, 0);
     for &user in &members {
-        let (g, t) = apply(app, lookups, guild, user).await?;
+        let (g, t) = apply(app, lookups, guild, user, Trigger::Check).await?;
         given += g;
         taken += t;
     }
@@ -299,9 +299,20 @@ pub fn sync_all_in_background(app: &App, lookups: Arc<dyn Lookups>) {
 pub async fn check_streak_rewards(app: &App, lookups: &dyn Lookups) -> Result<usize, CommandError> {
     let mut taken = 0;
     for (guild, user) in app.store.streak_reward_holders().await? {
-        taken += apply(app, lookups, guild, user).await?.1;
+        taken += apply(app, lookups, guild, user, Trigger::Check).await?.1;
     }
     Ok(taken)
+}
+
+/// Why a member's roles are being checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// After the member's own change: an achievement reached now is announced (if the server
+    /// announces them).
+    MemberChange,
+    /// A check of everyone (a new reward, `/rewards sync`, start-up, the hourly streak check):
+    /// roles follow, nothing is announced, so a sync never floods the channel.
+    Check,
 }
 
 /// Gives and takes a member's reward roles to match what they hold now: (given, taken). A
@@ -312,6 +323,7 @@ pub async fn apply(
     lookups: &dyn Lookups,
     guild: u64,
     user: u64,
+    trigger: Trigger,
 ) -> Result<(usize, usize), CommandError> {
     // Read, decide and call Discord under the member's lock, so checks never cross.
     let _member = app.reward_locks.lock(guild, user).await;
@@ -364,7 +376,7 @@ pub async fn apply(
                         role_id = reward.role,
                         "reward role given"
                     );
-                    if settings.announce_rewards {
+                    if settings.announce_rewards && trigger == Trigger::MemberChange {
                         announce_achievement(app, lookups, guild, user, &achievement, locale).await;
                     }
                 } else {
@@ -458,7 +470,7 @@ async fn announce_achievement(
 pub fn apply_in_background(app: &App, lookups: Arc<dyn Lookups>, guild: u64, user: u64) {
     let app2 = app.clone();
     app.background.spawn(async move {
-        if let Err(error) = apply(&app2, lookups.as_ref(), guild, user).await {
+        if let Err(error) = apply(&app2, lookups.as_ref(), guild, user, Trigger::MemberChange).await {
             tracing::warn!(guild_id = guild, user_id = user, error = %error.chain(), "could not check reward roles");
         }
     });

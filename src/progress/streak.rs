@@ -172,11 +172,15 @@ pub fn calendar(study_days: &[Day], first: Day, today: Day) -> Vec<(Day, DayKind
         record(day, DayKind::Studied, &mut out);
         previous = Some(day);
     }
-    // Days since the last study day, up to yesterday (today is not over).
-    let start = previous.map_or(first, |last| last + 1);
+    // Days since the last study day, up to yesterday (today is not over). Before any study
+    // day there is nothing to show: those days are before the start, not missed.
+    let Some(last) = previous else {
+        return out;
+    };
+    let start = last + 1;
     let mut held = streak.freezes;
     for day in start..today {
-        let kind = if previous.is_some() && held > 0 {
+        let kind = if held > 0 {
             held -= 1;
             DayKind::Frozen
         } else {
@@ -241,6 +245,13 @@ mod tests {
                 (12, Studied),
             ]
         );
+    }
+
+    #[test]
+    fn a_member_who_never_studied_has_no_missed_days() {
+        assert!(calendar(&[], 5, 13).is_empty());
+        // Today (13) is open, not missed, even after a study day.
+        assert_eq!(calendar(&[12], 5, 13), vec![(12, DayKind::Studied)]);
     }
 
     #[test]

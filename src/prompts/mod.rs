@@ -11,13 +11,29 @@ pub mod scheduler;
 /// server and the slot, so a retry after a crash sends the same one and Discord returns the
 /// message it already created instead of posting again.
 pub fn nonce(guild: u64, slot: i64) -> String {
-    // FNV-1a: stable across releases and platforms, unlike std's hasher.
+    fnv(guild.to_le_bytes().into_iter().chain(slot.to_le_bytes()))
+}
+
+/// FNV-1a: stable across releases and platforms, unlike std's hasher.
+fn fnv(bytes: impl IntoIterator<Item = u8>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in guild.to_le_bytes().into_iter().chain(slot.to_le_bytes()) {
+    for byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     format!("trilha-{hash:016x}")
+}
+
+/// The nonce of a member's streak reminder on a day: from the server, the member and the day,
+/// so one member's reminders from two servers on the same day never share it (Discord would
+/// hand the second back as the first).
+pub fn reminder_nonce(guild: u64, user: u64, day: i32) -> String {
+    fnv(b"streak"
+        .iter()
+        .copied()
+        .chain(guild.to_le_bytes())
+        .chain(user.to_le_bytes())
+        .chain(day.to_le_bytes()))
 }
 
 /// The nonce of a week's digest: like a slot's, from the server and the week, with a tag so it
@@ -35,5 +51,10 @@ mod tests {
         assert!(a.len() <= 25, "{a}");
         assert_ne!(a, super::nonce(1, 1_800_000_060));
         assert_ne!(a, super::nonce(2, 1_800_000_000));
+        let r = super::reminder_nonce(1, 7, 20_000);
+        assert!(r.len() <= 25, "{r}");
+        assert_eq!(r, super::reminder_nonce(1, 7, 20_000));
+        assert_ne!(r, super::reminder_nonce(2, 7, 20_000), "another server");
+        assert_ne!(r, super::reminder_nonce(1, 7, 20_001), "another day");
     }
 }

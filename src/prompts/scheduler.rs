@@ -237,13 +237,14 @@ impl Scheduler {
     pub async fn tick(self: &Arc<Self>, now: i64) -> Result<TickReport, StoreError> {
         let mut report = self.tick_prompts(now).await?;
         report.add(&self.tick_reminders(now).await?);
-        self.check_streak_rewards(now).await;
+        self.check_streak_rewards(now);
         Ok(report)
     }
 
-    /// Streak reward roles, once per hour of the clock (several processes may each do it: giving
-    /// and taking roles to match is idempotent).
-    async fn check_streak_rewards(&self, now: i64) {
+    /// Streak reward roles, once per hour of the clock, on a task of their own so prompts and
+    /// reminders never wait for it (several processes may each do it: giving and taking roles
+    /// to match is idempotent).
+    fn check_streak_rewards(&self, now: i64) {
         let Some(lookups) = &self.reward_lookups else {
             return;
         };
@@ -255,13 +256,18 @@ impl Scheduler {
         {
             return;
         }
-        match crate::commands::rewards::check_streak_rewards(&self.app, lookups.as_ref()).await {
-            Ok(0) => {}
-            Ok(taken) => tracing::info!(taken, "streak reward roles of broken streaks taken back"),
-            Err(error) => {
-                tracing::warn!(error = %error.chain(), "could not check streak reward roles; next hour")
+        let (app, lookups) = (self.app.clone(), lookups.clone());
+        self.app.background.spawn(async move {
+            match crate::commands::rewards::check_streak_rewards(&app, lookups.as_ref()).await {
+                Ok(0) => {}
+                Ok(taken) => {
+                    tracing::info!(taken, "streak reward roles of broken streaks taken back")
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error.chain(), "could not check streak reward roles; next hour")
+                }
             }
-        }
+        });
     }
 
     /// Streak reminders due at `now`: claimed like prompt slots, each sent at most once per
@@ -319,7 +325,7 @@ impl Scheduler {
         let in_time = now - due <= REMINDER_GRACE && day_of(due, &tz) == today;
         let mut sent = false;
         if in_time && needs_reminder(&streak, today) {
-            let nonce = super::nonce(reminder.user, -(i64::from(today)) - 1);
+            let nonce = super::reminder_nonce(reminder.guild, reminder.user, today);
             let send = store
                 .begin_reminder_send(reminder.guild, reminder.user, today, &nonce, now)
                 .await?;
@@ -392,16 +398,10 @@ impl Scheduler {
                         return Ok(false);
                     }
                     Err(PostError::Transient(error)) => {
-                        // Retried at the next tick while the claim lapses; the nonce dedupes.
-                        tracing::warn!(guild_id = reminder.guild, user_id = reminder.user, %error, "streak reminder not sent; retried");
-                        store
-                            .reschedule_reminder(
-                                reminder.guild,
-                                reminder.user,
-                                Some(now + backoff(1)),
-                                now,
-                            )
-                            .await?;
+                        // Left due and claimed: taken up again when the claim lapses, judged
+                        // against the time it was due (the grace, the same day); the nonce
+                        // dedupes a send that did reach Discord.
+                        tracing::warn!(guild_id = reminder.guild, user_id = reminder.user, %error, "streak reminder not sent; retried when its claim lapses");
                         return Ok(false);
                     }
                     Err(PostError::Gone { detail, .. }) => {
@@ -421,7 +421,7 @@ impl Scheduler {
             }
         }
         store
-            .reschedule_reminder(reminder.guild, reminder.user, next, now)
+            .reschedule_reminder(reminder.guild, reminder.user, next, now, &self.instance)
             .await?;
         Ok(sent)
     }

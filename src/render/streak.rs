@@ -26,6 +26,9 @@ fn cell(view: &StreakView, day: Day) -> &'static str {
     if day > view.today {
         return "▫️";
     }
+    if day == view.today && !view.streak.studied_on(day) {
+        return "▫️"; // still open: today is never missed before it ends
+    }
     match view.kinds.get(&day) {
         Some(DayKind::Studied) => "🟩",
         Some(DayKind::Frozen) => "🧊",

@@ -667,8 +667,9 @@ impl Store {
         user: u64,
         next_due_at: Option<i64>,
         now: i64,
+        instance: &str,
     ) -> Result<(), StoreError> {
-        on_engine!(self, sql => sql.reschedule_reminder(guild, user, next_due_at, now).await)
+        on_engine!(self, sql => sql.reschedule_reminder(guild, user, next_due_at, now, instance).await)
     }
 
     /// Discord refused a reminder DM: reminders off, the member told at their next command.

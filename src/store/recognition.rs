@@ -142,7 +142,8 @@ where
         Ok(rows.into_iter().map(reminder_of).collect())
     }
 
-    /// Moves a reminder to its next time and releases the claim.
+    /// Moves a reminder to its next time and releases the claim, if `instance` still holds it:
+    /// a member who changed their reminder meanwhile (which drops the claim) keeps their change.
     #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn reschedule_reminder(
         &self,
@@ -150,15 +151,17 @@ where
         user: u64,
         next_due_at: Option<i64>,
         now: i64,
+        instance: &str,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE streak_reminders SET next_due_at = $1, claimed_by = NULL, claimed_until = NULL, updated_at = $2
-             WHERE guild_id = $3 AND user_id = $4",
+             WHERE guild_id = $3 AND user_id = $4 AND claimed_by = $5",
         )
         .bind(next_due_at)
         .bind(now)
         .bind(to_db_id(guild))
         .bind(to_db_id(user))
+        .bind(instance)
         .execute(&self.writes)
         .await?;
         Ok(())
@@ -433,7 +436,11 @@ where
         now: i64,
     ) -> Result<(), StoreError> {
         let query = if given {
-            "INSERT INTO member_rewards (guild_id, user_id, reward_id, granted_at) VALUES ($1, $2, $3, $4)
+            // Only while the reward exists: one removed during the Discord call leaves no row
+            // that a later reward with the same id would mistake for given.
+            "INSERT INTO member_rewards (guild_id, user_id, reward_id, granted_at)
+             SELECT $1, $2, $3, $4 WHERE EXISTS
+                 (SELECT 1 FROM rewards WHERE guild_id = $1 AND reward_id = $3)
              ON CONFLICT (guild_id, user_id, reward_id) DO NOTHING"
         } else {
             "DELETE FROM member_rewards WHERE guild_id = $1 AND user_id = $2 AND reward_id = $3 AND $4 = $4"

@@ -801,3 +801,37 @@ async fn item_counts_are_of_members_still_in_the_server() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_role_given_for_a_reward_removed_meanwhile_leaves_no_record() {
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        let reward = trilha::recognition::Achievement::Items(1);
+        let id = env
+            .store
+            .add_reward(1, &reward, 500, false, 9, NOW)
+            .await
+            .unwrap();
+        env.store.record_reward(1, 42, id, true, NOW).await.unwrap();
+        assert_eq!(env.store.member_rewards(1, 42).await.unwrap(), [id]);
+        // Removed while a check was talking to Discord: its late record is dropped, so a new
+        // reward that reuses the id is not mistaken for given.
+        assert!(env.store.remove_reward(1, id).await.unwrap());
+        env.store.record_reward(1, 43, id, true, NOW).await.unwrap();
+        assert!(env.store.member_rewards(1, 43).await.unwrap().is_empty());
+        let again = env
+            .store
+            .add_reward(1, &reward, 501, false, 9, NOW)
+            .await
+            .unwrap();
+        assert!(
+            !env.store
+                .member_rewards(1, 43)
+                .await
+                .unwrap()
+                .contains(&again)
+        );
+        assert!(env.store.member_rewards(1, 42).await.unwrap().is_empty());
+    })
+    .await;
+}

@@ -145,6 +145,38 @@ async fn a_completed_section_gives_its_role_and_undo_takes_it_back_unless_kept()
         "{announcement}"
     );
 
+    // A check of everyone (a new reward, a sync) gives roles but announces nothing: only a
+    // member's own change does, so a sync never floods the channel.
+    let announcements = |player: &Player| {
+        player
+            .discord
+            .posts("estudos")
+            .iter()
+            .filter(|(_, body)| body.to_string().contains("conquistou"))
+            .count()
+    };
+    let students = player
+        .command(
+            "ana",
+            "/rewards add kind:items count:1 role:@Estudantes keep:true",
+        )
+        .await;
+    assert!(
+        students.text().contains("Recompensa **2**"),
+        "{}",
+        students.text()
+    );
+    let synced = player.command("ana", "/rewards sync").await;
+    assert!(synced.text().contains("Sincronizado"), "{}", synced.text());
+    let students_id = player.discord.role_id("Estudantes");
+    assert!(
+        role_requests(&player)
+            .iter()
+            .any(|r| r.method == "PUT" && r.role == students_id && r.user == bruno),
+        "the sync gave the new reward's role"
+    );
+    assert_eq!(announcements(&player), 1, "the sync announced nothing");
+
     // Undo: no broker done, the role goes.
     player.command("bruno", "/undo kafka").await;
     wait_roles(&player, "bruno", "loses Mensageria", lacks("Mensageria")).await;
@@ -156,7 +188,7 @@ async fn a_completed_section_gives_its_role_and_undo_takes_it_back_unless_kept()
             "/rewards add kind:items count:1 role:@Mensageria keep:true",
         )
         .await;
-    assert!(kept.text().contains("Recompensa **2**"), "{}", kept.text());
+    assert!(kept.text().contains("Recompensa **3**"), "{}", kept.text());
     player.command("carla", "/done redis").await;
     wait_roles(&player, "carla", "gets Mensageria", has("Mensageria")).await;
     player.command("carla", "/undo redis").await;
@@ -421,7 +453,16 @@ async fn a_streak_reminder_is_sent_once_across_a_restart_and_dms_closed_turn_it_
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
     assert!(player.discord.dms("carla").is_empty());
+    // A public reply never tells the channel about her DMs; the notice waits for a private one.
+    let public = player.command("carla", "/leaderboard").await;
+    assert!(!public.ephemeral());
+    assert!(
+        !public.text().contains("streak reminder"),
+        "{}",
+        public.text()
+    );
     let next = player.command("carla", "/progress").await;
+    assert!(next.ephemeral());
     assert!(
         next.text().contains("I turned your streak reminder off"),
         "{}",
