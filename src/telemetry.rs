@@ -60,7 +60,15 @@ pub fn init(filter: &str, format: LogFormat, secret: Option<&str>) -> Result<(),
     let dropped = DroppedFrames.with_filter(filter_fn(|meta| {
         meta.target().starts_with("serenity::gateway::ws") && *meta.level() <= Level::WARN
     }));
-    let result = Registry::default().with(output).with(dropped).try_init();
+    // Whatever RUST_LOG says, fatal gateway closes are noticed (the watchdog acts on them).
+    let fatal = FatalCloses.with_filter(filter_fn(|meta| {
+        meta.target().starts_with("serenity::gateway") && *meta.level() <= Level::WARN
+    }));
+    let result = Registry::default()
+        .with(output)
+        .with(dropped)
+        .with(fatal)
+        .try_init();
     // A second call (tests) keeps the first subscriber.
     let _ = result;
     Ok(())
@@ -207,6 +215,40 @@ impl<S: tracing::Subscriber> Layer<S> for DroppedFrames {
                 });
             DROPPED_WAKE.notify_one();
         }
+    }
+}
+
+/// The fatal close Discord sent the gateway (4010 invalid shard, 4011 sharding required), 0 when
+/// none. serenity 0.12 only logs these and then retries forever without awaiting, pinning a
+/// worker; `ops::watchdog` exits the process when it sees one.
+static FATAL_CLOSE: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+/// The fatal gateway close seen, if any.
+pub fn fatal_gateway_close() -> Option<u16> {
+    Some(FATAL_CLOSE.load(Ordering::Acquire)).filter(|code| *code != 0)
+}
+
+/// Records a fatal close (also for tests of what follows one).
+pub fn record_fatal_gateway_close(code: u16) {
+    FATAL_CLOSE.store(code, Ordering::Release);
+}
+
+/// Reads serenity's reports of the close codes it does not act on.
+struct FatalCloses;
+
+impl<S: tracing::Subscriber> Layer<S> for FatalCloses {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        let mut message = Message::default();
+        event.record(&mut message);
+        // serenity::gateway::shard's words for close codes 4010 and 4011.
+        let code = if message.0.contains("Sent invalid shard data") {
+            4010
+        } else if message.0.contains("Shard has too many guilds") {
+            4011
+        } else {
+            return;
+        };
+        record_fatal_gateway_close(code);
     }
 }
 

@@ -158,6 +158,32 @@ fn handle(shared: &Arc<Shared>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
                 let _ = tx.send(Outgoing::Close(4014, "Disallowed intent(s).".into()));
                 return;
             }
+            // The shard: [id, total], id below total; a shard holding more servers than allowed
+            // must be split (4011).
+            let shard = payload["d"]["shard"].as_array();
+            let (shard_id, shards) = match shard.map(|s| {
+                (
+                    s.first().and_then(Value::as_u64),
+                    s.get(1).and_then(Value::as_u64),
+                )
+            }) {
+                None => (0, 1),
+                Some((Some(id), Some(total))) => (id, total),
+                Some(_) => (u64::MAX, 0),
+            };
+            if shards == 0 || shard_id >= shards || world.identify_close == Some(4010) {
+                let _ = tx.send(Outgoing::Close(4010, "Invalid shard.".into()));
+                return;
+            }
+            let held = world
+                .guilds
+                .iter()
+                .filter(|g| (g.id >> 22) % shards == shard_id)
+                .count();
+            if held > world.max_guilds_per_shard || world.identify_close == Some(4011) {
+                let _ = tx.send(Outgoing::Close(4011, "Sharding required.".into()));
+                return;
+            }
             world.gateway.identifies += 1;
             let _ = tx.send(Outgoing::ClientCompress(
                 payload["d"]["compress"].as_bool().unwrap_or(false),

@@ -260,6 +260,10 @@ pub struct World {
     /// `GET /gateway/bot`: the recommended shard count and the session starts left today.
     pub recommended_shards: u32,
     pub session_starts_remaining: u64,
+    /// IDENTIFY: a shard holding more servers than this is closed with 4011 (Discord: 2 500).
+    pub max_guilds_per_shard: usize,
+    /// IDENTIFY: a test hook, Discord closing every IDENTIFY with this code.
+    pub identify_close: Option<u16>,
     /// New gateway connections are closed at once (an outage).
     pub gateway_down: bool,
     /// Members who left, kept so they can come back.
@@ -319,6 +323,8 @@ impl World {
             members_intent_enabled: false,
             recommended_shards: 1,
             session_starts_remaining: 999,
+            max_guilds_per_shard: 2500,
+            identify_close: None,
             gateway_down: false,
             departed: Vec::new(),
             rest_delay: Duration::ZERO,

@@ -103,6 +103,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let http = connect(config).await?;
     // Settled before connecting; serenity's `start_shard_range` takes the last shard included.
     let shards = shards::plan(&http, config.shards).await?;
+    crate::ops::watchdog::start();
     let health = match config.health_addr {
         Some(addr) => Some(
             crate::ops::health::bind(addr)

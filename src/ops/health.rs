@@ -48,7 +48,8 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// write, bounded in time: a full disk or a write lock held for long makes it fail), 503
 /// otherwise.
 pub async fn healthz(health: &Health) -> (u16, String) {
-    let gateway = health.metrics.gateway_connected();
+    let fatal = crate::telemetry::fatal_gateway_close();
+    let gateway = health.metrics.gateway_connected() && fatal.is_none();
     let probe = health.store.write_probe(health.clock.now());
     let database = match tokio::time::timeout(WRITE_PROBE_TIMEOUT * 2, probe).await {
         Ok(Ok(())) => "ok".to_string(),
@@ -58,7 +59,11 @@ pub async fn healthz(health: &Health) -> (u16, String) {
     let ok = gateway && database == "ok";
     let body = serde_json::json!({
         "status": if ok { "ok" } else { "unavailable" },
-        "gateway": if gateway { "connected" } else { "disconnected" },
+        "gateway": match fatal {
+            Some(code) => format!("closed by Discord ({code}); exiting"),
+            None if gateway => "connected".to_string(),
+            None => "disconnected".to_string(),
+        },
         "database": database,
     });
     (if ok { 200 } else { 503 }, body.to_string())

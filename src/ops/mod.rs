@@ -1,5 +1,7 @@
-//! Running trilha in production: metrics, the health endpoint, graceful shutdown.
+//! Running trilha in production: metrics, the health endpoint, graceful shutdown, and the
+//! watchdog that exits a process whose gateway cannot recover.
 
 pub mod health;
 pub mod metrics;
 pub mod shutdown;
+pub mod watchdog;

@@ -11,6 +11,7 @@ mod pictures;
 mod quiz;
 mod recognition;
 mod scenario;
+mod shards;
 
 use std::path::PathBuf;
 use std::sync::Arc;

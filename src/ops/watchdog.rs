@@ -1,0 +1,97 @@
+//! The backstop outside the async runtime: a plain thread that exits the process when the
+//! gateway can never recover by itself, so a supervisor restarts trilha (or alerts) instead of
+//! it hanging with a spinning core.
+//!
+//! Two things wedge a serenity 0.12 process: Discord closing a shard with 4010 (invalid shard)
+//! or 4011 (sharding required), after which the shard runner retries without ever awaiting;
+//! and anything else that stops the runtime from making progress. The first is noticed from
+//! serenity's own report (`telemetry::fatal_gateway_close`), the second from a heartbeat the
+//! runtime must keep beating.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The exit code after a fatal gateway close or a stalled runtime.
+pub const EXIT_CODE: i32 = 3;
+/// How often the watchdog looks.
+const LOOK_EVERY: Duration = Duration::from_millis(200);
+/// After a fatal close, `/healthz` answers 503 this long before the process exits, so probes
+/// and the operator see why.
+const FATAL_GRACE: Duration = Duration::from_secs(2);
+/// A runtime that has not beaten for this long is stuck.
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+/// How often the runtime beats.
+const BEAT_EVERY: Duration = Duration::from_millis(500);
+/// A look this late means the whole process was paused, not only the runtime.
+const PAUSED: Duration = Duration::from_secs(5);
+
+/// What an operator should do about a fatal close code.
+pub fn explain(code: u16) -> &'static str {
+    match code {
+        4011 => {
+            "Discord closed the gateway with 4011 (sharding required): a shard would hold more than 2 500 servers. Leave SHARDS and SHARD_TOTAL unset so trilha runs the shard count Discord recommends, or raise SHARD_TOTAL in every process"
+        }
+        4010 => {
+            "Discord closed the gateway with 4010 (invalid shard): the shard settings do not match the bot's. Use the same SHARD_TOTAL in every process, shard ids below it, or leave SHARDS and SHARD_TOTAL unset"
+        }
+        _ => "Discord closed the gateway for good",
+    }
+}
+
+/// Starts the runtime's heartbeat (on the runtime) and the watchdog thread (off it).
+pub fn start() {
+    let started = Instant::now();
+    let beat = Arc::new(AtomicU64::new(0));
+    let beating = beat.clone();
+    tokio::spawn(async move {
+        loop {
+            beating.store(started.elapsed().as_millis() as u64, Ordering::Release);
+            tokio::time::sleep(BEAT_EVERY).await;
+        }
+    });
+    std::thread::Builder::new()
+        .name("trilha-watchdog".into())
+        .spawn(move || watch(started, &beat))
+        .expect("a thread for the watchdog");
+}
+
+fn watch(started: Instant, beat: &AtomicU64) {
+    let mut fatal_since: Option<Instant> = None;
+    let mut last_look = started.elapsed();
+    // Until then a stale beat proves nothing (the whole process was just paused).
+    let mut quiet_until = Duration::ZERO;
+    loop {
+        std::thread::sleep(LOOK_EVERY);
+        let look = started.elapsed();
+        if look.saturating_sub(last_look) > PAUSED {
+            // This thread overslept: the whole process was stopped (`docker pause`, SIGSTOP),
+            // not just the runtime. Give the runtime time to beat again before judging it.
+            quiet_until = look + STALL_LIMIT;
+        }
+        last_look = look;
+        if let Some(code) = crate::telemetry::fatal_gateway_close() {
+            let since = *fatal_since.get_or_insert_with(|| {
+                tracing::error!(
+                    close_code = code,
+                    "{}; exiting (code {EXIT_CODE}) so the supervisor restarts trilha",
+                    explain(code)
+                );
+                Instant::now()
+            });
+            if since.elapsed() >= FATAL_GRACE {
+                std::process::exit(EXIT_CODE);
+            }
+            continue;
+        }
+        let now = look.as_millis() as u64;
+        let last = beat.load(Ordering::Acquire);
+        if look >= quiet_until && now.saturating_sub(last) > STALL_LIMIT.as_millis() as u64 {
+            tracing::error!(
+                stalled_ms = now - last,
+                "the async runtime stopped making progress (a task is spinning or blocking); exiting (code {EXIT_CODE}) so the supervisor restarts trilha"
+            );
+            std::process::exit(EXIT_CODE);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Fatal gateway closes through the local Discord: 4011 (a shard holds too many servers) and
+//! 4010 (an invalid shard) make serenity 0.12 retry forever; trilha's watchdog must exit with
+//! the reason instead, and `/healthz` must answer 503 until it does.
+
+use std::time::{Duration, Instant};
+
+use local_discord::{LocalDiscord, Options};
+
+use super::bot::Bot;
+use crate::support::Sandbox;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The health listener's address, from the line the bot logs when it binds it.
+async fn health_addr(bot: &Bot) -> std::net::SocketAddr {
+    let needle = "background task started: health endpoint";
+    bot.wait_log(needle, 1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    let logs = bot.log_text();
+    let line = logs.lines().find(|l| l.contains(needle)).unwrap();
+    line.split("addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no addr in {line}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fatal_gateway_close_exits_with_its_reason_and_healthz_answers_503_until_then() {
+    for (code, reason) in [
+        (
+            4011_u16,
+            "Discord closed the gateway with 4011 (sharding required)",
+        ),
+        (4010, "Discord closed the gateway with 4010 (invalid shard)"),
+    ] {
+        let discord = LocalDiscord::start(Options::default()).await.unwrap();
+        discord.with_world(|w| match code {
+            // A shard may hold no server at all: the bot's one shard holds one, so Discord
+            // says sharding is required, as it does past 2 500.
+            4011 => w.max_guilds_per_shard = 0,
+            _ => w.identify_close = Some(4010),
+        });
+        let sandbox = Sandbox::new();
+        let mut bot = Bot::start(&discord, &sandbox, &[]);
+        let addr = health_addr(&bot).await;
+        let started = Instant::now();
+        let mut unhealthy = None;
+        while unhealthy.is_none() && started.elapsed() < WAIT {
+            let probe =
+                tokio::time::timeout(Duration::from_secs(1), trilha::ops::health::probe(addr))
+                    .await;
+            if let Ok(Ok((503, body))) = probe
+                && body.contains(&format!("closed by Discord ({code})"))
+            {
+                unhealthy = Some(body);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let exit = tokio::task::block_in_place(|| bot.wait_exit(WAIT));
+        let logs = bot.log_text();
+        assert_eq!(exit, Some(3), "{code}: exits 3 within {WAIT:?}\n{logs}");
+        assert!(started.elapsed() < WAIT, "{code}: exited in bounded time");
+        assert!(
+            unhealthy.is_some(),
+            "{code}: /healthz answered 503 before the exit\n{logs}"
+        );
+        assert!(
+            logs.contains(reason),
+            "{code}: the operator is told why\n{logs}"
+        );
+        assert_eq!(
+            discord.with_world(|w| w.gateway.identifies),
+            0,
+            "{code}: no session was ever established"
+        );
+    }
+}
