@@ -56,20 +56,36 @@ pub fn start() {
         .expect("a thread for the watchdog");
 }
 
+/// Judges the runtime's heartbeat, look after look (pure, for tests).
+#[derive(Debug, Default)]
+struct StallJudge {
+    last_look: Duration,
+    /// Until then a stale beat proves nothing (the whole process was just paused).
+    quiet_until: Duration,
+}
+
+impl StallJudge {
+    /// At `look` (time since start), with the last beat at `beat`: how long the runtime has
+    /// been stuck, when that proves it is.
+    fn stalled(&mut self, look: Duration, beat: Duration) -> Option<Duration> {
+        if look.saturating_sub(self.last_look) > PAUSED {
+            // This thread overslept: the whole process was stopped (`docker pause`, SIGSTOP),
+            // not just the runtime. Give the runtime time to beat again before judging it.
+            self.quiet_until = look + STALL_LIMIT;
+        }
+        self.last_look = look;
+        let stuck = look.saturating_sub(beat);
+        (look >= self.quiet_until && stuck > STALL_LIMIT).then_some(stuck)
+    }
+}
+
 fn watch(started: Instant, beat: &AtomicU64) {
     let mut fatal_since: Option<Instant> = None;
-    let mut last_look = started.elapsed();
-    // Until then a stale beat proves nothing (the whole process was just paused).
-    let mut quiet_until = Duration::ZERO;
+    let mut judge = StallJudge::default();
     loop {
         std::thread::sleep(LOOK_EVERY);
         let look = started.elapsed();
-        if look.saturating_sub(last_look) > PAUSED {
-            // This thread overslept: the whole process was stopped (`docker pause`, SIGSTOP),
-            // not just the runtime. Give the runtime time to beat again before judging it.
-            quiet_until = look + STALL_LIMIT;
-        }
-        last_look = look;
+        let stalled = judge.stalled(look, Duration::from_millis(beat.load(Ordering::Acquire)));
         if let Some(code) = crate::telemetry::fatal_gateway_close() {
             let since = *fatal_since.get_or_insert_with(|| {
                 tracing::error!(
@@ -84,14 +100,56 @@ fn watch(started: Instant, beat: &AtomicU64) {
             }
             continue;
         }
-        let now = look.as_millis() as u64;
-        let last = beat.load(Ordering::Acquire);
-        if look >= quiet_until && now.saturating_sub(last) > STALL_LIMIT.as_millis() as u64 {
+        if let Some(stuck) = stalled {
             tracing::error!(
-                stalled_ms = now - last,
+                stalled_ms = stuck.as_millis() as u64,
                 "the async runtime stopped making progress (a task is spinning or blocking); exiting (code {EXIT_CODE}) so the supervisor restarts trilha"
             );
             std::process::exit(EXIT_CODE);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: f64) -> Duration {
+        Duration::from_secs_f64(seconds)
+    }
+
+    #[test]
+    fn a_runtime_that_stops_beating_is_stuck_but_a_paused_process_is_not() {
+        let mut judge = StallJudge::default();
+        // Beating every half second: fine.
+        for n in 1..100 {
+            let look = at(f64::from(n) * 0.2);
+            assert_eq!(judge.stalled(look, look.saturating_sub(at(0.5))), None);
+        }
+        // The beat stops at 20 s: stuck once 30 s have passed without one.
+        let mut look = at(20.0);
+        let mut verdict = None;
+        while verdict.is_none() && look < at(60.0) {
+            look += LOOK_EVERY;
+            verdict = judge.stalled(look, at(20.0));
+        }
+        assert!(verdict.is_some_and(|stuck| stuck > STALL_LIMIT));
+        assert!(look > at(50.0) && look < at(50.5), "{look:?}");
+
+        // The whole process stopped for a minute: the first looks after it prove nothing, and
+        // the runtime, beating again, is fine.
+        let mut judge = StallJudge::default();
+        assert_eq!(judge.stalled(at(10.0), at(9.8)), None);
+        assert_eq!(judge.stalled(at(70.0), at(9.8)), None, "just resumed");
+        assert_eq!(judge.stalled(at(70.2), at(9.8)), None, "not beaten yet");
+        assert_eq!(judge.stalled(at(70.4), at(70.3)), None);
+        // Beating stops again after the pause: that is a stall, 30 s on.
+        let mut look = at(70.4);
+        let mut verdict = None;
+        while verdict.is_none() && look < at(120.0) {
+            look += LOOK_EVERY;
+            verdict = judge.stalled(look, at(70.3));
+        }
+        assert!(look > at(100.3) && look < at(100.8), "{look:?}");
     }
 }
