@@ -243,6 +243,16 @@ async fn watch_gateway(
             _ = stopped.changed() => break,
         }
         let runners = shard_manager.runners.lock().await;
+        metrics.shards_seen(
+            runners
+                .iter()
+                .map(|(id, runner)| crate::ops::metrics::ShardState {
+                    id: id.0,
+                    stage: runner.stage.to_string(),
+                    latency_ms: runner.latency.map(|l| l.as_millis() as u64),
+                })
+                .collect(),
+        );
         if !runners.is_empty()
             && runners
                 .values()

@@ -65,6 +65,7 @@ pub async fn healthz(health: &Health) -> (u16, String) {
             None => "disconnected".to_string(),
         },
         "database": database,
+        "shards": health.metrics.shards(),
     });
     (if ok { 200 } else { 503 }, body.to_string())
 }

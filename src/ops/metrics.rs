@@ -138,6 +138,21 @@ struct EventLabels {
     event: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ShardLabels {
+    shard: u32,
+}
+
+/// One gateway shard of this process, as serenity last reported it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ShardState {
+    pub id: u32,
+    /// serenity's connection stage: `connected`, `connecting`, `resuming`...
+    pub stage: String,
+    /// The last heartbeat's round trip.
+    pub latency_ms: Option<u64>,
+}
+
 type Histograms = Family<KindLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -162,6 +177,9 @@ pub struct Metrics {
     gateway_reconnects: Counter,
     gateway_sessions: AtomicU64,
     pictures: Family<PictureLabels, Counter>,
+    shard_up: Family<ShardLabels, Gauge>,
+    shard_latency: Family<ShardLabels, Gauge<f64, AtomicU64>>,
+    shards: std::sync::Mutex<Vec<ShardState>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -247,7 +265,22 @@ impl Default for Metrics {
             "Pictures replies asked for, by picture and outcome (late or failed ones left the text answer alone)",
             pictures.clone(),
         );
+        let shard_up = Family::<ShardLabels, Gauge>::default();
+        registry.register(
+            "trilha_gateway_shard_connected",
+            "Whether each gateway shard of this process is connected",
+            shard_up.clone(),
+        );
+        let shard_latency = Family::<ShardLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "trilha_gateway_shard_latency_seconds",
+            "Each shard's last heartbeat round trip",
+            shard_latency.clone(),
+        );
         Metrics {
+            shard_up,
+            shard_latency,
+            shards: Default::default(),
             registry,
             interactions,
             latency,
@@ -332,6 +365,30 @@ impl Metrics {
         self.prompts_failed
             .get_or_create(&PromptLabels { reason })
             .inc();
+    }
+
+    /// Every shard of this process as serenity reports it now.
+    pub fn shards_seen(&self, shards: Vec<ShardState>) {
+        for shard in &shards {
+            let labels = ShardLabels { shard: shard.id };
+            self.shard_up
+                .get_or_create(&labels)
+                .set(i64::from(shard.stage == "connected"));
+            if let Some(ms) = shard.latency_ms {
+                self.shard_latency
+                    .get_or_create(&labels)
+                    .set(ms as f64 / 1000.0);
+            }
+        }
+        *self.shards.lock().unwrap_or_else(|e| e.into_inner()) = shards;
+    }
+
+    /// This process's shards, as last seen.
+    pub fn shards(&self) -> Vec<ShardState> {
+        self.shards
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The gateway connection is up.

@@ -175,8 +175,25 @@ async fn healthz_and_metrics_report_what_they_document() {
     let (status, body) = get("/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(
-        body,
-        serde_json::json!({"status": "ok", "gateway": "connected", "database": "ok"})
+        (&body["status"], &body["gateway"], &body["database"]),
+        (&"ok".into(), &"connected".into(), &"ok".into()),
+        "{body}"
+    );
+    // Each shard of the process and its state (one shard here), as serenity reports it every
+    // 2 s.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut body = body;
+    while body["shards"].as_array().is_some_and(Vec::is_empty)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        body = get("/healthz").await.1;
+    }
+    let shards = body["shards"].as_array().expect("a list of shards");
+    assert_eq!(shards.len(), 1, "{body}");
+    assert_eq!(
+        (&shards[0]["id"], &shards[0]["stage"]),
+        (&0.into(), &"connected".into())
     );
     assert_eq!(get("/nowhere").await.0, 404);
 
@@ -225,6 +242,7 @@ async fn healthz_and_metrics_report_what_they_document() {
         "trilha_interaction_duration_seconds_bucket{le=\"+Inf\",kind=\"command\"} 4\n",
         "trilha_prompts_posted_total 1\n",
         "trilha_gateway_connected 1\n",
+        "trilha_gateway_shard_connected{shard=\"0\"} 1\n",
         "trilha_gateway_reconnects_total 1\n",
         "# TYPE trilha_interaction_duration_seconds histogram\n",
         "# EOF\n",
