@@ -110,6 +110,18 @@ pub enum ShardPlan {
 }
 
 impl ShardPlan {
+    /// This process's share of the bot: its shards over the total (all of it by default). The
+    /// bot-wide budgets (prompt posts per second) are divided by it, so N processes on
+    /// complementary ranges together stay within one budget.
+    pub fn share(&self) -> f64 {
+        match *self {
+            ShardPlan::Recommended => 1.0,
+            ShardPlan::Range { first, last, total } => {
+                f64::from(last - first + 1) / f64::from(total)
+            }
+        }
+    }
+
     /// How many shards this process runs, once the recommended count is known.
     pub fn count(&self, recommended: u32) -> u32 {
         match *self {
@@ -395,7 +407,8 @@ impl Config {
         crate::prompts::scheduler::Settings {
             grace: self.prompt_grace_minutes * 60,
             tick: self.prompt_tick,
-            posts_per_second: self.prompt_posts_per_second,
+            // The budget is the bot's: each process takes its shards' share of it.
+            posts_per_second: self.prompt_posts_per_second * self.shards.share(),
             ..Default::default()
         }
     }
@@ -735,6 +748,14 @@ mod shard_tests {
             4
         );
         assert_eq!(ShardPlan::Recommended.count(6), 6);
+        // Four processes of two shards each share one posting budget.
+        let quarter = ShardPlan::Range {
+            first: 6,
+            last: 7,
+            total: 8,
+        };
+        assert_eq!(quarter.share(), 0.25);
+        assert_eq!(ShardPlan::Recommended.share(), 1.0);
     }
 
     #[test]
