@@ -68,6 +68,17 @@ fn roadmap_fingerprint(roadmap: &Roadmap) -> String {
 /// their sections changed since they were built (an id that left or came back), and drops week
 /// and month tallies of periods long over.
 pub async fn reconcile(app: &App) -> Result<(), StoreError> {
+    // Several processes on one PostgreSQL database start together: one does the upkeep, the
+    // others wait for it and then find nothing left to do.
+    app.store
+        .exclusively(RECONCILE_LOCK, reconcile_now(app))
+        .await?
+}
+
+/// The advisory lock's key for the start-up upkeep ("trilha" and 1, as one number).
+const RECONCILE_LOCK: i64 = 0x7472_696c_6861_0001;
+
+async fn reconcile_now(app: &App) -> Result<(), StoreError> {
     let fingerprint = roadmap_fingerprint(&app.roadmap);
     let now = app.clock.now();
     if app.store.meta(FINGERPRINT_KEY).await?.as_deref() != Some(fingerprint.as_str()) {

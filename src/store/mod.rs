@@ -289,6 +289,37 @@ impl Store {
         }
     }
 
+    /// Runs `work` holding the database-wide lock `key`, so that of several processes sharing a
+    /// PostgreSQL database only one at a time does it (the start-up upkeep: the others wait,
+    /// then find it done). A PostgreSQL advisory lock held on a connection of its own, closed
+    /// afterwards: if the process dies or `work` is dropped, the server releases the lock. On
+    /// SQLite (one process) `work` just runs.
+    pub async fn exclusively<T>(
+        &self,
+        key: i64,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(_) => Ok(work.await),
+            Engine::Postgres(engine) => {
+                use sqlx::Connection as _;
+                let mut conn = engine.sql.writes.acquire().await?.detach();
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(key)
+                    .execute(&mut conn)
+                    .await?;
+                let out = work.await;
+                // Closing the session releases the lock, even if the unlock were lost.
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(key)
+                    .execute(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+                Ok(out)
+            }
+        }
+    }
+
     /// `SELECT 1` on a reader, for health checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_engine!(self, sql => {

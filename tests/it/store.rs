@@ -835,3 +835,46 @@ async fn a_role_given_for_a_reward_removed_meanwhile_leaves_no_record() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_upkeep_runs_in_one_process_at_a_time_and_never_keeps_the_lock() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    on_each_engine(|db| async move {
+        // Two stores on one database: two processes starting together.
+        let (a, b) = (db.store().await, db.store().await);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicUsize::new(0));
+        let work = || {
+            let (running, most, done) = (running.clone(), most.clone(), done.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                done.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        let (x, y) = tokio::join!(a.exclusively(7, work()), b.exclusively(7, work()));
+        x.unwrap();
+        y.unwrap();
+        assert_eq!(done.load(Ordering::SeqCst), 2, "both ran");
+        if db.engine == Engine::Postgres {
+            assert_eq!(
+                most.load(Ordering::SeqCst),
+                1,
+                "one at a time across processes"
+            );
+        }
+        // The lock was released: a third taker gets it at once.
+        let third = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            a.exclusively(7, async { 3 }),
+        )
+        .await
+        .expect("the lock is free")
+        .unwrap();
+        assert_eq!(third, 3);
+    })
+    .await;
+}
