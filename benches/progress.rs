@@ -184,6 +184,63 @@ fn member(i: usize) -> u64 {
     FIRST_USER + (i as u64 * 7919) % MEMBERS
 }
 
+/// The `i`-th measured member's item they do not have yet.
+fn missing_item(items: &[String], i: usize) -> String {
+    let base = ((member(i) - FIRST_USER) * 7) as usize;
+    items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()].clone()
+}
+
+/// Sets (or, with `None`, clears) a member's item, as `/done` and its undo do.
+async fn mark(
+    store: &Store,
+    roadmap: &Roadmap,
+    tz: &TimeZone,
+    user: u64,
+    item: &str,
+    state: Option<State>,
+) -> trilha::progress::change::Outcome {
+    let change = Change {
+        guild: GUILD,
+        user,
+        item_id: item,
+        target: Target::Set(state),
+        at: NOW,
+        day: trilha::progress::streak::day_of(NOW, tz),
+    };
+    store
+        .apply(&change, |input| {
+            change_writes(roadmap, tz, NOW, item, input)
+        })
+        .await
+        .unwrap()
+}
+
+/// `n` full `/done` replies (each a real change, put back afterwards), timed.
+async fn done_commands(
+    app: &App,
+    lookups: &dyn trilha::lookups::Lookups,
+    roadmap: &Roadmap,
+    tz: &TimeZone,
+    items: &[String],
+    n: usize,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let (user, item) = (member(i), missing_item(items, i));
+        let inv = invocation("done", user, vec![("item", Value::String(item.clone()))]);
+        let t = Instant::now();
+        let reply = trilha::commands::respond(app, lookups, &inv).await;
+        samples.push(t.elapsed());
+        assert!(
+            reply.embeds[0].title.contains("✅"),
+            "{:?}",
+            reply.embeds[0].title
+        );
+        mark(&app.store, roadmap, tz, user, &item, None).await;
+    }
+    samples
+}
+
 /// One measured operation: its name and distribution.
 type Measured = Vec<(String, timing::Stats)>;
 
@@ -207,78 +264,21 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
     let tz = TimeZone::get("America/Sao_Paulo").unwrap();
     let n = 2000;
     // /done: a real change each time (an item the member does not have yet), then put back.
-    let mut undo = Vec::new();
+    let mut undo = Vec::with_capacity(n);
     let mut samples = Vec::with_capacity(n);
     for i in 0..n {
-        let user = member(i);
-        let base = ((user - FIRST_USER) * 7) as usize;
-        let item = &items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()];
-        let change = Change {
-            guild: GUILD,
-            user,
-            item_id: item,
-            target: Target::Set(Some(State::Done)),
-            at: NOW,
-            day: trilha::progress::streak::day_of(NOW, &tz),
-        };
+        let (user, item) = (member(i), missing_item(&items, i));
         let t = Instant::now();
-        let outcome = store
-            .apply(&change, |input| {
-                change_writes(roadmap, &tz, NOW, item, input)
-            })
-            .await
-            .unwrap();
+        let outcome = mark(&store, roadmap, &tz, user, &item, Some(State::Done)).await;
         samples.push(t.elapsed());
         assert!(outcome.changed, "measured a real change");
-        undo.push((user, item.clone()));
+        undo.push((user, item));
     }
     record("store: /done write (apply + tallies)", samples);
     for (user, item) in undo {
-        let change = Change {
-            guild: GUILD,
-            user,
-            item_id: &item,
-            target: Target::Set(None),
-            at: NOW,
-            day: trilha::progress::streak::day_of(NOW, &tz),
-        };
-        store
-            .apply(&change, |input| {
-                change_writes(roadmap, &tz, NOW, &item, input)
-            })
-            .await
-            .unwrap();
+        mark(&store, roadmap, &tz, user, &item, None).await;
     }
-
-    let mut samples = Vec::with_capacity(n);
-    for i in 0..n {
-        let user = member(i);
-        let base = ((user - FIRST_USER) * 7) as usize;
-        let item = items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()].clone();
-        let inv = invocation("done", user, vec![("item", Value::String(item.clone()))]);
-        let t = Instant::now();
-        let reply = trilha::commands::respond(&app, &trilha::lookups::Offline, &inv).await;
-        samples.push(t.elapsed());
-        assert!(
-            reply.embeds[0].title.contains("✅"),
-            "{:?}",
-            reply.embeds[0].title
-        );
-        let change = Change {
-            guild: GUILD,
-            user,
-            item_id: &item,
-            target: Target::Set(None),
-            at: NOW,
-            day: trilha::progress::streak::day_of(NOW, &tz),
-        };
-        store
-            .apply(&change, |input| {
-                change_writes(roadmap, &tz, NOW, &item, input)
-            })
-            .await
-            .unwrap();
-    }
+    let samples = done_commands(&app, &trilha::lookups::Offline, roadmap, &tz, &items, n).await;
     record("command: /done kafka (full reply)", samples);
 
     // The same /done with 5 reward roles configured and the streak updated (inside the
@@ -301,31 +301,7 @@ async fn measure(engine: &str, roadmap: &Arc<Roadmap>, store: Store) -> Measured
         reward_ids.push(id);
     }
     let discord = SlowRoles::default();
-    let mut samples = Vec::with_capacity(n);
-    for i in 0..n {
-        let user = member(i);
-        let base = ((user - FIRST_USER) * 7) as usize;
-        let item = items[(base + ROWS_PER_MEMBER as usize + i % 20) % items.len()].clone();
-        let inv = invocation("done", user, vec![("item", Value::String(item.clone()))]);
-        let t = Instant::now();
-        let reply = trilha::commands::respond(&app, &discord, &inv).await;
-        samples.push(t.elapsed());
-        assert!(reply.embeds[0].title.contains("✅"));
-        let change = Change {
-            guild: GUILD,
-            user,
-            item_id: &item,
-            target: Target::Set(None),
-            at: NOW,
-            day: trilha::progress::streak::day_of(NOW, &tz),
-        };
-        store
-            .apply(&change, |input| {
-                change_writes(roadmap, &tz, NOW, &item, input)
-            })
-            .await
-            .unwrap();
-    }
+    let samples = done_commands(&app, &discord, roadmap, &tz, &items, n).await;
     record("command: /done with 5 rewards (full reply)", samples);
     let started = Instant::now();
     while !app.background.is_empty() {

@@ -60,6 +60,15 @@ const ITEM: OptionSpec = OptionSpec {
     choices: &[],
 };
 
+/// A switch: `enabled:true` turns a setting on, `false` off.
+const ENABLED: OptionSpec = OptionSpec {
+    key: "enabled",
+    kind: OptionKind::Boolean,
+    required: true,
+    autocomplete: false,
+    choices: &[],
+};
+
 const fn member_command(key: &'static str, options: &'static [OptionSpec]) -> CommandSpec {
     CommandSpec {
         key,
@@ -122,13 +131,7 @@ pub static CATALOG: &[CommandSpec] = &[
             SubcommandSpec {
                 key: "reminder",
                 options: &[
-                    OptionSpec {
-                        key: "enabled",
-                        kind: OptionKind::Boolean,
-                        required: true,
-                        autocomplete: false,
-                        choices: &[],
-                    },
+                    ENABLED,
                     OptionSpec {
                         key: "time",
                         kind: OptionKind::String,
@@ -206,13 +209,7 @@ pub static CATALOG: &[CommandSpec] = &[
             },
             SubcommandSpec {
                 key: "verified-only",
-                options: &[OptionSpec {
-                    key: "enabled",
-                    kind: OptionKind::Boolean,
-                    required: true,
-                    autocomplete: false,
-                    choices: &[],
-                }],
+                options: &[ENABLED],
             },
         ],
         needs_guild: true,
@@ -297,13 +294,7 @@ pub static CATALOG: &[CommandSpec] = &[
             },
             SubcommandSpec {
                 key: "digest",
-                options: &[OptionSpec {
-                    key: "enabled",
-                    kind: OptionKind::Boolean,
-                    required: true,
-                    autocomplete: false,
-                    choices: &[],
-                }],
+                options: &[ENABLED],
             },
         ],
         needs_guild: true,
@@ -375,13 +366,7 @@ pub static CATALOG: &[CommandSpec] = &[
             },
             SubcommandSpec {
                 key: "announce",
-                options: &[OptionSpec {
-                    key: "enabled",
-                    kind: OptionKind::Boolean,
-                    required: true,
-                    autocomplete: false,
-                    choices: &[],
-                }],
+                options: &[ENABLED],
             },
         ],
         needs_guild: true,

@@ -247,6 +247,8 @@ pub async fn sync_guild(
     }
     let members = app.store.members_with_progress(guild).await?;
     let (mut given, mut taken) = (0, 0);
+    // `apply` reads the rewards afresh for each member on purpose: one that Discord refused
+    // for a member is paused, and the next members must not call Discord for it again.
     for &user in &members {
         let (g, t) = apply(app, lookups, guild, user, Trigger::Check).await?;
         given += g;

@@ -180,6 +180,26 @@ impl Bot {
             .collect()
     }
 
+    /// The health listener's address, from the line the current run logs when it binds it
+    /// (tests run it on port 0, so there is no race for a free port).
+    pub async fn health_addr(&self, timeout: Duration) -> std::net::SocketAddr {
+        let needle = "background task started: health endpoint";
+        self.wait_log(needle, 1, timeout)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.log_text()));
+        let logs = self.log_text();
+        let line = logs
+            .lines()
+            .rev()
+            .find(|l| l.contains(needle))
+            .expect("the line just waited for");
+        line.split("addr=")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("no addr in {line}"))
+    }
+
     /// Waits until the current run has logged `needle` at least `count` times.
     pub async fn wait_log(
         &self,

@@ -76,14 +76,8 @@ async fn a_question_its_verdict_and_the_next_one_in_place() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quiz_me_under_a_study_prompt_asks_whoever_presses_it() {
-    let mut settings = BotSettings {
-        clock: Some("2026-11-18T11:00:00Z".into()), // Wednesday 08:00 in São Paulo
-        ..BotSettings::default()
-    };
-    settings
-        .env
-        .insert("PROMPT_TICK_SECONDS".into(), "0.1".into());
-    let mut player = Player::launch(settings).await;
+    // Wednesday 08:00 in São Paulo
+    let mut player = Player::launch(BotSettings::clocked("2026-11-18T11:00:00Z")).await;
     let setup = player
         .command("ana", "/prompts setup channel:#estudos time:09:00")
         .await;

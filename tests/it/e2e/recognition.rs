@@ -349,14 +349,8 @@ async fn rewards_discord_would_refuse_are_refused_and_a_later_403_pauses_the_rew
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streak_reminder_is_sent_once_across_a_restart_and_dms_closed_turn_it_off() {
-    let mut settings = BotSettings {
-        clock: Some("2026-11-16T12:00:00Z".into()), // Monday 09:00 in São Paulo
-        ..BotSettings::default()
-    };
-    settings
-        .env
-        .insert("PROMPT_TICK_SECONDS".into(), "0.1".into());
-    let mut player = Player::launch(settings).await;
+    // Monday 09:00 in São Paulo
+    let mut player = Player::launch(BotSettings::clocked("2026-11-16T12:00:00Z")).await;
     let reward = player
         .command("ana", "/rewards add kind:streak count:3 role:@Mensageria")
         .await;

@@ -266,6 +266,19 @@ impl BotSettings {
             ..BotSettings::default()
         }
     }
+
+    /// A bot on a test clock starting at `start` (RFC 3339), whose scheduler ticks every 0.1 s
+    /// so `advance` is followed at once.
+    pub fn clocked(start: &str) -> BotSettings {
+        let mut settings = BotSettings {
+            clock: Some(start.into()),
+            ..BotSettings::default()
+        };
+        settings
+            .env
+            .insert("PROMPT_TICK_SECONDS".into(), "0.1".into());
+        settings
+    }
 }
 
 impl Player {
@@ -344,23 +357,7 @@ impl Player {
     /// The bot's health listener (`/healthz`, `/metrics`), at the address it reports having bound
     /// (scenarios run it on port 0, so there is no race for a free port).
     pub async fn health_base(&self) -> String {
-        let needle = "background task started: health endpoint";
-        self.bot
-            .wait_log(needle, 1, STEP_TIMEOUT)
-            .await
-            .unwrap_or_else(|e| panic!("{e}\n{}", self.bot.log_text()));
-        let logs = self.bot.log_text();
-        let line = logs
-            .lines()
-            .rev()
-            .find(|l| l.contains(needle))
-            .expect("the line just waited for");
-        let addr = line
-            .split("addr=")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no addr in {line}"));
-        format!("http://{addr}")
+        format!("http://{}", self.bot.health_addr(STEP_TIMEOUT).await)
     }
 
     /// `/metrics` as text.

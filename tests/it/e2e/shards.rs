@@ -11,21 +11,6 @@ use crate::support::Sandbox;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// The health listener's address, from the line the bot logs when it binds it.
-async fn health_addr(bot: &Bot) -> std::net::SocketAddr {
-    let needle = "background task started: health endpoint";
-    bot.wait_log(needle, 1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    let logs = bot.log_text();
-    let line = logs.lines().find(|l| l.contains(needle)).unwrap();
-    line.split("addr=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no addr in {line}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fatal_gateway_close_exits_with_its_reason_and_healthz_answers_503_until_then() {
     for (code, reason) in [
@@ -44,7 +29,7 @@ async fn a_fatal_gateway_close_exits_with_its_reason_and_healthz_answers_503_unt
         });
         let sandbox = Sandbox::new();
         let mut bot = Bot::start(&discord, &sandbox, &[]);
-        let addr = health_addr(&bot).await;
+        let addr = bot.health_addr(WAIT).await;
         let started = Instant::now();
         let mut unhealthy = None;
         while unhealthy.is_none() && started.elapsed() < WAIT {
