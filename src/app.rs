@@ -22,6 +22,32 @@ pub struct App {
     pub background: tokio_util::task::TaskTracker,
     /// One reward-role check at a time per member.
     pub reward_locks: Arc<crate::recognition::MemberLocks>,
+    /// The servers whose events this process's gateway shards receive.
+    pub shards: Arc<ShardOwnership>,
+}
+
+/// Which servers this process serves. Discord sends a server's events, interactions included,
+/// to one shard only (`(guild_id >> 22) % total`), and each shard runs in one process; work
+/// about a server that the bot does unprompted (reward-role checks) is done by that process
+/// too, so two processes never check the same member's roles at once and the in-process
+/// per-member locks suffice. Until the shards are settled (and with one process) it is all.
+#[derive(Debug, Default)]
+pub struct ShardOwnership(std::sync::OnceLock<(u64, u64, u64)>);
+
+impl ShardOwnership {
+    /// Shards `first` to `last` (both included) of `total`. Only the first call counts.
+    pub fn settle(&self, first: u32, last: u32, total: u32) {
+        let _ = self
+            .0
+            .set((u64::from(first), u64::from(last), u64::from(total.max(1))));
+    }
+
+    pub fn owns(&self, guild_id: u64) -> bool {
+        match self.0.get() {
+            None => true,
+            Some(&(first, last, total)) => (first..=last).contains(&((guild_id >> 22) % total)),
+        }
+    }
 }
 
 impl App {
@@ -34,6 +60,7 @@ impl App {
             metrics: Default::default(),
             background: Default::default(),
             reward_locks: Default::default(),
+            shards: Default::default(),
         }
     }
 

@@ -3,8 +3,10 @@
 //! text JSON, or (when compression is on) binary frames that each hold one complete zlib
 //! stream, as Discord sends with `compress: true`.
 
+use std::collections::VecDeque;
 use std::io::Write as _;
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -16,6 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::Shared;
 use crate::payloads;
+use crate::world::ShardSession;
 
 /// What a connection task is told to do.
 #[derive(Debug)]
@@ -124,8 +127,10 @@ async fn connection(stream: TcpStream, conn: u64, shared: Arc<Shared>) {
         .remove(&conn);
     {
         let mut world = shared.world.lock().expect("world lock");
-        if world.gateway.active == Some(conn) {
-            world.gateway.active = None;
+        for session in world.gateway.sessions.values_mut() {
+            if session.conn == Some(conn) {
+                session.conn = None;
+            }
         }
     }
     shared.changed.notify_waiters();
@@ -184,55 +189,95 @@ fn handle(shared: &Arc<Shared>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
                 let _ = tx.send(Outgoing::Close(4011, "Sharding required.".into()));
                 return;
             }
+            // One IDENTIFY per rate-limit bucket (shard_id % max_concurrency) per 5 s, across
+            // every connection of the bot: too fast is an INVALID_SESSION, as Discord answers.
+            let bucket = shard_id % world.gateway.max_concurrency.max(1);
+            let interval = world.gateway.identify_interval;
+            let max_concurrency = world.gateway.max_concurrency.max(1);
+            let too_fast = world
+                .gateway
+                .identify_log
+                .iter()
+                .any(|(s, at)| s % max_concurrency == bucket && at.elapsed() < interval);
+            if too_fast {
+                world.gateway.identifies_too_fast += 1;
+                let _ = tx.send(Outgoing::Frame(
+                    json!({"op": 9, "s": null, "t": null, "d": false}),
+                ));
+                return;
+            }
+            world.gateway.identify_log.push((shard_id, Instant::now()));
             world.gateway.identifies += 1;
+            world.session_starts_remaining = world.session_starts_remaining.saturating_sub(1);
             let _ = tx.send(Outgoing::ClientCompress(
                 payload["d"]["compress"].as_bool().unwrap_or(false),
             ));
             world.gateway.intents = payload["d"]["intents"].as_u64();
-            let session = format!("local-session-{}", world.snowflake());
-            world.gateway.session_id = Some(session.clone());
-            world.gateway.seq = 0;
-            world.gateway.buffer.clear();
-            world.gateway.active = Some(conn);
-            let guild_ids: Vec<u64> = world.guilds.iter().map(|g| g.id).collect();
-            let ready = payloads::ready(
-                &world.bot,
-                &guild_ids,
-                &session,
-                &world.gateway_url,
-                world.application_id,
+            let session_id = format!("local-session-{}", world.snowflake());
+            let session = ShardSession {
+                shard: shard_id,
+                total: shards,
+                session_id: session_id.clone(),
+                seq: 0,
+                buffer: VecDeque::new(),
+                conn: Some(conn),
+            };
+            let guilds: Vec<&crate::world::GuildInfo> =
+                world.guilds.iter().filter(|g| session.owns(g.id)).collect();
+            let guild_ids: Vec<u64> = guilds.iter().map(|g| g.id).collect();
+            let mut frames = vec![(
+                "READY",
+                payloads::ready(
+                    &world.bot,
+                    &guild_ids,
+                    &session_id,
+                    &world.gateway_url,
+                    world.application_id,
+                    [shard_id, shards],
+                ),
+            )];
+            frames.extend(
+                guilds
+                    .iter()
+                    .map(|g| ("GUILD_CREATE", guild_create(&world, g))),
             );
-            let mut frames = vec![("READY", ready)];
-            for g in world.guilds.clone() {
-                frames.push(("GUILD_CREATE", guild_create(&world, &g)));
-            }
+            world.gateway.sessions.insert(shard_id, session);
             for (name, data) in frames {
-                let frame = next_frame(&mut world, name, data);
-                let _ = tx.send(Outgoing::Frame(frame));
+                if let Some(frame) = next_frame(&mut world, shard_id, name, data) {
+                    let _ = tx.send(Outgoing::Frame(frame));
+                }
             }
         }
         6 => {
-            let session = payload["d"]["session_id"].as_str().unwrap_or_default();
+            let session_id = payload["d"]["session_id"].as_str().unwrap_or_default();
             let seq = payload["d"]["seq"].as_u64().unwrap_or(0);
-            if world.gateway.session_id.as_deref() == Some(session) {
-                world.gateway.resumes += 1;
-                world.gateway.active = Some(conn);
-                // Replay what the client missed, then RESUMED.
-                for (s, frame) in world.gateway.buffer.clone() {
-                    if s > seq {
+            let shard = world
+                .gateway
+                .sessions
+                .values()
+                .find(|s| s.session_id == session_id)
+                .map(|s| s.shard);
+            match shard {
+                Some(shard) => {
+                    world.gateway.resumes += 1;
+                    let session = world.gateway.sessions.get_mut(&shard).expect("found above");
+                    session.conn = Some(conn);
+                    // Replay what the client missed, then RESUMED.
+                    for (s, frame) in &session.buffer {
+                        if *s > seq {
+                            let _ = tx.send(Outgoing::Frame(frame.clone()));
+                        }
+                    }
+                    let resumed = json!({"_trace": ["[\"local-discord\"]"]});
+                    if let Some(frame) = next_frame(&mut world, shard, "RESUMED", resumed) {
                         let _ = tx.send(Outgoing::Frame(frame));
                     }
                 }
-                let frame = next_frame(
-                    &mut world,
-                    "RESUMED",
-                    json!({"_trace": ["[\"local-discord\"]"]}),
-                );
-                let _ = tx.send(Outgoing::Frame(frame));
-            } else {
-                let _ = tx.send(Outgoing::Frame(
-                    json!({"op": 9, "s": null, "t": null, "d": false}),
-                ));
+                None => {
+                    let _ = tx.send(Outgoing::Frame(
+                        json!({"op": 9, "s": null, "t": null, "d": false}),
+                    ));
+                }
             }
         }
         _ => {}
@@ -252,6 +297,7 @@ pub(crate) fn guild_create(world: &crate::world::World, g: &crate::world::GuildI
     let members: Vec<Value> = g
         .members
         .iter()
+        .filter(|m| !g.lean || m.user.id == world.bot.id)
         .map(|m| payloads::member(m, None))
         .collect();
     payloads::guild_create(
@@ -267,14 +313,20 @@ pub(crate) fn guild_create(world: &crate::world::World, g: &crate::world::GuildI
     )
 }
 
-/// Wraps a dispatch with the next sequence number and keeps it for replay.
-pub(crate) fn next_frame(world: &mut crate::world::World, name: &str, data: Value) -> Value {
-    world.gateway.seq += 1;
-    let seq = world.gateway.seq;
-    let frame = json!({"op": 0, "s": seq, "t": name, "d": data});
-    world.gateway.buffer.push((seq, frame.clone()));
-    if world.gateway.buffer.len() > REPLAY_BUFFER {
-        world.gateway.buffer.remove(0);
+/// Wraps a dispatch with the shard's next sequence number and keeps it for replay; `None` if
+/// the shard has no session.
+pub(crate) fn next_frame(
+    world: &mut crate::world::World,
+    shard: u64,
+    name: &str,
+    data: Value,
+) -> Option<Value> {
+    let session = world.gateway.sessions.get_mut(&shard)?;
+    session.seq += 1;
+    let frame = json!({"op": 0, "s": session.seq, "t": name, "d": data});
+    session.buffer.push_back((session.seq, frame.clone()));
+    if session.buffer.len() > REPLAY_BUFFER {
+        session.buffer.pop_front();
     }
-    frame
+    Some(frame)
 }

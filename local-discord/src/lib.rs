@@ -16,6 +16,7 @@ pub mod client;
 pub mod files;
 pub mod member;
 pub mod payloads;
+pub mod ratelimit;
 pub mod rules;
 pub mod world;
 
@@ -153,7 +154,9 @@ impl Response {
 /// Where a member uses a command.
 #[derive(Clone, Debug, Default)]
 pub struct Context {
-    /// A channel name in the first server; `None` is the first channel.
+    /// The server, by id; `None` is the first one.
+    pub guild: Option<u64>,
+    /// A channel name in the server; `None` is its first channel.
     pub channel: Option<String>,
     /// In a direct message with the bot instead of a server.
     pub dm: bool,
@@ -276,6 +279,7 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
             member(bot, vec![bot_role], "en-US", 200),
         ],
         joined_ms: now - 200 * 86_400_000,
+        lean: false,
     });
 }
 
@@ -380,50 +384,64 @@ impl LocalDiscord {
         }
     }
 
-    /// Waits for the bot to be identified (or resumed) with an open gateway connection.
+    /// Waits for the bot to be identified (or resumed) with an open gateway connection on the
+    /// shard that receives the first server's events.
     pub async fn wait_connected(&self, timeout: Duration) -> Result<(), String> {
-        let connections = self.shared.clone();
+        let first = self.guild_id();
         self.wait_until("a gateway session", timeout, move |w| {
-            let active = w.gateway.active?;
-            connections
-                .connections
-                .lock()
-                .expect("connections")
-                .contains_key(&active)
-                .then_some(())
+            w.gateway.connection_for(Some(first)).map(|_| ())
         })
         .await
     }
 
-    /// Sends a dispatch to the bot (with the next sequence number).
-    pub fn dispatch(&self, name: &str, data: Value) {
+    /// Waits until every shard `0..total` has an identified session on a live connection.
+    pub async fn wait_all_shards(&self, total: u64, timeout: Duration) -> Result<(), String> {
+        self.wait_until(&format!("all {total} shards connected"), timeout, |w| {
+            let live = w.gateway.connected_shards();
+            let complete = (0..total).all(|s| live.contains(&s))
+                && w.gateway.sessions.values().all(|s| s.total == total);
+            complete.then_some(())
+        })
+        .await
+    }
+
+    /// Sends a dispatch to the bot, on the shard that owns the payload's `guild_id` (direct
+    /// messages: shard 0), with that shard's next sequence number. Returns the shard it went to,
+    /// if that shard's session is live; a session that is away keeps it for its RESUME.
+    pub fn dispatch(&self, name: &str, data: Value) -> Option<u64> {
+        let guild = data["guild_id"].as_str().and_then(|g| g.parse().ok());
         let shared = self.shared.clone();
-        let (frame, active) = {
+        let routed = {
             let mut w = shared.world.lock().expect("world lock");
-            let frame = gateway::next_frame(&mut w, name, data);
-            (frame, w.gateway.active)
+            w.gateway.shard_for(guild).and_then(|shard| {
+                let frame = gateway::next_frame(&mut w, shard, name, data)?;
+                let conn = w.gateway.sessions.get(&shard)?.conn?;
+                Some((shard, conn, frame))
+            })
         };
-        if let Some(tx) = active.and_then(|a| {
-            shared
+        let delivered = routed.and_then(|(shard, conn, frame)| {
+            let tx = shared
                 .connections
                 .lock()
                 .expect("connections")
-                .get(&a)
-                .cloned()
-        }) {
-            let _ = tx.send(gateway::Outgoing::Frame(frame));
-        }
+                .get(&conn)
+                .cloned()?;
+            tx.send(gateway::Outgoing::Frame(frame)).ok().map(|_| shard)
+        });
         shared.changed.notify_waiters();
+        delivered
     }
 
+    /// Sends a gateway op to the connection of the first server's shard.
     fn send_op(&self, frame: Value) -> bool {
-        let active = self.with_world(|w| w.gateway.active);
-        match active.and_then(|a| {
+        let first = self.guild_id();
+        let conn = self.with_world(|w| w.gateway.connection_for(Some(first)));
+        match conn.and_then(|c| {
             self.shared
                 .connections
                 .lock()
                 .expect("connections")
-                .get(&a)
+                .get(&c)
                 .cloned()
         }) {
             Some(tx) => tx.send(gateway::Outgoing::Frame(frame)).is_ok(),
@@ -435,7 +453,9 @@ impl LocalDiscord {
     /// [`LocalDiscord::gateway_up`].
     pub fn gateway_outage(&self) {
         self.with_world(|w| {
-            w.gateway.active = None;
+            for session in w.gateway.sessions.values_mut() {
+                session.conn = None;
+            }
             w.gateway_down = true;
         });
         for tx in self
@@ -463,8 +483,16 @@ impl LocalDiscord {
         self.send_op(json!({"op": 9, "s": null, "t": null, "d": false}))
     }
 
+    /// The server a member acts in.
+    fn guild_of<'w>(w: &'w World, ctx: &Context) -> Result<&'w GuildInfo, String> {
+        match ctx.guild {
+            None => Ok(&w.guilds[0]),
+            Some(id) => w.guild(id).ok_or_else(|| format!("no server {id}")),
+        }
+    }
+
     fn place(&self, w: &World, user: &str, ctx: &Context) -> Result<Place, String> {
-        let guild = &w.guilds[0];
+        let guild = Self::guild_of(w, ctx)?;
         let m = guild
             .member_named(user)
             .ok_or_else(|| format!("no member {user}"))?
@@ -545,7 +573,10 @@ impl LocalDiscord {
         let (payload, id) = {
             let mut w = self.shared.world.lock().expect("world lock");
             let place = self.place(&w, user, ctx)?;
-            let guild = (!ctx.dm).then(|| w.guilds[0].clone());
+            let guild = match ctx.dm {
+                true => None,
+                false => Some(Self::guild_of(&w, ctx)?.clone()),
+            };
             let (data, needed) = data(&w, guild.as_ref())?;
             if let (Some(bits), Place::Guild { permissions, .. }) = (needed, &place)
                 && permissions & bits != bits
@@ -583,7 +614,7 @@ impl LocalDiscord {
                 });
             let app_permissions = match &place {
                 Place::Guild { channel, .. } => {
-                    w.guilds[0].channel_permissions(w.bot.id, channel.id, w.bot.id)
+                    Self::guild_of(&w, ctx)?.channel_permissions(w.bot.id, channel.id, w.bot.id)
                 }
                 Place::Dm { .. } => 0,
             };
@@ -623,11 +654,17 @@ impl LocalDiscord {
                     original_message: None,
                     component_message,
                     completion: None,
+                    shard: None,
                 },
             );
             (payload, id)
         };
-        self.dispatch("INTERACTION_CREATE", payload);
+        let shard = self.dispatch("INTERACTION_CREATE", payload);
+        self.with_world(|w| {
+            if let Some(record) = w.interactions.get_mut(&id) {
+                record.shard = shard;
+            }
+        });
         Ok(id)
     }
 
@@ -696,6 +733,21 @@ impl LocalDiscord {
             |_, _| Ok((json!({"custom_id": custom_id, "component_type": 2}), None)),
             Some(message),
         )
+    }
+
+    /// Applies Discord's REST rate limits from now on (see [`ratelimit`]).
+    pub fn enable_rate_limits(&self) {
+        self.with_world(|w| w.rate_limits = Some(ratelimit::RateLimits::default()));
+    }
+
+    /// Every 429 sent so far (with rate limits on).
+    pub fn sent_429s(&self) -> Vec<ratelimit::Sent429> {
+        self.with_world(|w| {
+            w.rate_limits
+                .as_ref()
+                .map(|r| r.sent.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// Every REST request from now on waits `delay` before it is handled (a slow Discord).
@@ -800,6 +852,72 @@ impl LocalDiscord {
                 });
             }
         });
+    }
+
+    /// Adds `count` more servers, "Servidor 1", "Servidor 2", ... each with a #geral channel,
+    /// the bot (with its managed role) and the member `ana`, sending lean GUILD_CREATEs (only the
+    /// bot among the members). Their ids spread evenly over shards, as real servers' do. Returns
+    /// their ids. Add them before the bot connects: servers joined later are not announced.
+    pub fn add_servers(&self, count: usize) -> Vec<u64> {
+        self.with_world(|w| {
+            let now = world::now_ms();
+            let ana = w.guilds[0]
+                .member_named("ana")
+                .map(|m| m.user.clone())
+                .expect("the first server has ana");
+            let (owner, bot) = (w.owner.clone(), w.bot.clone());
+            let mut ids = Vec::with_capacity(count);
+            for n in 0..count {
+                // A snowflake's shard is `(id >> 22) % shards`: consecutive milliseconds.
+                let ms = now - payloads::DISCORD_EPOCH_MS - 86_400_000 + n as u64;
+                let id = (ms << 22) | (w.snowflake() & 0x3f_ffff);
+                let bot_role = w.snowflake();
+                let channel = w.snowflake();
+                let member = |user: &UserInfo, roles: Vec<u64>| MemberInfo {
+                    user: user.clone(),
+                    roles,
+                    locale: "pt-BR".into(),
+                    joined_ms: now,
+                };
+                w.guilds.push(GuildInfo {
+                    id,
+                    name: format!("Servidor {}", n + 1),
+                    locale: if n % 4 == 3 { "en-US" } else { "pt-BR" }.into(),
+                    owner_id: owner.id,
+                    roles: vec![
+                        RoleInfo {
+                            id,
+                            name: "@everyone".into(),
+                            permissions: permissions::EVERYONE,
+                            position: 0,
+                            managed: false,
+                        },
+                        RoleInfo {
+                            id: bot_role,
+                            name: "trilha".into(),
+                            permissions: permissions::EVERYONE | permissions::MANAGE_ROLES,
+                            position: 1,
+                            managed: true,
+                        },
+                    ],
+                    channels: vec![ChannelInfo {
+                        id: channel,
+                        guild_id: id,
+                        name: "geral".into(),
+                        bot_denied: 0,
+                    }],
+                    members: vec![
+                        member(&owner, vec![]),
+                        member(&ana, vec![]),
+                        member(&bot, vec![bot_role]),
+                    ],
+                    joined_ms: now,
+                    lean: true,
+                });
+                ids.push(id);
+            }
+            ids
+        })
     }
 
     /// A member leaves the server. The bot hears of it (GUILD_MEMBER_REMOVE) only if it asked

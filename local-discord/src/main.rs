@@ -130,7 +130,7 @@ async fn main() {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut connected = false;
     loop {
-        if !connected && discord.with_world(|w| w.gateway.active.is_some()) {
+        if !connected && discord.with_world(|w| !w.gateway.connected_shards().is_empty()) {
             connected = true;
             println!("(the bot is connected)");
         }

@@ -271,6 +271,7 @@ pub fn ready(
     session_id: &str,
     resume_url: &str,
     application_id: u64,
+    shard: [u64; 2],
 ) -> Value {
     json!({
         "v": 10,
@@ -286,7 +287,7 @@ pub fn ready(
         "session_type": "normal",
         "auth_session_id_hash": "local",
         "resume_gateway_url": resume_url,
-        "shard": [0, 1],
+        "shard": shard,
         "application": {"id": application_id.to_string(), "flags": 0},
         "geo_ordered_rtc_regions": ["brazil", "us-east"],
         "_trace": ["[\"local-discord\",{\"micros\":1}]"],

@@ -75,9 +75,19 @@ async fn handle(
         } else {
             (serde_json::from_slice(&body).ok(), Vec::new(), false)
         };
-    let (status, answer, hold) = {
+    let (status, answer, hold, limit_headers) = {
         let mut world = shared.world.lock().expect("world lock");
-        let answer = if malformed {
+        let verdict = world
+            .rate_limits
+            .as_mut()
+            .map(|limits| limits.check(method.as_str(), &path));
+        let (limit_headers, refused) = match verdict {
+            Some(v) => (v.headers, v.refused),
+            None => (Vec::new(), None),
+        };
+        let answer = if let Some(body) = refused {
+            reply(429, body)
+        } else if malformed {
             reply(
                 400,
                 json!({"message": "The multipart body is malformed.", "code": 50109}),
@@ -120,14 +130,14 @@ async fn handle(
             status: answer.0,
             at: std::time::Instant::now(),
         });
-        (answer.0, answer.1, hold)
+        (answer.0, answer.1, hold, limit_headers)
     };
     shared.changed.notify_waiters();
     if let Some(delay) = hold {
         tokio::time::sleep(delay).await;
     }
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match answer {
+    let mut response = match answer {
         Some(value) => (
             status,
             [("content-type", "application/json")],
@@ -135,7 +145,13 @@ async fn handle(
         )
             .into_response(),
         None => status.into_response(),
+    };
+    for (name, value) in limit_headers {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
     }
+    response
 }
 
 fn record_violations(
@@ -280,8 +296,8 @@ fn route(
                 200,
                 json!({
                     "url": url,
-                    "shards": world.recommended_shards,
-                    "session_start_limit": {"total": 1000, "remaining": world.session_starts_remaining, "reset_after": 14_400_000, "max_concurrency": 1}
+                    "shards": world.recommended(),
+                    "session_start_limit": {"total": 1000, "remaining": world.session_starts_remaining, "reset_after": 14_400_000, "max_concurrency": world.gateway.max_concurrency}
                 }),
             )
         }

@@ -50,6 +50,9 @@ pub struct GuildInfo {
     pub channels: Vec<ChannelInfo>,
     pub members: Vec<MemberInfo>,
     pub joined_ms: u64,
+    /// GUILD_CREATE lists only the bot among the members, as Discord sends a large server to a
+    /// bot without the privileged intents (the members still act in interactions).
+    pub lean: bool,
 }
 
 impl GuildInfo {
@@ -172,6 +175,8 @@ pub struct InteractionRecord {
     /// After a deferral (type 5 or 6): the edit of the original response or the follow-up
     /// that delivered the answer, and when.
     pub completion: Option<(Instant, Value)>,
+    /// The shard whose connection the interaction was dispatched on (`None`: no live session).
+    pub shard: Option<u64>,
 }
 
 impl InteractionRecord {
@@ -218,20 +223,95 @@ pub struct Hold {
     pub remaining: u32,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct GatewayState {
-    pub session_id: Option<String>,
+/// One shard's session: what IDENTIFY started and RESUME continues.
+#[derive(Clone, Debug)]
+pub struct ShardSession {
+    pub shard: u64,
+    pub total: u64,
+    pub session_id: String,
     pub seq: u64,
+    /// Recent dispatches (seq, frame), replayed on RESUME.
+    pub buffer: std::collections::VecDeque<(u64, Value)>,
+    /// The connection it is live on; `None` while the client is away (it may resume).
+    pub conn: Option<u64>,
+}
+
+impl ShardSession {
+    /// Whether this session receives a server's events: `(guild_id >> 22) % total == shard`.
+    pub fn owns(&self, guild_id: u64) -> bool {
+        (guild_id >> 22) % self.total == self.shard
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GatewayState {
     pub identifies: u32,
     pub resumes: u32,
     pub heartbeats: u32,
     pub connections_opened: u32,
-    /// The connection dispatches go to.
-    pub active: Option<u64>,
-    /// Recent dispatches (seq, frame), replayed on RESUME.
-    pub buffer: Vec<(u64, Value)>,
+    /// Sessions by shard id. A new IDENTIFY for a shard replaces its session.
+    pub sessions: HashMap<u64, ShardSession>,
+    /// `session_start_limit.max_concurrency`: IDENTIFYs allowed per 5 s, one per rate-limit
+    /// bucket (`shard_id % max_concurrency`).
+    pub max_concurrency: u64,
+    /// The window of that limit (Discord: 5 s).
+    pub identify_interval: Duration,
+    /// Every accepted IDENTIFY: (shard, when).
+    pub identify_log: Vec<(u64, Instant)>,
+    /// IDENTIFYs refused for coming too fast (answered with INVALID_SESSION, as Discord does).
+    pub identifies_too_fast: u32,
     pub intents: Option<u64>,
     pub last_identify_token: Option<String>,
+}
+
+impl Default for GatewayState {
+    fn default() -> Self {
+        GatewayState {
+            identifies: 0,
+            resumes: 0,
+            heartbeats: 0,
+            connections_opened: 0,
+            sessions: HashMap::new(),
+            max_concurrency: 1,
+            identify_interval: Duration::from_secs(5),
+            identify_log: Vec::new(),
+            identifies_too_fast: 0,
+            intents: None,
+            last_identify_token: None,
+        }
+    }
+}
+
+impl GatewayState {
+    /// The shard that receives a server's events, or direct messages' (`None`: shard 0), if
+    /// any session covers it.
+    pub fn shard_for(&self, guild_id: Option<u64>) -> Option<u64> {
+        self.sessions
+            .values()
+            .find(|s| match guild_id {
+                Some(g) => s.owns(g),
+                None => s.shard == 0,
+            })
+            .map(|s| s.shard)
+    }
+
+    /// Shards with a live connection, sorted.
+    pub fn connected_shards(&self) -> Vec<u64> {
+        let mut shards: Vec<u64> = self
+            .sessions
+            .values()
+            .filter(|s| s.conn.is_some())
+            .map(|s| s.shard)
+            .collect();
+        shards.sort_unstable();
+        shards
+    }
+
+    /// The live connection that receives a server's events (or direct messages').
+    pub fn connection_for(&self, guild_id: Option<u64>) -> Option<u64> {
+        let shard = self.shard_for(guild_id)?;
+        self.sessions.get(&shard)?.conn
+    }
 }
 
 pub struct World {
@@ -257,8 +337,9 @@ pub struct World {
     pub gateway_url: String,
     /// The application has the privileged Server Members intent enabled (Bot page).
     pub members_intent_enabled: bool,
-    /// `GET /gateway/bot`: the recommended shard count and the session starts left today.
-    pub recommended_shards: u32,
+    /// `GET /gateway/bot`: the recommended shard count (`None`: Discord's rule of thumb, one
+    /// shard per 1 000 servers) and the session starts left today.
+    pub recommended_shards: Option<u32>,
     pub session_starts_remaining: u64,
     /// IDENTIFY: a shard holding more servers than this is closed with 4011 (Discord: 2 500).
     pub max_guilds_per_shard: usize,
@@ -276,6 +357,8 @@ pub struct World {
     pub dm_channels: HashMap<u64, u64>,
     /// Users who do not accept direct messages (Discord answers 50007).
     pub dms_closed: std::collections::HashSet<u64>,
+    /// REST rate limits, when a test turns them on.
+    pub rate_limits: Option<crate::ratelimit::RateLimits>,
     next_id: u64,
 }
 
@@ -321,13 +404,14 @@ impl World {
             heartbeat_interval_ms: 41_250,
             gateway_url: String::new(),
             members_intent_enabled: false,
-            recommended_shards: 1,
+            recommended_shards: None,
             session_starts_remaining: 999,
             max_guilds_per_shard: 2500,
             identify_close: None,
             gateway_down: false,
             departed: Vec::new(),
             rest_delay: Duration::ZERO,
+            rate_limits: None,
             next_id: 0,
         };
         world.application_id = world.snowflake();
@@ -350,6 +434,12 @@ impl World {
     pub fn snowflake(&mut self) -> u64 {
         self.next_id += 1;
         ((now_ms() - crate::payloads::DISCORD_EPOCH_MS) << 22) | (self.next_id & 0x3f_ffff)
+    }
+
+    /// The shard count `GET /gateway/bot` recommends.
+    pub fn recommended(&self) -> u32 {
+        self.recommended_shards
+            .unwrap_or_else(|| (self.guilds.len() as u32).div_ceil(1000).max(1))
     }
 
     pub fn guild(&self, id: u64) -> Option<&GuildInfo> {

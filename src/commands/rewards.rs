@@ -268,7 +268,7 @@ fn sync_guild_in_background(app: &App, lookups: Arc<dyn Lookups>, guild: u64) {
 }
 
 /// The start-up check (which also follows a roadmap change, loaded at start): every server
-/// with rewards is synced on a background task, one member at a time, so the gateway and the
+/// with rewards that this process serves (see [`crate::app::ShardOwnership`]) is synced on a background task, one member at a time, so the gateway and the
 /// first replies never wait for it. Paused rewards stay paused: only an admin's sync resumes.
 pub fn sync_all_in_background(app: &App, lookups: Arc<dyn Lookups>) {
     let app2 = app.clone();
@@ -280,7 +280,7 @@ pub fn sync_all_in_background(app: &App, lookups: Arc<dyn Lookups>) {
                 return;
             }
         };
-        for guild in guilds {
+        for guild in guilds.into_iter().filter(|g| app2.shards.owns(*g)) {
             match sync_guild(&app2, lookups.as_ref(), guild).await {
                 Ok((members, given, taken)) => tracing::info!(
                     guild_id = guild,
@@ -300,7 +300,8 @@ pub fn sync_all_in_background(app: &App, lookups: Arc<dyn Lookups>) {
 /// one. Returns the roles taken.
 pub async fn check_streak_rewards(app: &App, lookups: &dyn Lookups) -> Result<usize, CommandError> {
     let mut taken = 0;
-    for (guild, user) in app.store.streak_reward_holders().await? {
+    let holders = app.store.streak_reward_holders().await?;
+    for (guild, user) in holders.into_iter().filter(|(g, _)| app.shards.owns(*g)) {
         taken += apply(app, lookups, guild, user, Trigger::Check).await?.1;
     }
     Ok(taken)

@@ -103,6 +103,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let http = connect(config).await?;
     // Settled before connecting; serenity's `start_shard_range` takes the last shard included.
     let shards = shards::plan(&http, config.shards).await?;
+    app.shards.settle(shards.first, shards.last, shards.total);
     crate::ops::watchdog::start();
     let health = match config.health_addr {
         Some(addr) => Some(
@@ -144,6 +145,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         move || scheduler.stop(),
         client.shard_manager.clone(),
     ));
+    shards::wait_for_identify_turn(&app.store, shards).await;
     let result = client
         .start_shard_range(shards.first..shards.last, shards.total)
         .await

@@ -3,11 +3,14 @@
 //! that many session starts. Connecting with a wrong plan is what wedges a shard runner (Discord
 //! closes it with 4010 or 4011 and serenity 0.12 retries forever), so the plan is settled here.
 
+use std::time::Duration;
+
 use serenity::http::Http;
 use serenity::model::gateway::BotGateway;
 
 use super::StartError;
 use crate::config::ShardPlan;
+use crate::store::Store;
 
 /// Discord has fewer session starts left today than this process needs.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +29,44 @@ pub struct ShardStart {
     pub first: u32,
     pub last: u32,
     pub total: u32,
+}
+
+impl ShardStart {
+    pub fn count(&self) -> u32 {
+        self.last - self.first + 1
+    }
+}
+
+/// serenity 0.12 starts a process's shards one after another, 5 s apart (its shard queuer
+/// ignores `max_concurrency`), which is Discord's IDENTIFY rate for one rate-limit bucket.
+const IDENTIFY_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Added to a turn: serenity spaces starts from the end of a connection, so a process's last
+/// IDENTIFY may come a little after its slot.
+const TURN_SLACK: Duration = Duration::from_secs(1);
+
+/// Waits for this process's turn to IDENTIFY, so that processes started together never
+/// identify faster than Discord allows for the whole bot (it would answer INVALID_SESSION and
+/// serenity would retry, slower). The turn is reserved in the database (PostgreSQL: shared by
+/// every process; SQLite: one process, no wait). Restarts of single shards later, by serenity
+/// itself, are not queued here: rare, and Discord's INVALID_SESSION makes serenity retry them.
+pub async fn wait_for_identify_turn(store: &Store, start: ShardStart) {
+    let span = IDENTIFY_INTERVAL * start.count() + TURN_SLACK;
+    match store.reserve_identify_turn(span).await {
+        Ok(wait) if wait.is_zero() => {}
+        Ok(wait) => {
+            tracing::info!(
+                wait_ms = wait.as_millis() as u64,
+                "other processes of the bot are opening gateway sessions; waiting for this one's turn"
+            );
+            tokio::time::sleep(wait).await;
+        }
+        // Not fatal: starting at once only risks Discord's INVALID_SESSION, which serenity
+        // retries.
+        Err(error) => {
+            tracing::warn!(%error, "could not reserve a turn to open gateway sessions; starting now")
+        }
+    }
 }
 
 /// Session starts left below which the operator is warned at ERROR: a restart loop spends one

@@ -242,8 +242,7 @@ impl Scheduler {
     }
 
     /// Streak reward roles, once per hour of the clock, on a task of their own so prompts and
-    /// reminders never wait for it (several processes may each do it: giving and taking roles
-    /// to match is idempotent).
+    /// reminders never wait for it. With several processes each checks the servers it serves.
     fn check_streak_rewards(&self, now: i64) {
         let Some(lookups) = &self.reward_lookups else {
             return;

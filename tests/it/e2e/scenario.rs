@@ -449,6 +449,7 @@ impl Player {
             dm: step.dm,
             locale: step.locale.clone(),
             permission_override: step.permission_override,
+            guild: None,
         }
     }
 
