@@ -42,6 +42,13 @@ impl ShardOwnership {
             .set((u64::from(first), u64::from(last), u64::from(total.max(1))));
     }
 
+    /// (first, last, total), once settled.
+    pub fn range(&self) -> Option<(u32, u32, u32)> {
+        self.0
+            .get()
+            .map(|&(first, last, total)| (first as u32, last as u32, total as u32))
+    }
+
     pub fn owns(&self, guild_id: u64) -> bool {
         match self.0.get() {
             None => true,

@@ -133,12 +133,16 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let rest = lookups::DiscordLookups {
         http: client.http.clone(),
     };
-    check_prompt_channels(&app, &rest).await;
-    crate::commands::rewards::sync_all_in_background(&app, Arc::new(rest));
+    crate::commands::rewards::sync_all_in_background(&app, Arc::new(rest.clone()));
 
     let runtime =
         runtime::Runtime::start(config, &app, &client.http, &client.shard_manager, health);
     let scheduler = runtime.scheduler();
+    // Informational, on the side, and paced by the prompts' budget (each check is four calls),
+    // so several processes starting together never burst past Discord's global limit.
+    let (checks, pacer, app2) = (rest.clone(), scheduler.pacer(), app.clone());
+    app.background
+        .spawn(async move { check_prompt_channels(&app2, &checks, &pacer).await });
     let shutdown = tokio::spawn(runtime::on_signal(
         app.clone(),
         in_flight.clone(),
@@ -206,7 +210,11 @@ async fn connect(config: &Config) -> Result<serenity::http::Http, StartError> {
 
 /// Tells the operator at start-up about prompt channels the bot can no longer post in (the
 /// scheduler would pause them at their next post; this says so before).
-async fn check_prompt_channels(app: &App, lookups: &dyn Lookups) {
+async fn check_prompt_channels(
+    app: &App,
+    lookups: &dyn Lookups,
+    pacer: &crate::prompts::scheduler::Pacer,
+) {
     let schedules = match app.store.active_schedules(STARTUP_CHANNEL_CHECKS).await {
         Ok(s) => s,
         Err(error) => {
@@ -215,7 +223,11 @@ async fn check_prompt_channels(app: &App, lookups: &dyn Lookups) {
         }
     };
     let needed = permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
-    for s in schedules {
+    // Each process checks the servers its shards serve.
+    for s in schedules.into_iter().filter(|s| app.shards.owns(s.guild)) {
+        for _ in 0..4 {
+            pacer.acquire().await;
+        }
         match lookups.channel_access(s.guild, s.channel, None).await {
             Ok(access) if access.permissions & needed == needed => {}
             Ok(access) => {
@@ -400,7 +412,7 @@ impl EventHandler for Handler {
                         work,
                     )
                     .await;
-                tracing::info!(command = %name, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = received.elapsed().as_millis() as u64, "command answered");
+                tracing::info!(command = %name, interaction_id = cmd.id.get(), shard = ctx.shard_id.0, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = received.elapsed().as_millis() as u64, "command answered");
                 InteractionKind::Command
             }
             Interaction::Autocomplete(cmd) => {

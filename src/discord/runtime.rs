@@ -108,7 +108,7 @@ impl Runtime {
             "gateway watch",
             tokio::spawn(watch_gateway(
                 shard_manager.clone(),
-                app.metrics.clone(),
+                app.clone(),
                 stopped.clone(),
             )),
         ));
@@ -234,7 +234,7 @@ fn force_exit_after(limit: Duration) {
 /// between two reports.
 async fn watch_gateway(
     shard_manager: Arc<ShardManager>,
-    metrics: Arc<crate::ops::metrics::Metrics>,
+    app: App,
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
@@ -243,24 +243,37 @@ async fn watch_gateway(
             _ = stopped.changed() => break,
         }
         let runners = shard_manager.runners.lock().await;
-        metrics.shards_seen(
-            runners
+        let mut shards: Vec<crate::ops::metrics::ShardState> = runners
+            .iter()
+            .map(|(id, runner)| crate::ops::metrics::ShardState {
+                id: id.0,
+                stage: runner.stage.to_string(),
+                latency_ms: runner.latency.map(|l| l.as_millis() as u64),
+            })
+            .collect();
+        // serenity starts shards one per 5 s: those still queued have no runner yet.
+        if let Some((first, last, _)) = app.shards.range() {
+            for id in first..=last {
+                if !runners.contains_key(&serenity::model::id::ShardId(id)) {
+                    shards.push(crate::ops::metrics::ShardState {
+                        id,
+                        stage: "queued".into(),
+                        latency_ms: None,
+                    });
+                }
+            }
+        }
+        drop(runners);
+        shards.sort_by_key(|s| s.id);
+        let all_connected = !shards.is_empty()
+            && shards
                 .iter()
-                .map(|(id, runner)| crate::ops::metrics::ShardState {
-                    id: id.0,
-                    stage: runner.stage.to_string(),
-                    latency_ms: runner.latency.map(|l| l.as_millis() as u64),
-                })
-                .collect(),
-        );
-        if !runners.is_empty()
-            && runners
-                .values()
-                .all(|r| r.stage == ConnectionStage::Connected)
-        {
-            metrics.gateway_up();
+                .all(|s| s.stage == ConnectionStage::Connected.to_string());
+        app.metrics.shards_seen(shards);
+        if all_connected {
+            app.metrics.gateway_up();
         } else {
-            metrics.gateway_down();
+            app.metrics.gateway_down();
         }
     }
 }

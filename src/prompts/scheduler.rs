@@ -169,7 +169,7 @@ pub struct Scheduler {
     poster: Arc<dyn Poster>,
     instance: String,
     settings: Settings,
-    pacer: Pacer,
+    pacer: Arc<Pacer>,
     /// Set at shutdown: no new claims, no new posts; what is running finishes.
     stopping: std::sync::atomic::AtomicBool,
     /// Discord, for the hourly check of streak reward roles (none: no check).
@@ -203,7 +203,7 @@ impl Scheduler {
         instance: impl Into<String>,
         settings: Settings,
     ) -> Scheduler {
-        let pacer = Pacer::new(settings.posts_per_second);
+        let pacer = Arc::new(Pacer::new(settings.posts_per_second));
         Scheduler {
             app,
             poster,
@@ -217,6 +217,11 @@ impl Scheduler {
     }
 
     /// Also checks, once an hour, the streak reward roles members may have lost overnight.
+    /// The REST budget prompts are paced by, for other unprompted calls to share.
+    pub fn pacer(&self) -> Arc<Pacer> {
+        self.pacer.clone()
+    }
+
     pub fn with_reward_upkeep(mut self, lookups: Arc<dyn crate::lookups::Lookups>) -> Scheduler {
         self.reward_lookups = Some(lookups);
         self

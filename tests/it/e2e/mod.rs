@@ -10,6 +10,7 @@ mod ops;
 mod pictures;
 mod quiz;
 mod recognition;
+mod scale;
 mod scenario;
 mod shards;
 

@@ -1,0 +1,455 @@
+//! Growing past one process and one shard, through the local Discord: one process taking the
+//! shard count Discord recommends for 6 000 servers, and four processes on complementary shard
+//! ranges sharing one PostgreSQL database and one REST budget behind discord.js's REST proxy
+//! (`tests/proxy`), with Discord's rate limits on.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use local_discord::{Context, LocalDiscord, Options};
+use trilha::prompts::records::PromptSchedule;
+
+use super::bot::Bot;
+use crate::engines::{Engine, TestDatabase, postgres_admin_url};
+use crate::support::{Sandbox, repo};
+
+const ANSWER: Duration = Duration::from_secs(15);
+
+fn shard_of(guild: u64, total: u64) -> u64 {
+    (guild >> 22) % total
+}
+
+/// For each shard, a few servers it owns.
+fn servers_by_shard(ids: &[u64], total: u64, per_shard: usize) -> BTreeMap<u64, Vec<u64>> {
+    let mut out: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for &id in ids {
+        let list = out.entry(shard_of(id, total)).or_default();
+        if list.len() < per_shard {
+            list.push(id);
+        }
+    }
+    out
+}
+
+fn in_guild(guild: u64) -> Context {
+    Context {
+        guild: Some(guild),
+        ..Context::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_takes_the_recommended_shards_for_6000_servers_and_answers_in_each() {
+    let discord = LocalDiscord::start(Options::default()).await.unwrap();
+    let mut ids = vec![discord.guild_id()];
+    ids.extend(discord.add_servers(5_999));
+    let recommended = discord.with_world(|w| u64::from(w.recommended()));
+    assert_eq!(recommended, 6, "one shard per 1 000 servers");
+
+    let sandbox = Sandbox::new();
+    let bot = Bot::start(&discord, &sandbox, &[]);
+    // serenity starts one shard per 5 s.
+    if let Err(e) = discord
+        .wait_all_shards(recommended, Duration::from_secs(90))
+        .await
+    {
+        panic!("{e}\n{}", bot.log_text());
+    }
+    for (shard, servers) in servers_by_shard(&ids, recommended, 1) {
+        let guild = servers[0];
+        let id = discord
+            .slash("ana", "/roadmap kafka", &in_guild(guild))
+            .unwrap();
+        let answer = discord
+            .answer(id, ANSWER)
+            .await
+            .unwrap_or_else(|e| panic!("shard {shard}: {e}\n{}", bot.log_text()));
+        assert!(
+            answer.text().to_lowercase().contains("kafka"),
+            "shard {shard}: {}",
+            answer.text()
+        );
+        let delivered = discord.with_world(|w| w.interactions[&id].shard);
+        assert_eq!(delivered, Some(shard), "delivered on the owning shard");
+    }
+    let (identifies, too_fast) =
+        discord.with_world(|w| (w.gateway.identifies, w.gateway.identifies_too_fast));
+    assert_eq!(identifies, 6, "one IDENTIFY per shard");
+    assert_eq!(too_fast, 0, "never faster than Discord allows");
+    // /healthz lists every shard, connected (its view is refreshed every few seconds).
+    let addr = bot.health_addr(ANSWER).await;
+    let deadline = Instant::now() + ANSWER;
+    let body = loop {
+        let (status, body) = trilha::ops::health::probe(addr).await.unwrap();
+        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let connected = health["shards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["stage"] == "connected")
+            .count();
+        if status == 200 && connected == 6 {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "/healthz: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let ids: Vec<u64> = serde_json::from_str::<serde_json::Value>(&body).unwrap()["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, (0..6).collect::<Vec<u64>>(), "{body}");
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
+}
+
+/// discord.js's REST proxy (`tests/proxy/proxy.mjs`) as a child process.
+struct Proxy {
+    child: Child,
+    pub url: String,
+}
+
+impl Proxy {
+    /// `None` (with a note) where its npm packages are not installed (`.ci/run` installs them).
+    fn start(upstream: &str) -> Option<Proxy> {
+        let dir = repo().join("tests/proxy");
+        if !dir.join("node_modules/@discordjs/proxy").exists() {
+            eprintln!(
+                "note: the several-process test needs discord.js's REST proxy: run `npm ci --prefix tests/proxy` (as `bash .ci/run` does)"
+            );
+            return None;
+        }
+        #[allow(clippy::disallowed_methods)] // PATH is passed through to node.
+        let mut child = Command::new("node")
+            .arg(dir.join("proxy.mjs"))
+            .arg(upstream)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the proxy says where it listens");
+        let port = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected proxy output: {line}"));
+        Some(Proxy {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        })
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the test sent: interaction id -> (server, shard).
+type Sent = Vec<(u64, u64, u64)>;
+
+/// Members use `/done` in `servers` (several at a time), and every answer arrives.
+async fn traffic(
+    discord: &LocalDiscord,
+    servers: &[u64],
+    total: u64,
+    items: &[&str],
+    sent: &mut Sent,
+) -> Result<(), String> {
+    let mut batch = Vec::new();
+    for (n, &guild) in servers.iter().enumerate() {
+        let item = items[n % items.len()];
+        let id = discord.slash("ana", &format!("/done {item}"), &in_guild(guild))?;
+        batch.push(id);
+        sent.push((id, guild, shard_of(guild, total)));
+        if batch.len() == 16 {
+            for id in batch.drain(..) {
+                discord.answer(id, ANSWER).await?;
+            }
+        }
+    }
+    for id in batch {
+        discord.answer(id, ANSWER).await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
+    if postgres_admin_url().is_none() {
+        return;
+    }
+    const TOTAL: u64 = 8;
+    const PROMPTED: usize = 1_000;
+    let discord = LocalDiscord::start(Options::default()).await.unwrap();
+    let mut ids = vec![discord.guild_id()];
+    ids.extend(discord.add_servers(1_999));
+    discord.enable_rate_limits();
+    let Some(proxy) = Proxy::start(&discord.base_url()) else {
+        return;
+    };
+
+    // 1 000 servers' prompts all due in the same minute, a little after the bots start.
+    let db = TestDatabase::new(Engine::Postgres).await;
+    let store = db.store().await;
+    let now = trilha::clock::Clock::System.now();
+    let due = (now / 60 + 2) * 60;
+    let (hour, minute) = ((due / 3600) % 24, (due / 60) % 60);
+    let prompted: Vec<(u64, u64)> = discord.with_world(|w| {
+        w.guilds[1..=PROMPTED]
+            .iter()
+            .map(|g| (g.id, g.channels[0].id))
+            .collect()
+    });
+    for &(guild, channel) in &prompted {
+        let schedule = PromptSchedule {
+            guild,
+            channel,
+            local_time: format!("{hour:02}:{minute:02}"),
+            days: 0b111_1111,
+            timezone: "UTC".into(),
+            role: None,
+            section: None,
+            thread: false,
+            pause: None,
+            next_due_at: Some(due),
+            requested_at: None,
+            created_by: 1,
+            digest: false,
+        };
+        store.save_schedule(&schedule, now).await.unwrap();
+    }
+    drop(store);
+
+    let ranges = ["0-1", "2-3", "4-5", "6-7"];
+    let mut bots: Vec<(Bot, Sandbox)> = ranges
+        .iter()
+        .map(|range| {
+            let sandbox = Sandbox::new();
+            let env = [
+                ("DATABASE_URL".to_string(), db.url.clone()),
+                ("DISCORD_PROXY_URL".into(), proxy.url.clone()),
+                ("SHARDS".into(), (*range).into()),
+                ("SHARD_TOTAL".into(), TOTAL.to_string()),
+            ];
+            (Bot::start(&discord, &sandbox, &env), sandbox)
+        })
+        .collect();
+    let logs = |bots: &[(Bot, Sandbox)]| -> String {
+        bots.iter()
+            .zip(ranges)
+            .map(|((b, _), r)| format!("--- SHARDS={r}\n{}", b.log_text()))
+            .collect()
+    };
+    let started = Instant::now();
+    if let Err(e) = discord
+        .wait_all_shards(TOTAL, Duration::from_secs(120))
+        .await
+    {
+        panic!("{e}\n{}", logs(&bots));
+    }
+    let all_ready = started.elapsed();
+
+    // Members in servers of every shard.
+    let items = ["kafka", "postgresql", "docker", "git", "redis"];
+    let by_shard = servers_by_shard(&ids[1..], TOTAL, 30);
+    let everywhere: Vec<u64> = by_shard.values().flatten().copied().collect();
+    let mut sent = Sent::new();
+    if let Err(e) = traffic(&discord, &everywhere, TOTAL, &items, &mut sent).await {
+        panic!("{e}\n{}", logs(&bots));
+    }
+
+    // Mid-traffic, the process on shards 2-3 is stopped (SIGTERM) and started again; the others
+    // keep answering in their servers and posting prompts, its servers' included. What it had
+    // received when the signal came is answered before it exits.
+    let victim = 1;
+    let theirs: Vec<u64> = [2, 3].iter().flat_map(|s| by_shard[s].clone()).collect();
+    let mut in_flight = Vec::new();
+    for (n, &guild) in theirs.iter().take(16).enumerate() {
+        let id = discord
+            .slash(
+                "ana",
+                &format!("/done {}", items[n % items.len()]),
+                &in_guild(guild),
+            )
+            .unwrap();
+        in_flight.push(id);
+        sent.push((id, guild, shard_of(guild, TOTAL)));
+    }
+    bots[victim].0.terminate();
+    for id in &in_flight {
+        if let Err(e) = discord.answer(*id, ANSWER).await {
+            panic!("in flight at SIGTERM: {e}\n{}", logs(&bots));
+        }
+    }
+    let exit = tokio::task::block_in_place(|| bots[victim].0.wait_exit(Duration::from_secs(30)));
+    assert_eq!(exit, Some(0), "a clean stop\n{}", logs(&bots));
+    let posts_when_stopped = prompt_posts(&discord, &prompted).values().sum::<usize>();
+    let others: Vec<u64> = by_shard
+        .iter()
+        .filter(|(shard, _)| !matches!(shard, 2 | 3))
+        .flat_map(|(_, s)| s.iter().copied())
+        .collect();
+    if let Err(e) = traffic(&discord, &others, TOTAL, &items[1..], &mut sent).await {
+        panic!("{e}\n{}", logs(&bots));
+    }
+    // Its servers' prompts come due while it is away: the others post them (the scheduler
+    // looks every 15 s).
+    let wait_due = Duration::from_secs((due - trilha::clock::Clock::System.now()).max(0) as u64);
+    let channels: std::collections::HashSet<u64> = prompted.iter().map(|(_, c)| *c).collect();
+    let posted_while_away = discord
+        .wait_until(
+            "prompts posted while a process is away",
+            wait_due + Duration::from_secs(30),
+            |w| {
+                let posts = w
+                    .messages
+                    .iter()
+                    .filter(|m| channels.contains(&m.channel_id) && m.for_user.is_none())
+                    .count();
+                (posts > posts_when_stopped + 100).then_some(posts)
+            },
+        )
+        .await;
+    let posts_while_away = match posted_while_away {
+        Ok(posts) => posts,
+        Err(e) => panic!("{e}\n{}", logs(&bots)),
+    };
+    bots[victim].0.restart();
+    if let Err(e) = discord
+        .wait_until("shards 2 and 3 back", Duration::from_secs(60), |w| {
+            let live = w.gateway.connected_shards();
+            (live.contains(&2) && live.contains(&3)).then_some(())
+        })
+        .await
+    {
+        panic!("{e}\n{}", logs(&bots));
+    }
+    if let Err(e) = traffic(&discord, &theirs, TOTAL, &items[2..], &mut sent).await {
+        panic!("{e}\n{}", logs(&bots));
+    }
+
+    // Every prompt posted, once.
+    let posted = discord
+        .wait_until("1 000 prompts posted", Duration::from_secs(120), |w| {
+            let posts = w
+                .messages
+                .iter()
+                .filter(|m| channels.contains(&m.channel_id) && m.for_user.is_none())
+                .count();
+            (posts >= PROMPTED).then_some(posts)
+        })
+        .await;
+    if let Err(e) = posted {
+        panic!("{e}\n{}", logs(&bots));
+    }
+    // Let any stray double post arrive before counting.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let posts = prompt_posts(&discord, &prompted);
+    let doubled: Vec<_> = posts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(
+        doubled.is_empty() && posts.len() == PROMPTED,
+        "every prompt exactly once: {} channels posted, not once: {doubled:?}",
+        posts.len()
+    );
+
+    // Every interaction answered exactly once, by the process running its shard.
+    let callbacks = discord.with_world(|w| {
+        let mut count: HashMap<u64, usize> = HashMap::new();
+        for r in &w.requests {
+            if let ["", "api", "v10", "interactions", id, _, "callback"] =
+                r.path.split('/').collect::<Vec<_>>()[..]
+                && r.status < 300
+            {
+                *count.entry(id.parse().unwrap_or(0)).or_default() += 1;
+            }
+        }
+        count
+    });
+    for &(id, guild, shard) in &sent {
+        assert_eq!(
+            callbacks.get(&id),
+            Some(&1),
+            "interaction {id} in {guild} answered exactly once"
+        );
+        let delivered = discord.with_world(|w| w.interactions[&id].shard);
+        assert_eq!(delivered, Some(shard), "interaction {id} went to its shard");
+        let owner = (shard / 2) as usize;
+        for (n, (bot, _)) in bots.iter().enumerate() {
+            let logged = bot.log_count_all(&format!("interaction_id={id} ")) > 0;
+            assert_eq!(
+                logged,
+                n == owner,
+                "interaction {id} (shard {shard}) answered by SHARDS={} only",
+                ranges[owner]
+            );
+        }
+    }
+
+    // One budget: Discord never had to refuse a request, IDENTIFYs never came too fast, and the
+    // prompt posts never went past the global rate.
+    let refused = discord.sent_429s();
+    assert!(
+        refused.is_empty(),
+        "{} 429s sent, the first: {:?}",
+        refused.len(),
+        refused.first()
+    );
+    let too_fast = discord.with_world(|w| w.gateway.identifies_too_fast);
+    assert_eq!(too_fast, 0, "IDENTIFYs queued through the database");
+    let post_times: Vec<Instant> = discord.with_world(|w| {
+        w.requests
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .map(|r| r.at)
+            .collect()
+    });
+    let peak = post_times
+        .iter()
+        .map(|t| {
+            post_times
+                .iter()
+                .filter(|u| **u >= *t && u.duration_since(*t) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(peak <= 50, "at most 50 posts in any second, saw {peak}");
+    assert!(
+        discord.violations().is_empty(),
+        "{:?}",
+        discord.violations()
+    );
+    eprintln!(
+        "4 processes, 8 shards, {} servers: all shards READY in {all_ready:.1?}; {} interactions answered once each; {PROMPTED} prompts posted once each ({posts_when_stopped} before the stop, {posts_while_away} by the time the stopped process came back), peak {peak} posts/s; 0 429s",
+        ids.len(),
+        sent.len(),
+    );
+}
+
+/// Posts per prompted channel.
+fn prompt_posts(discord: &LocalDiscord, prompted: &[(u64, u64)]) -> HashMap<u64, usize> {
+    discord.with_world(|w| {
+        let channels: std::collections::HashSet<u64> = prompted.iter().map(|(_, c)| *c).collect();
+        let mut count = HashMap::new();
+        for m in &w.messages {
+            if channels.contains(&m.channel_id) && m.for_user.is_none() {
+                *count.entry(m.channel_id).or_default() += 1;
+            }
+        }
+        count
+    })
+}
