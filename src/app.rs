@@ -159,3 +159,30 @@ async fn reconcile_now(app: &App) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ShardOwnership;
+
+    /// A server whose id puts it on `shard` of `total` (`(id >> 22) % total`).
+    fn server_on(shard: u64, total: u64, n: u64) -> u64 {
+        ((1_000 * total + shard) << 22) | n
+    }
+
+    #[test]
+    fn a_process_serves_the_servers_of_its_shards_only() {
+        let all = ShardOwnership::default();
+        assert!(all.owns(server_on(5, 8, 1)), "unsettled: everything");
+        let ours = ShardOwnership::default();
+        ours.settle(2, 3, 8);
+        ours.settle(0, 7, 8); // only the first settles
+        assert_eq!(ours.range(), Some((2, 3, 8)));
+        for shard in 0..8 {
+            assert_eq!(
+                ours.owns(server_on(shard, 8, 7)),
+                (2..=3).contains(&shard),
+                "shard {shard}"
+            );
+        }
+    }
+}

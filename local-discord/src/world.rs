@@ -256,10 +256,18 @@ pub struct GatewayState {
     pub max_concurrency: u64,
     /// The window of that limit (Discord: 5 s).
     pub identify_interval: Duration,
+    /// How much sooner than `identify_interval` an IDENTIFY may arrive and still pass: clients
+    /// space IDENTIFYs by their own clock (serenity: 5 s between connection starts), and they
+    /// arrive with the jitter of the network and of a busy client (seen here: 1.3 ms early under
+    /// load). Discord measures on arrival; a limit that refused a client 1 ms early would refuse
+    /// every library, so some tolerance is the faithful model. Refusals below it are recorded.
+    pub identify_jitter: Duration,
     /// Every accepted IDENTIFY: (shard, when).
     pub identify_log: Vec<(u64, Instant)>,
     /// IDENTIFYs refused for coming too fast (answered with INVALID_SESSION, as Discord does).
     pub identifies_too_fast: u32,
+    /// Those refusals: (shard, time since the bucket's last accepted IDENTIFY).
+    pub identify_refusals: Vec<(u64, Duration)>,
     pub intents: Option<u64>,
     pub last_identify_token: Option<String>,
 }
@@ -274,8 +282,10 @@ impl Default for GatewayState {
             sessions: HashMap::new(),
             max_concurrency: 1,
             identify_interval: Duration::from_secs(5),
+            identify_jitter: Duration::from_millis(250),
             identify_log: Vec::new(),
             identifies_too_fast: 0,
+            identify_refusals: Vec::new(),
             intents: None,
             last_identify_token: None,
         }

@@ -149,11 +149,16 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         move || scheduler.stop(),
         client.shard_manager.clone(),
     ));
-    shards::wait_for_identify_turn(&app.store, shards).await;
-    let result = client
-        .start_shard_range(shards.first..shards.last, shards.total)
-        .await
-        .map_err(gateway_error);
+    shards::wait_for_identify_turn(&app.store, shards, || in_flight.is_closing()).await;
+    let result = if in_flight.is_closing() {
+        // Signalled while waiting for the turn: nothing was connected.
+        Ok(())
+    } else {
+        client
+            .start_shard_range(shards.first..shards.last, shards.total)
+            .await
+            .map_err(gateway_error)
+    };
     let deadline = if in_flight.is_closing() {
         // Signalled: let the shutdown task finish while `client` (which owns the receiving end
         // of `return_with_value`) is still alive.

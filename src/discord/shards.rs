@@ -45,12 +45,16 @@ const IDENTIFY_INTERVAL: Duration = Duration::from_secs(5);
 /// IDENTIFY may come a little after its slot.
 const TURN_SLACK: Duration = Duration::from_secs(1);
 
+/// How often a wait for the IDENTIFY turn looks for a shutdown.
+const STOP_POLL: Duration = Duration::from_millis(200);
+
 /// Waits for this process's turn to IDENTIFY, so that processes started together never
 /// identify faster than Discord allows for the whole bot (it would answer INVALID_SESSION and
 /// serenity would retry, slower). The turn is reserved in the database (PostgreSQL: shared by
 /// every process; SQLite: one process, no wait). Restarts of single shards later, by serenity
 /// itself, are not queued here: rare, and Discord's INVALID_SESSION makes serenity retry them.
-pub async fn wait_for_identify_turn(store: &Store, start: ShardStart) {
+/// Gives up waiting when `stopping` turns true (a SIGTERM meanwhile).
+pub async fn wait_for_identify_turn(store: &Store, start: ShardStart, stopping: impl Fn() -> bool) {
     let span = IDENTIFY_INTERVAL * start.count() + TURN_SLACK;
     match store.reserve_identify_turn(span).await {
         Ok(wait) if wait.is_zero() => {}
@@ -59,7 +63,10 @@ pub async fn wait_for_identify_turn(store: &Store, start: ShardStart) {
                 wait_ms = wait.as_millis() as u64,
                 "other processes of the bot are opening gateway sessions; waiting for this one's turn"
             );
-            tokio::time::sleep(wait).await;
+            let until = tokio::time::Instant::now() + wait;
+            while !stopping() && tokio::time::Instant::now() < until {
+                tokio::time::sleep_until(until.min(tokio::time::Instant::now() + STOP_POLL)).await;
+            }
         }
         // Not fatal: starting at once only risks Discord's INVALID_SESSION, which serenity
         // retries.

@@ -878,3 +878,36 @@ async fn start_up_upkeep_runs_in_one_process_at_a_time_and_never_keeps_the_lock(
     })
     .await;
 }
+
+#[tokio::test]
+async fn identify_turns_queue_processes_behind_each_other_on_postgres() {
+    on_each_engine(|db| async move {
+        let (a, b, c) = (db.store().await, db.store().await, db.store().await);
+        let span = std::time::Duration::from_secs(11);
+        // Three processes starting together: each gets its own 11 s turn, one after another.
+        let (x, y, z) = tokio::join!(
+            a.reserve_identify_turn(span),
+            b.reserve_identify_turn(span),
+            c.reserve_identify_turn(span)
+        );
+        let mut waits = [x.unwrap(), y.unwrap(), z.unwrap()];
+        waits.sort();
+        match db.engine {
+            // One process: no one to wait for.
+            Engine::Sqlite => assert!(waits.iter().all(|w| w.is_zero()), "{waits:?}"),
+            Engine::Postgres => {
+                let secs: Vec<f64> = waits.iter().map(|w| w.as_secs_f64()).collect();
+                assert!(secs[0] < 1.0, "the first goes now: {secs:?}");
+                assert!(
+                    (secs[1] - 11.0).abs() < 1.0,
+                    "the second after it: {secs:?}"
+                );
+                assert!(
+                    (secs[2] - 22.0).abs() < 1.0,
+                    "the third after both: {secs:?}"
+                );
+            }
+        }
+    })
+    .await;
+}

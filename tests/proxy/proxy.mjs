@@ -1,7 +1,10 @@
 // Test-only: discord.js's REST proxy (@discordjs/proxy) in front of the local Discord, so that
 // several trilha processes share one rate-limit budget as they would in production behind
 // twilight-http-proxy or nirn-proxy. Usage: node proxy.mjs <upstream base URL> [port]
-// Prints "listening on <port>" once it accepts connections.
+// Prints "listening on <port>" once it accepts connections. Listens on 127.0.0.1, or on HOST.
+// Unlike discord.js's own proxy container (which answers 429 at once and lets the caller
+// retry), it waits for the rate limit to pass: trilha's REST client has its own limiter off
+// behind a proxy, so the proxy must be the one that waits.
 import { createServer } from 'node:http';
 import { proxyRequests } from '@discordjs/proxy';
 import { REST } from '@discordjs/rest';
@@ -21,7 +24,7 @@ rest.on('rateLimited', (info) => {
 });
 
 const server = createServer(proxyRequests(rest));
-server.listen(Number(port), '127.0.0.1', () => {
+server.listen(Number(port), process.env.HOST ?? '127.0.0.1', () => {
 	console.log(`listening on ${server.address().port}`);
 });
 const stop = () => {

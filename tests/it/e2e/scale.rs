@@ -408,8 +408,18 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
         refused.len(),
         refused.first()
     );
-    let too_fast = discord.with_world(|w| w.gateway.identifies_too_fast);
-    assert_eq!(too_fast, 0, "IDENTIFYs queued through the database");
+    let (too_fast, refusals) = discord.with_world(|w| {
+        (
+            w.gateway.identifies_too_fast,
+            w.gateway.identify_refusals.clone(),
+        )
+    });
+    assert_eq!(
+        too_fast,
+        0,
+        "IDENTIFYs queued through the database; refused (shard, since the last): {refusals:?}\n{}",
+        logs(&bots)
+    );
     let post_times: Vec<Instant> = discord.with_world(|w| {
         w.requests
             .iter()
