@@ -247,6 +247,9 @@ fn handle(shared: &Arc<Shared>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
                     .iter()
                     .map(|g| ("GUILD_CREATE", guild_create(&world, g))),
             );
+            // A bot restarted with another shard count leaves its old sessions behind: they
+            // can no longer resume into this layout.
+            world.gateway.sessions.retain(|_, s| s.total == shards);
             world.gateway.sessions.insert(shard_id, session);
             for (name, data) in frames {
                 if let Some(frame) = next_frame(&mut world, shard_id, name, data) {

@@ -409,7 +409,18 @@ impl LocalDiscord {
     /// messages: shard 0), with that shard's next sequence number. Returns the shard it went to,
     /// if that shard's session is live; a session that is away keeps it for its RESUME.
     pub fn dispatch(&self, name: &str, data: Value) -> Option<u64> {
-        let guild = data["guild_id"].as_str().and_then(|g| g.parse().ok());
+        // GUILD_CREATE/UPDATE/DELETE carry the server's id as `id`; ids may come as numbers
+        // from hand-written payloads.
+        let id_of = |v: &Value| {
+            v.as_str()
+                .and_then(|g| g.parse().ok())
+                .or_else(|| v.as_u64())
+        };
+        let guild = id_of(&data["guild_id"]).or_else(|| {
+            name.starts_with("GUILD_")
+                .then(|| id_of(&data["id"]))
+                .flatten()
+        });
         let shared = self.shared.clone();
         let routed = {
             let mut w = shared.world.lock().expect("world lock");

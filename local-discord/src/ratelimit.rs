@@ -7,7 +7,8 @@
 //!
 //! Windows are fixed, starting at a bucket's first request, as Discord's reset times read.
 //! Interaction callbacks and webhook (interaction token) routes are not bound to the global
-//! limit, as Discord documents.
+//! limit, as Discord documents; they are not limited here at all (Discord limits a webhook to
+//! about 5 requests per 2 s, more than a reply's follow-ups use).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -47,18 +48,18 @@ impl Window {
 
 /// Which bucket a route falls in: (bucket key with its major parameter, bucket hash, limit,
 /// period). `None`: not limited (interaction callbacks and webhooks).
-fn bucket(method: &str, segments: &[&str]) -> Option<(String, &'static str, u32, Duration)> {
+fn bucket(method: &str, segments: &[&str]) -> Option<(String, String, u32, Duration)> {
     match segments {
         ["interactions", ..] | ["webhooks", ..] => None,
         ["channels", channel, "messages"] if method == "POST" => Some((
             format!("messages:{channel}"),
-            "local-channel-messages",
+            "local-channel-messages".to_string(),
             5,
             Duration::from_secs(5),
         )),
         ["guilds", guild, "members", _, "roles", _] => Some((
             format!("member-roles:{guild}"),
-            "local-member-roles",
+            "local-member-roles".to_string(),
             10,
             Duration::from_secs(10),
         )),
@@ -76,9 +77,25 @@ fn bucket(method: &str, segments: &[&str]) -> Option<(String, &'static str, u32,
                     }
                 })
                 .collect();
+            // Each route shape is its own bucket, with a hash of its own (clients key their
+            // queues by hash and major parameter).
+            let generic: Vec<&str> = segments
+                .iter()
+                .map(|s| {
+                    if s.chars().all(|c| c.is_ascii_digit()) {
+                        "id"
+                    } else {
+                        s
+                    }
+                })
+                .collect();
+            let hash: String = format!("{method}-{}", generic.join("-"))
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
             Some((
                 format!("{method} {}", shape.join("/")),
-                "local-route",
+                format!("local-{hash}"),
                 50,
                 Duration::from_secs(1),
             ))
@@ -161,7 +178,7 @@ impl RateLimits {
             ),
             ("x-ratelimit-reset", seconds(reset_at)),
             ("x-ratelimit-reset-after", seconds(reset_after)),
-            ("x-ratelimit-bucket", hash.to_string()),
+            ("x-ratelimit-bucket", hash),
         ];
         if !global_full && !bucket_full {
             return Verdict {

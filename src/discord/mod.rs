@@ -140,17 +140,23 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let scheduler = runtime.scheduler();
     // Informational, on the side, and paced by the prompts' budget (each check is four calls),
     // so several processes starting together never burst past Discord's global limit.
-    let (checks, pacer, app2) = (rest.clone(), scheduler.pacer(), app.clone());
-    app.background
-        .spawn(async move { check_prompt_channels(&app2, &checks, &pacer).await });
+    let (checks, pacer, app2, closing) = (
+        rest.clone(),
+        scheduler.pacer(),
+        app.clone(),
+        in_flight.clone(),
+    );
+    app.background.spawn(async move {
+        check_prompt_channels(&app2, &checks, &pacer, || closing.is_closing()).await
+    });
     let shutdown = tokio::spawn(runtime::on_signal(
         app.clone(),
         in_flight.clone(),
         move || scheduler.stop(),
         client.shard_manager.clone(),
     ));
-    shards::wait_for_identify_turn(&app.store, shards, || in_flight.is_closing()).await;
-    let result = if in_flight.is_closing() {
+    let our_turn = shards::take_identify_turn(&app, shards, || in_flight.is_closing()).await;
+    let result = if !our_turn {
         // Signalled while waiting for the turn: nothing was connected.
         Ok(())
     } else {
@@ -219,8 +225,15 @@ async fn check_prompt_channels(
     app: &App,
     lookups: &dyn Lookups,
     pacer: &crate::prompts::scheduler::Pacer,
+    stopping: impl Fn() -> bool,
 ) {
-    let schedules = match app.store.active_schedules(STARTUP_CHANNEL_CHECKS).await {
+    // Each process checks the servers its shards serve: read enough to find its share.
+    let total = app.shards.range().map_or(1, |(_, _, total)| total);
+    let schedules = match app
+        .store
+        .active_schedules(STARTUP_CHANNEL_CHECKS * total)
+        .await
+    {
         Ok(s) => s,
         Err(error) => {
             tracing::error!(%error, "could not read the prompt schedules");
@@ -228,10 +241,13 @@ async fn check_prompt_channels(
         }
     };
     let needed = permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
-    // Each process checks the servers its shards serve.
-    for s in schedules.into_iter().filter(|s| app.shards.owns(s.guild)) {
+    let ours = schedules.into_iter().filter(|s| app.shards.owns(s.guild));
+    for s in ours.take(STARTUP_CHANNEL_CHECKS as usize) {
         for _ in 0..4 {
             pacer.acquire().await;
+        }
+        if stopping() {
+            return;
         }
         match lookups.channel_access(s.guild, s.channel, None).await {
             Ok(access) if access.permissions & needed == needed => {}
@@ -287,8 +303,15 @@ impl EventHandler for Handler {
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
         // serenity reports stages around received events only (a resume can start between
         // two reports), so "up" is simply: the latest stage is Connected.
+        // With several shards, "up" means all of them: the gateway watch judges that.
+        let one_shard = self
+            .app
+            .shards
+            .range()
+            .is_none_or(|(first, last, _)| first == last);
         match event.new {
-            ConnectionStage::Connected => self.app.metrics.gateway_up(),
+            ConnectionStage::Connected if one_shard => self.app.metrics.gateway_up(),
+            ConnectionStage::Connected => {}
             _ => self.app.metrics.gateway_down(),
         }
     }

@@ -10,7 +10,6 @@ use serenity::model::gateway::BotGateway;
 
 use super::StartError;
 use crate::config::ShardPlan;
-use crate::store::Store;
 
 /// Discord has fewer session starts left today than this process needs.
 #[derive(Debug, thiserror::Error)]
@@ -41,37 +40,71 @@ impl ShardStart {
 /// ignores `max_concurrency`), which is Discord's IDENTIFY rate for one rate-limit bucket.
 const IDENTIFY_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Added to a turn: serenity spaces starts from the end of a connection, so a process's last
-/// IDENTIFY may come a little after its slot.
-const TURN_SLACK: Duration = Duration::from_secs(1);
+/// The database lock a process holds while its shards identify.
+const IDENTIFY_LOCK: i64 = 0x7472_696c_6861_0002;
 
-/// How often a wait for the IDENTIFY turn looks for a shutdown.
-const STOP_POLL: Duration = Duration::from_millis(200);
+/// How often the holder looks whether every shard is connected, and a waiter for a shutdown.
+const POLL: Duration = Duration::from_millis(250);
 
-/// Waits for this process's turn to IDENTIFY, so that processes started together never
-/// identify faster than Discord allows for the whole bot (it would answer INVALID_SESSION and
-/// serenity would retry, slower). The turn is reserved in the database (PostgreSQL: shared by
-/// every process; SQLite: one process, no wait). Restarts of single shards later, by serenity
-/// itself, are not queued here: rare, and Discord's INVALID_SESSION makes serenity retry them.
-/// Gives up waiting when `stopping` turns true (a SIGTERM meanwhile).
-pub async fn wait_for_identify_turn(store: &Store, start: ShardStart, stopping: impl Fn() -> bool) {
-    let span = IDENTIFY_INTERVAL * start.count() + TURN_SLACK;
-    match store.reserve_identify_turn(span).await {
-        Ok(wait) if wait.is_zero() => {}
-        Ok(wait) => {
-            tracing::info!(
-                wait_ms = wait.as_millis() as u64,
-                "other processes of the bot are opening gateway sessions; waiting for this one's turn"
-            );
-            let until = tokio::time::Instant::now() + wait;
-            while !stopping() && tokio::time::Instant::now() < until {
-                tokio::time::sleep_until(until.min(tokio::time::Instant::now() + STOP_POLL)).await;
+/// Takes this process's turn to open its gateway sessions, so that processes starting together
+/// never identify faster than Discord allows for the whole bot (Discord would answer
+/// INVALID_SESSION and serenity retry, slower). The turn is a PostgreSQL advisory lock held on
+/// a connection of its own, from before the first shard starts until every shard of this
+/// process is connected and one more IDENTIFY interval has passed (bounded, should a shard
+/// never connect); a process that dies releases it with its connection. On SQLite (one
+/// process) the turn is immediate.
+///
+/// Returns when the turn is ours, or `false` once `stopping` turns true first (a SIGTERM
+/// meanwhile: connect nothing). If the lock cannot be taken (the database is unreachable) it
+/// starts anyway: at worst Discord refuses an IDENTIFY and serenity retries it.
+///
+/// Restarts of single shards later, by serenity itself, do not take the turn: rare, and
+/// Discord's INVALID_SESSION makes serenity retry them.
+pub async fn take_identify_turn(
+    app: &crate::app::App,
+    start: ShardStart,
+    stopping: impl Fn() -> bool,
+) -> bool {
+    let (acquired, mut turn) = tokio::sync::oneshot::channel::<()>();
+    let (store, metrics) = (app.store.clone(), app.metrics.clone());
+    let count = start.count() as usize;
+    tokio::spawn(async move {
+        let held = store.exclusively(IDENTIFY_LOCK, async move {
+            let _ = acquired.send(());
+            let deadline =
+                tokio::time::Instant::now() + IDENTIFY_INTERVAL * 2 * (start.count() + 2);
+            let all_connected = || {
+                metrics
+                    .shards()
+                    .iter()
+                    .filter(|s| s.stage == "connected")
+                    .count()
+                    >= count
+            };
+            while !all_connected() && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(POLL).await;
             }
+            tokio::time::sleep(IDENTIFY_INTERVAL).await;
+        });
+        if let Err(error) = held.await {
+            tracing::warn!(%error, "could not take the database's turn to open gateway sessions; starting now");
         }
-        // Not fatal: starting at once only risks Discord's INVALID_SESSION, which serenity
-        // retries.
-        Err(error) => {
-            tracing::warn!(%error, "could not reserve a turn to open gateway sessions; starting now")
+    });
+    let started_waiting = tokio::time::Instant::now();
+    let mut told = false;
+    loop {
+        tokio::select! {
+            // Ours, or the lock could not be taken (the sender dropped): start either way.
+            _ = &mut turn => return true,
+            _ = tokio::time::sleep(POLL) => {
+                if stopping() {
+                    return false;
+                }
+                if !told && started_waiting.elapsed() > Duration::from_secs(1) {
+                    told = true;
+                    tracing::info!("another process of the bot is opening its gateway sessions; waiting for this one's turn");
+                }
+            }
         }
     }
 }

@@ -304,6 +304,12 @@ impl Store {
             Engine::Postgres(engine) => {
                 use sqlx::Connection as _;
                 let mut conn = engine.sql.writes.acquire().await?.detach();
+                // The pool's connections give up on a lock after a few seconds (members are
+                // told the database is busy); this one waits as long as the holder works. It is
+                // closed afterwards, so the setting dies with it.
+                sqlx::query("SET lock_timeout = 0")
+                    .execute(&mut conn)
+                    .await?;
                 sqlx::query("SELECT pg_advisory_lock($1)")
                     .bind(key)
                     .execute(&mut conn)
@@ -318,32 +324,6 @@ impl Store {
                 Ok(out)
             }
         }
-    }
-
-    /// Reserves a turn of length `span` to open gateway sessions in (Discord allows one
-    /// IDENTIFY per 5 s per rate-limit bucket, for the whole bot) and returns how long to wait
-    /// for it. Processes sharing a PostgreSQL database queue behind each other: one atomic
-    /// update of a `meta` row, on the database's clock so the processes' clocks need not agree.
-    /// On SQLite (one process) the turn is now.
-    pub async fn reserve_identify_turn(
-        &self,
-        span: std::time::Duration,
-    ) -> Result<std::time::Duration, StoreError> {
-        let Engine::Postgres(engine) = &self.engine else {
-            return Ok(std::time::Duration::ZERO);
-        };
-        let span = span.as_millis() as i64;
-        let wait_ms: i64 = sqlx::query_scalar(
-            "WITH now AS (SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms)
-             INSERT INTO meta (key, value) SELECT 'identify_turn_ends_ms', (ms + $1)::text FROM now
-             ON CONFLICT (key) DO UPDATE
-                SET value = (GREATEST(meta.value::bigint, (SELECT ms FROM now)) + $1)::text
-             RETURNING value::bigint - $1 - (SELECT ms FROM now)",
-        )
-        .bind(span)
-        .fetch_one(&engine.sql.writes)
-        .await?;
-        Ok(std::time::Duration::from_millis(wait_ms.max(0) as u64))
     }
 
     /// `SELECT 1` on a reader, for health checks.
