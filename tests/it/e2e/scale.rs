@@ -464,3 +464,49 @@ fn prompt_posts(discord: &LocalDiscord, prompted: &[(u64, u64)]) -> HashMap<u64,
         count
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_stopped_while_waiting_its_identify_turn_exits_without_connecting() {
+    if postgres_admin_url().is_none() {
+        return;
+    }
+    let discord = LocalDiscord::start(Options::default()).await.unwrap();
+    let db = TestDatabase::new(Engine::Postgres).await;
+    let env = |range: &str| {
+        [
+            ("DATABASE_URL".to_string(), db.url.clone()),
+            ("SHARDS".into(), range.into()),
+            ("SHARD_TOTAL".into(), "8".into()),
+        ]
+    };
+    // The first process holds the turn while its four shards connect, 5 s apart.
+    let (first_dir, second_dir) = (Sandbox::new(), Sandbox::new());
+    let first = Bot::start(&discord, &first_dir, &env("0-3"));
+    first
+        .wait_log("gateway ready", 1, Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", first.log_text()));
+    let mut second = Bot::start(&discord, &second_dir, &env("4-7"));
+    second
+        .wait_log("waiting for this one's turn", 1, Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", second.log_text()));
+    let stopped = Instant::now();
+    second.terminate();
+    let exit = tokio::task::block_in_place(|| second.wait_exit(Duration::from_secs(15)));
+    assert_eq!(exit, Some(0), "a clean stop\n{}", second.log_text());
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "it did not wait for its turn first: {:?}",
+        stopped.elapsed()
+    );
+    let second_shards = discord.with_world(|w| {
+        w.gateway
+            .identify_log
+            .iter()
+            .filter(|(shard, _)| *shard >= 4)
+            .count()
+    });
+    assert_eq!(second_shards, 0, "none of its shards identified");
+    drop(first);
+}
