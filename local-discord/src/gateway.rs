@@ -191,12 +191,12 @@ fn handle(shared: &Arc<Shared>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
             }
             // One IDENTIFY per rate-limit bucket (shard_id % max_concurrency) per 5 s, across
             // every connection of the bot: too fast is an INVALID_SESSION, as Discord answers.
-            let bucket = shard_id % world.gateway.max_concurrency.max(1);
+            let max_concurrency = world.gateway.max_concurrency.max(1);
+            let bucket = shard_id % max_concurrency;
             let interval = world
                 .gateway
                 .identify_interval
                 .saturating_sub(world.gateway.identify_jitter);
-            let max_concurrency = world.gateway.max_concurrency.max(1);
             let since_last = world
                 .gateway
                 .identify_log
@@ -205,7 +205,6 @@ fn handle(shared: &Arc<Shared>, conn: u64, tx: &mpsc::UnboundedSender<Outgoing>,
                 .map(|(_, at)| at.elapsed())
                 .min();
             if let Some(since) = since_last.filter(|since| *since < interval) {
-                world.gateway.identifies_too_fast += 1;
                 world.gateway.identify_refusals.push((shard_id, since));
                 let _ = tx.send(Outgoing::Frame(
                     json!({"op": 9, "s": null, "t": null, "d": false}),

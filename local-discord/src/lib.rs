@@ -421,25 +421,17 @@ impl LocalDiscord {
                 .then(|| id_of(&data["id"]))
                 .flatten()
         });
-        let shared = self.shared.clone();
         let routed = {
-            let mut w = shared.world.lock().expect("world lock");
+            let mut w = self.shared.world.lock().expect("world lock");
             w.gateway.shard_for(guild).and_then(|shard| {
                 let frame = gateway::next_frame(&mut w, shard, name, data)?;
                 let conn = w.gateway.sessions.get(&shard)?.conn?;
                 Some((shard, conn, frame))
             })
         };
-        let delivered = routed.and_then(|(shard, conn, frame)| {
-            let tx = shared
-                .connections
-                .lock()
-                .expect("connections")
-                .get(&conn)
-                .cloned()?;
-            tx.send(gateway::Outgoing::Frame(frame)).ok().map(|_| shard)
-        });
-        shared.changed.notify_waiters();
+        let delivered =
+            routed.and_then(|(shard, conn, frame)| self.send_frame(conn, frame).then_some(shard));
+        self.shared.changed.notify_waiters();
         delivered
     }
 
@@ -447,17 +439,19 @@ impl LocalDiscord {
     fn send_op(&self, frame: Value) -> bool {
         let first = self.guild_id();
         let conn = self.with_world(|w| w.gateway.connection_for(Some(first)));
-        match conn.and_then(|c| {
-            self.shared
-                .connections
-                .lock()
-                .expect("connections")
-                .get(&c)
-                .cloned()
-        }) {
-            Some(tx) => tx.send(gateway::Outgoing::Frame(frame)).is_ok(),
-            None => false,
-        }
+        conn.is_some_and(|c| self.send_frame(c, frame))
+    }
+
+    /// Sends a frame on a gateway connection; `false` if it is gone.
+    fn send_frame(&self, conn: u64, frame: Value) -> bool {
+        let tx = self
+            .shared
+            .connections
+            .lock()
+            .expect("connections")
+            .get(&conn)
+            .cloned();
+        tx.is_some_and(|tx| tx.send(gateway::Outgoing::Frame(frame)).is_ok())
     }
 
     /// A gateway outage: every connection is closed and new ones are refused until

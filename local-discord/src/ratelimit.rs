@@ -64,41 +64,28 @@ fn bucket(method: &str, segments: &[&str]) -> Option<(String, String, u32, Durat
             Duration::from_secs(10),
         )),
         _ => {
-            // Other routes: one bucket per route shape and major parameter, generous.
+            // Other routes, generous: each route shape is a bucket with a hash of its own
+            // (clients key their queues by hash and major parameter), counted per major
+            // parameter (the channel or server).
             let shape: Vec<&str> = segments
                 .iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let major = i == 1 && matches!(segments[0], "channels" | "guilds");
-                    if !major && s.chars().all(|c| c.is_ascii_digit()) {
-                        ":id"
-                    } else {
-                        s
-                    }
-                })
-                .collect();
-            // Each route shape is its own bucket, with a hash of its own (clients key their
-            // queues by hash and major parameter).
-            let generic: Vec<&str> = segments
-                .iter()
                 .map(|s| {
-                    if s.chars().all(|c| c.is_ascii_digit()) {
+                    if s.bytes().all(|b| b.is_ascii_digit()) {
                         "id"
                     } else {
                         s
                     }
                 })
                 .collect();
-            let hash: String = format!("{method}-{}", generic.join("-"))
+            let hash: String = format!("local-{method}-{}", shape.join("-"))
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
                 .collect();
-            Some((
-                format!("{method} {}", shape.join("/")),
-                format!("local-{hash}"),
-                50,
-                Duration::from_secs(1),
-            ))
+            let major = match segments {
+                ["channels" | "guilds", id, ..] => id,
+                _ => "",
+            };
+            Some((format!("{hash}:{major}"), hash, 50, Duration::from_secs(1)))
         }
     }
 }

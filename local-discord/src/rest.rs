@@ -848,19 +848,7 @@ fn create_message(
         }
     }
     files::attach(world, &mut body, uploads, ch.id, &[]);
-    let id = world.snowflake();
-    let stored = StoredMessage {
-        id,
-        channel_id: ch.id,
-        author_id: world.bot.id,
-        nonce,
-        created: std::time::Instant::now(),
-        for_user: None,
-        body,
-    };
-    let json = message_json(world, &stored);
-    world.messages.push(stored);
-    reply(200, json)
+    post_as_bot(world, ch.id, nonce, body)
 }
 
 /// POST /users/@me/channels: Discord returns the one DM channel it keeps per user.
@@ -951,6 +939,16 @@ fn direct_message(
     {
         return reply(200, message_json(world, &existing));
     }
+    post_as_bot(world, channel, nonce, body)
+}
+
+/// Stores a message the bot posted in a channel and answers with it, as Discord does.
+fn post_as_bot(
+    world: &mut World,
+    channel: u64,
+    nonce: Option<String>,
+    body: Value,
+) -> (u16, Option<Value>) {
     let stored = StoredMessage {
         id: world.snowflake(),
         channel_id: channel,

@@ -264,9 +264,8 @@ pub struct GatewayState {
     pub identify_jitter: Duration,
     /// Every accepted IDENTIFY: (shard, when).
     pub identify_log: Vec<(u64, Instant)>,
-    /// IDENTIFYs refused for coming too fast (answered with INVALID_SESSION, as Discord does).
-    pub identifies_too_fast: u32,
-    /// Those refusals: (shard, time since the bucket's last accepted IDENTIFY).
+    /// IDENTIFYs refused for coming too fast (answered with INVALID_SESSION, as Discord does):
+    /// (shard, time since the bucket's last accepted IDENTIFY).
     pub identify_refusals: Vec<(u64, Duration)>,
     pub intents: Option<u64>,
     pub last_identify_token: Option<String>,
@@ -284,7 +283,6 @@ impl Default for GatewayState {
             identify_interval: Duration::from_secs(5),
             identify_jitter: Duration::from_millis(250),
             identify_log: Vec::new(),
-            identifies_too_fast: 0,
             identify_refusals: Vec::new(),
             intents: None,
             last_identify_token: None,

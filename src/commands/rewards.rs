@@ -268,8 +268,9 @@ fn sync_guild_in_background(app: &App, lookups: Arc<dyn Lookups>, guild: u64) {
 }
 
 /// The start-up check (which also follows a roadmap change, loaded at start): every server
-/// with rewards that this process serves (see [`crate::app::ShardOwnership`]) is synced on a background task, one member at a time, so the gateway and the
-/// first replies never wait for it. Paused rewards stay paused: only an admin's sync resumes.
+/// with rewards that this process serves (see [`crate::app::ShardOwnership`]) is synced on a
+/// background task, one member at a time, so the gateway and the first replies never wait for
+/// it. Paused rewards stay paused: only an admin's sync resumes.
 pub fn sync_all_in_background(app: &App, lookups: Arc<dyn Lookups>) {
     let app2 = app.clone();
     app.background.spawn(async move {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{Channel, ChannelId, GuildId, Http, RoleId, UserId};
+use serenity::all::{Channel, ChannelId, GuildId, Http, Member, PartialGuild, RoleId, UserId};
 
 use crate::lookups::{Access, LookupError, Lookups, RoleAccess, RoleError};
 
@@ -31,16 +31,10 @@ pub(super) fn status(error: &serenity::Error) -> Option<u16> {
     }
 }
 
-#[async_trait]
-impl Lookups for DiscordLookups {
-    /// The bot's permissions in the channel, computed by serenity from the server's roles, the
-    /// bot's membership and the channel's overwrites, as Discord computes them.
-    async fn channel_access(
-        &self,
-        guild: u64,
-        channel: u64,
-        role: Option<u64>,
-    ) -> Result<Access, LookupError> {
+impl DiscordLookups {
+    /// The server (with its roles) and the bot's membership in it: what permissions are
+    /// computed from.
+    async fn server_and_bot(&self, guild: u64) -> Result<(PartialGuild, Member), LookupError> {
         let discord = |e: serenity::Error| LookupError::Discord(e.to_string());
         let server = self
             .http
@@ -53,6 +47,22 @@ impl Lookups for DiscordLookups {
             .get_member(GuildId::new(guild), me.id)
             .await
             .map_err(discord)?;
+        Ok((server, member))
+    }
+}
+
+#[async_trait]
+impl Lookups for DiscordLookups {
+    /// The bot's permissions in the channel, computed by serenity from the server's roles, the
+    /// bot's membership and the channel's overwrites, as Discord computes them.
+    async fn channel_access(
+        &self,
+        guild: u64,
+        channel: u64,
+        role: Option<u64>,
+    ) -> Result<Access, LookupError> {
+        let discord = |e: serenity::Error| LookupError::Discord(e.to_string());
+        let (server, member) = self.server_and_bot(guild).await?;
         let channel = match self.http.get_channel(ChannelId::new(channel)).await {
             Ok(Channel::Guild(c)) if c.guild_id.get() == guild => c,
             Ok(_) => return Err(LookupError::UnknownChannel),
@@ -104,18 +114,7 @@ impl Lookups for DiscordLookups {
     /// From the server's roles and the bot's membership, as Discord orders them: the bot can
     /// give a role only below its own highest one, with Manage Roles.
     async fn role_access(&self, guild: u64, role: u64) -> Result<RoleAccess, LookupError> {
-        let discord = |e: serenity::Error| LookupError::Discord(e.to_string());
-        let server = self
-            .http
-            .get_guild(GuildId::new(guild))
-            .await
-            .map_err(discord)?;
-        let me = self.http.get_current_user().await.map_err(discord)?;
-        let member = self
-            .http
-            .get_member(GuildId::new(guild), me.id)
-            .await
-            .map_err(discord)?;
+        let (server, member) = self.server_and_bot(guild).await?;
         let top = member
             .roles
             .iter()

@@ -103,7 +103,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let http = connect(config).await?;
     // Settled before connecting; serenity's `start_shard_range` takes the last shard included.
     let shards = shards::plan(&http, config.shards).await?;
-    app.shards.settle(shards.first, shards.last, shards.total);
+    app.shards.settle(shards);
     crate::ops::watchdog::start();
     let health = match config.health_addr {
         Some(addr) => Some(
@@ -228,7 +228,7 @@ async fn check_prompt_channels(
     stopping: impl Fn() -> bool,
 ) {
     // Each process checks the servers its shards serve: read enough to find its share.
-    let total = app.shards.range().map_or(1, |(_, _, total)| total);
+    let total = app.shards.range().map_or(1, |range| range.total);
     let schedules = match app
         .store
         .active_schedules(STARTUP_CHANNEL_CHECKS * total)
@@ -288,30 +288,40 @@ fn restarting(locale: Locale) -> Reply {
 /// gets no choices rather than an error.
 const AUTOCOMPLETE_WITHIN: Duration = Duration::from_millis(2000);
 
+impl Handler {
+    /// A shard of this process connected. With one shard the gateway is up; with several, "up"
+    /// means all of them, which the gateway watch judges from every shard's stage.
+    fn shard_connected(&self) {
+        if self
+            .app
+            .shards
+            .range()
+            .is_none_or(|range| range.count() == 1)
+        {
+            self.app.metrics.gateway_up();
+        }
+    }
+}
+
 #[async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         self.app.metrics.gateway_session();
+        self.shard_connected();
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "gateway ready");
     }
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
         self.app.metrics.gateway_session();
+        self.shard_connected();
         tracing::info!("gateway session resumed");
     }
 
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
         // serenity reports stages around received events only (a resume can start between
         // two reports), so "up" is simply: the latest stage is Connected.
-        // With several shards, "up" means all of them: the gateway watch judges that.
-        let one_shard = self
-            .app
-            .shards
-            .range()
-            .is_none_or(|(first, last, _)| first == last);
         match event.new {
-            ConnectionStage::Connected if one_shard => self.app.metrics.gateway_up(),
-            ConnectionStage::Connected => {}
+            ConnectionStage::Connected => self.shard_connected(),
             _ => self.app.metrics.gateway_down(),
         }
     }

@@ -252,8 +252,8 @@ async fn watch_gateway(
             })
             .collect();
         // serenity starts shards one per 5 s: those still queued have no runner yet.
-        if let Some((first, last, _)) = app.shards.range() {
-            for id in first..=last {
+        if let Some(range) = app.shards.range() {
+            for id in range.first..=range.last {
                 if !runners.contains_key(&serenity::model::id::ShardId(id)) {
                     shards.push(crate::ops::metrics::ShardState {
                         id,
@@ -265,10 +265,8 @@ async fn watch_gateway(
         }
         drop(runners);
         shards.sort_by_key(|s| s.id);
-        let all_connected = !shards.is_empty()
-            && shards
-                .iter()
-                .all(|s| s.stage == ConnectionStage::Connected.to_string());
+        let connected = ConnectionStage::Connected.to_string();
+        let all_connected = !shards.is_empty() && shards.iter().all(|s| s.stage == connected);
         app.metrics.shards_seen(shards);
         if all_connected {
             app.metrics.gateway_up();

@@ -9,6 +9,7 @@ use serenity::http::Http;
 use serenity::model::gateway::BotGateway;
 
 use super::StartError;
+use crate::app::ShardRange;
 use crate::config::ShardPlan;
 
 /// Discord has fewer session starts left today than this process needs.
@@ -20,20 +21,6 @@ pub struct SessionStartsExhausted {
     pub remaining: u64,
     pub needed: u64,
     pub reset_minutes: u64,
-}
-
-/// The shards to start: `first` to `last` (both included) of `total`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShardStart {
-    pub first: u32,
-    pub last: u32,
-    pub total: u32,
-}
-
-impl ShardStart {
-    pub fn count(&self) -> u32 {
-        self.last - self.first + 1
-    }
 }
 
 /// serenity 0.12 starts a process's shards one after another, 5 s apart (its shard queuer
@@ -62,26 +49,18 @@ const POLL: Duration = Duration::from_millis(250);
 /// Discord's INVALID_SESSION makes serenity retry them.
 pub async fn take_identify_turn(
     app: &crate::app::App,
-    start: ShardStart,
+    range: ShardRange,
     stopping: impl Fn() -> bool,
 ) -> bool {
     let (acquired, mut turn) = tokio::sync::oneshot::channel::<()>();
     let (store, metrics) = (app.store.clone(), app.metrics.clone());
-    let count = start.count() as usize;
     tokio::spawn(async move {
         let held = store.exclusively(IDENTIFY_LOCK, async move {
             let _ = acquired.send(());
             let deadline =
-                tokio::time::Instant::now() + IDENTIFY_INTERVAL * 2 * (start.count() + 2);
-            let all_connected = || {
-                metrics
-                    .shards()
-                    .iter()
-                    .filter(|s| s.stage == "connected")
-                    .count()
-                    >= count
-            };
-            while !all_connected() && tokio::time::Instant::now() < deadline {
+                tokio::time::Instant::now() + IDENTIFY_INTERVAL * 2 * (range.count() + 2);
+            // The gateway watch counts the gateway up once every shard of ours is connected.
+            while !metrics.gateway_connected() && tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(POLL).await;
             }
             tokio::time::sleep(IDENTIFY_INTERVAL).await;
@@ -114,10 +93,10 @@ pub async fn take_identify_turn(
 const FEW_SESSION_STARTS: u64 = 10;
 
 /// Settles the shards from the plan and what Discord says (pure, for tests).
-pub fn settle(plan: ShardPlan, gateway: &BotGateway) -> Result<ShardStart, SessionStartsExhausted> {
+pub fn settle(plan: ShardPlan, gateway: &BotGateway) -> Result<ShardRange, SessionStartsExhausted> {
     let recommended = gateway.shards.max(1);
     let start = match plan {
-        ShardPlan::Recommended => ShardStart {
+        ShardPlan::Recommended => ShardRange {
             first: 0,
             last: recommended - 1,
             total: recommended,
@@ -130,7 +109,7 @@ pub fn settle(plan: ShardPlan, gateway: &BotGateway) -> Result<ShardStart, Sessi
                     "SHARD_TOTAL is below the shard count Discord recommends: a shard may hold more than 2 500 servers and Discord then closes it (4011). Raise SHARD_TOTAL in every process"
                 );
             }
-            ShardStart { first, last, total }
+            ShardRange { first, last, total }
         }
     };
     let needed = u64::from(start.last - start.first + 1);
@@ -155,7 +134,7 @@ pub fn settle(plan: ShardPlan, gateway: &BotGateway) -> Result<ShardStart, Sessi
 }
 
 /// Asks Discord (`GET /gateway/bot`) and settles the shards.
-pub async fn plan(http: &Http, plan: ShardPlan) -> Result<ShardStart, StartError> {
+pub async fn plan(http: &Http, plan: ShardPlan) -> Result<ShardRange, StartError> {
     let gateway = http.get_bot_gateway().await.map_err(StartError::Gateway)?;
     let start = settle(plan, &gateway)?;
     tracing::info!(
@@ -188,7 +167,7 @@ mod tests {
     fn the_recommended_count_or_the_operators_range() {
         assert_eq!(
             settle(ShardPlan::Recommended, &gateway(6, 900)).unwrap(),
-            ShardStart {
+            ShardRange {
                 first: 0,
                 last: 5,
                 total: 6
@@ -201,7 +180,7 @@ mod tests {
         };
         assert_eq!(
             settle(range, &gateway(6, 900)).unwrap(),
-            ShardStart {
+            ShardRange {
                 first: 2,
                 last: 3,
                 total: 8

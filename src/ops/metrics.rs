@@ -397,9 +397,9 @@ impl Metrics {
     }
 
     /// A gateway session was established (READY or RESUMED): every one after the first is a
-    /// reconnect.
+    /// reconnect. Whether the gateway is up is the caller's to say (with several shards, one
+    /// session is not all of them).
     pub fn gateway_session(&self) {
-        self.set_gateway(true);
         if self.gateway_sessions.fetch_add(1, Ordering::Relaxed) > 0 {
             self.gateway_reconnects.inc();
         }
@@ -468,6 +468,7 @@ mod tests {
         m.gateway_session();
         m.gateway_down();
         m.gateway_session();
+        m.gateway_up();
         let text = m.render();
         let v = |name: &str| value(&text, name);
         assert_eq!(

@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use local_discord::world::World;
 use local_discord::{Context, LocalDiscord, Options};
 use trilha::prompts::records::PromptSchedule;
 
@@ -75,7 +76,7 @@ async fn one_process_takes_the_recommended_shards_for_6000_servers_and_answers_i
         assert_eq!(delivered, Some(shard), "delivered on the owning shard");
     }
     let (identifies, too_fast) =
-        discord.with_world(|w| (w.gateway.identifies, w.gateway.identifies_too_fast));
+        discord.with_world(|w| (w.gateway.identifies, w.gateway.identify_refusals.len()));
     assert_eq!(identifies, 6, "one IDENTIFY per shard");
     assert_eq!(too_fast, 0, "never faster than Discord allows");
     // /healthz lists every shard, connected (its view is refreshed every few seconds).
@@ -239,8 +240,7 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
     };
     schedule_prompts(trilha::clock::Clock::System.now() + 3600).await;
 
-    let ranges = ["0-1", "2-3", "4-5", "6-7"];
-    let mut bots: Vec<(Bot, Sandbox)> = ranges
+    let mut bots: Vec<(Bot, Sandbox)> = RANGES
         .iter()
         .map(|range| {
             let sandbox = Sandbox::new();
@@ -253,19 +253,13 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
             (Bot::start(&discord, &sandbox, &env), sandbox)
         })
         .collect();
-    let logs = |bots: &[(Bot, Sandbox)]| -> String {
-        bots.iter()
-            .zip(ranges)
-            .map(|((b, _), r)| format!("--- SHARDS={r}\n{}", b.log_text()))
-            .collect()
-    };
     let started = Instant::now();
-    if let Err(e) = discord
-        .wait_all_shards(TOTAL, Duration::from_secs(120))
-        .await
-    {
-        panic!("{e}\n{}", logs(&bots));
-    }
+    or_logs(
+        discord
+            .wait_all_shards(TOTAL, Duration::from_secs(120))
+            .await,
+        &bots,
+    );
     let all_ready = started.elapsed();
 
     // Members in servers of every shard.
@@ -273,9 +267,10 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
     let by_shard = servers_by_shard(&ids[1..], TOTAL, 30);
     let everywhere: Vec<u64> = by_shard.values().flatten().copied().collect();
     let mut sent = Sent::new();
-    if let Err(e) = traffic(&discord, &everywhere, TOTAL, &items, &mut sent).await {
-        panic!("{e}\n{}", logs(&bots));
-    }
+    or_logs(
+        traffic(&discord, &everywhere, TOTAL, &items, &mut sent).await,
+        &bots,
+    );
 
     // Mid-traffic, the process on shards 2-3 is stopped (SIGTERM) and started again; the others
     // keep answering in their servers and posting prompts, its servers' included. What it had
@@ -296,13 +291,14 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
     }
     bots[victim].0.terminate();
     for id in &in_flight {
-        if let Err(e) = discord.answer(*id, ANSWER).await {
-            panic!("in flight at SIGTERM: {e}\n{}", logs(&bots));
-        }
+        or_logs(discord.answer(*id, ANSWER).await, &bots);
     }
     let exit = tokio::task::block_in_place(|| bots[victim].0.wait_exit(Duration::from_secs(30)));
     assert_eq!(exit, Some(0), "a clean stop\n{}", logs(&bots));
-    let posts_before = prompt_posts(&discord, &prompted).values().sum::<usize>();
+    let posts_before = discord
+        .with_world(|w| prompt_posts(w, &prompted))
+        .values()
+        .sum::<usize>();
     assert_eq!(posts_before, 0, "no prompt was due yet");
     // Every prompt comes due now, while the process is away: the others post them all, its
     // servers' included, as members keep using the bot in theirs.
@@ -312,25 +308,19 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
         .filter(|(shard, _)| !matches!(shard, 2 | 3))
         .flat_map(|(_, s)| s.iter().copied())
         .collect();
-    if let Err(e) = traffic(&discord, &others, TOTAL, &items[1..], &mut sent).await {
-        panic!("{e}\n{}", logs(&bots));
-    }
-    let channels: std::collections::HashSet<u64> = prompted.iter().map(|(_, c)| *c).collect();
+    or_logs(
+        traffic(&discord, &others, TOTAL, &items[1..], &mut sent).await,
+        &bots,
+    );
     // The scheduler looks every 15 s; 3 processes post 30 a second.
     let posted = discord
         .wait_until("every prompt posted", Duration::from_secs(120), |w| {
-            let posts = w
-                .messages
-                .iter()
-                .filter(|m| channels.contains(&m.channel_id) && m.for_user.is_none())
-                .count();
+            let posts: usize = prompt_posts(w, &prompted).values().sum();
             (posts >= PROMPTED).then_some(())
         })
         .await;
-    if let Err(e) = posted {
-        panic!("{e}\n{}", logs(&bots));
-    }
-    let away_posts = prompt_posts(&discord, &prompted);
+    or_logs(posted, &bots);
+    let away_posts = discord.with_world(|w| prompt_posts(w, &prompted));
     let victims_servers = prompted
         .iter()
         .filter(|(g, _)| matches!(shard_of(*g, TOTAL), 2 | 3))
@@ -345,21 +335,20 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
         "the stopped process's servers got their prompts from the others"
     );
     bots[victim].0.restart();
-    if let Err(e) = discord
+    let back = discord
         .wait_until("shards 2 and 3 back", Duration::from_secs(60), |w| {
             let live = w.gateway.connected_shards();
             (live.contains(&2) && live.contains(&3)).then_some(())
         })
-        .await
-    {
-        panic!("{e}\n{}", logs(&bots));
-    }
-    if let Err(e) = traffic(&discord, &theirs, TOTAL, &items[2..], &mut sent).await {
-        panic!("{e}\n{}", logs(&bots));
-    }
+        .await;
+    or_logs(back, &bots);
+    or_logs(
+        traffic(&discord, &theirs, TOTAL, &items[2..], &mut sent).await,
+        &bots,
+    );
     // Nothing posted twice, also after the process came back.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let posts = prompt_posts(&discord, &prompted);
+    let posts = discord.with_world(|w| prompt_posts(w, &prompted));
     let doubled: Vec<_> = posts.iter().filter(|(_, n)| **n != 1).collect();
     assert!(
         doubled.is_empty() && posts.len() == PROMPTED,
@@ -395,7 +384,7 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
                 logged,
                 n == owner,
                 "interaction {id} (shard {shard}) answered by SHARDS={} only",
-                ranges[owner]
+                RANGES[owner]
             );
         }
     }
@@ -409,15 +398,9 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
         refused.len(),
         refused.first()
     );
-    let (too_fast, refusals) = discord.with_world(|w| {
-        (
-            w.gateway.identifies_too_fast,
-            w.gateway.identify_refusals.clone(),
-        )
-    });
-    assert_eq!(
-        too_fast,
-        0,
+    let refusals = discord.with_world(|w| w.gateway.identify_refusals.clone());
+    assert!(
+        refusals.is_empty(),
         "IDENTIFYs queued through the database; refused (shard, since the last): {refusals:?}\n{}",
         logs(&bots)
     );
@@ -451,18 +434,32 @@ async fn four_processes_share_eight_shards_one_postgres_and_one_rest_budget() {
     );
 }
 
-/// Posts per prompted channel.
-fn prompt_posts(discord: &LocalDiscord, prompted: &[(u64, u64)]) -> HashMap<u64, usize> {
-    discord.with_world(|w| {
-        let channels: std::collections::HashSet<u64> = prompted.iter().map(|(_, c)| *c).collect();
-        let mut count = HashMap::new();
-        for m in &w.messages {
-            if channels.contains(&m.channel_id) && m.for_user.is_none() {
-                *count.entry(m.channel_id).or_default() += 1;
-            }
+/// The processes' shard ranges, in the order they are started.
+const RANGES: [&str; 4] = ["0-1", "2-3", "4-5", "6-7"];
+
+/// Every process's log, by shard range.
+fn logs(bots: &[(Bot, Sandbox)]) -> String {
+    bots.iter()
+        .zip(RANGES)
+        .map(|((b, _), r)| format!("--- SHARDS={r}\n{}", b.log_text()))
+        .collect()
+}
+
+/// The value, or a panic with the error and every process's log.
+fn or_logs<T>(result: Result<T, String>, bots: &[(Bot, Sandbox)]) -> T {
+    result.unwrap_or_else(|e| panic!("{e}\n{}", logs(bots)))
+}
+
+/// Posts per prompted channel (server, channel).
+fn prompt_posts(w: &World, prompted: &[(u64, u64)]) -> HashMap<u64, usize> {
+    let channels: std::collections::HashSet<u64> = prompted.iter().map(|(_, c)| *c).collect();
+    let mut count = HashMap::new();
+    for m in &w.messages {
+        if channels.contains(&m.channel_id) && m.for_user.is_none() {
+            *count.entry(m.channel_id).or_default() += 1;
         }
-        count
-    })
+    }
+    count
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
