@@ -592,9 +592,10 @@ impl Scheduler {
                 }
                 self.end(row, slot, &PostEnd::Sent { message_id }, now)
                     .await?;
-                tracing::info!(guild_id = row.guild, slot = slot.at, item = %post.item_id, message_id, attempts = post.attempts, manual = slot.manual, "study prompt posted");
-                report.posted += 1;
+                // Counted before it is logged: whoever reads the log line finds the count.
                 self.app.metrics.prompt_posted();
+                report.posted += 1;
+                tracing::info!(guild_id = row.guild, slot = slot.at, item = %post.item_id, message_id, attempts = post.attempts, manual = slot.manual, "study prompt posted");
             }
             Err(PostError::Gone {
                 status,

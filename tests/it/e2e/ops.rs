@@ -212,6 +212,12 @@ async fn healthz_and_metrics_report_what_they_document() {
         })
         .await
         .unwrap();
+    // Counted once its post is recorded, a moment after Discord has the message.
+    player
+        .bot
+        .wait_log("study prompt posted", 1, Duration::from_secs(5))
+        .await
+        .unwrap();
     player.discord.reconnect();
     player
         .discord
