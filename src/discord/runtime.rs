@@ -98,11 +98,18 @@ impl Runtime {
                 metrics: app.metrics.clone(),
                 store: app.store.clone(),
                 clock: app.clock.clone(),
+                runtime: tokio::runtime::Handle::current(),
             };
-            tasks.push((
-                "health endpoint",
-                tokio::spawn(crate::ops::health::serve(listener, health, stopped.clone())),
-            ));
+            match crate::ops::health::serve_on_own_thread(listener, health, stopped.clone()) {
+                // Joined off the runtime, so shutdown waits for the listener like any task.
+                Ok(thread) => tasks.push((
+                    "health endpoint",
+                    tokio::task::spawn_blocking(move || {
+                        let _ = thread.join();
+                    }),
+                )),
+                Err(error) => tracing::error!(%error, "health endpoint could not start"),
+            }
         }
         tasks.push((
             "gateway watch",

@@ -32,6 +32,8 @@ pub struct Health {
     pub metrics: Arc<Metrics>,
     pub store: Store,
     pub clock: crate::clock::Clock,
+    /// The bot's runtime, where the database write probe runs (the listener has its own).
+    pub runtime: tokio::runtime::Handle,
 }
 
 /// How long a client may take to send its request line.
@@ -50,11 +52,27 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 pub async fn healthz(health: &Health) -> (u16, String) {
     let fatal = crate::telemetry::fatal_gateway_close();
     let gateway = health.metrics.gateway_connected() && fatal.is_none();
-    let probe = health.store.write_probe(health.clock.now());
-    let database = match tokio::time::timeout(WRITE_PROBE_TIMEOUT * 2, probe).await {
-        Ok(Ok(())) => "ok".to_string(),
-        Ok(Err(e)) => format!("error: cannot write: {}", error_chain(&e)),
-        Err(_) => "error: cannot write: timed out".to_string(),
+    let database = if fatal.is_some() {
+        // The process is about to exit and the answer is 503 whatever the database says; the
+        // write would run on the bot's runtime, which serenity's spinning shard runner starves,
+        // and only time out.
+        "not checked: exiting".to_string()
+    } else {
+        // On the bot's runtime, where the pool and its connections live: a runtime that cannot
+        // run a task in time is as unhealthy as a database that cannot write.
+        let (store, now) = (health.store.clone(), health.clock.now());
+        let mut probe = health
+            .runtime
+            .spawn(async move { store.write_probe(now).await });
+        match tokio::time::timeout(WRITE_PROBE_TIMEOUT * 2, &mut probe).await {
+            Ok(Ok(Ok(()))) => "ok".to_string(),
+            Ok(Ok(Err(e))) => format!("error: cannot write: {}", error_chain(&e)),
+            Ok(Err(e)) => format!("error: cannot write: the probe failed: {e}"),
+            Err(_) => {
+                probe.abort();
+                "error: cannot write: timed out".to_string()
+            }
+        }
     };
     let ok = gateway && database == "ok";
     let body = serde_json::json!({
@@ -126,6 +144,31 @@ async fn answer(mut stream: TcpStream, health: Health) {
 /// Binds the listener (an error here stops start-up with a clear message).
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
+}
+
+/// Serves on a thread of its own, with a one-thread runtime, until `stop` turns true. A probe
+/// must hear a 503 from a bot whose runtime is wedged, not silence: serenity 0.12's shard runner
+/// spins without ever yielding after a fatal gateway close, and the worker it pins may be the
+/// one that last drove the runtime's I/O, leaving the bot's listener unpolled.
+pub fn serve_on_own_thread(
+    listener: TcpListener,
+    health: Health,
+    stop: watch::Receiver<bool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let listener = listener.into_std()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("trilha-health".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                match TcpListener::from_std(listener) {
+                    Ok(listener) => serve(listener, health, stop).await,
+                    Err(error) => tracing::error!(%error, "health endpoint could not start"),
+                }
+            });
+        })
 }
 
 /// Serves until `stop` turns true.

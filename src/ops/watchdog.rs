@@ -17,8 +17,8 @@ pub const EXIT_CODE: i32 = 3;
 /// How often the watchdog looks.
 const LOOK_EVERY: Duration = Duration::from_millis(200);
 /// After a fatal close, `/healthz` answers 503 this long before the process exits, so probes
-/// and the operator see why.
-const FATAL_GRACE: Duration = Duration::from_secs(2);
+/// and the operator see why (the listener has its own thread, so it answers meanwhile).
+const FATAL_GRACE: Duration = Duration::from_secs(5);
 /// A runtime that has not beaten for this long is stuck.
 const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// How often the runtime beats.
