@@ -24,6 +24,8 @@ pub struct App {
     pub reward_locks: Arc<crate::recognition::MemberLocks>,
     /// The servers whose events this process's gateway shards receive.
     pub shards: Arc<ShardOwnership>,
+    /// How long a reply waits for its picture before going without it.
+    pub picture_wait: Duration,
 }
 
 /// Gateway shards `first` to `last` (both included) of `total`.
@@ -80,6 +82,7 @@ impl App {
             background: Default::default(),
             reward_locks: Default::default(),
             shards: Default::default(),
+            picture_wait: crate::picture::attach::REPLY_WAIT,
         }
     }
 

@@ -330,18 +330,24 @@ fn roadmap_text_count(roadmap: &Roadmap) -> usize {
     tracks + sections + groups + items
 }
 
+/// How long `trilha ask` waits for a reply's picture.
+const ASK_PICTURE_WAIT: Duration = Duration::from_secs(30);
+
 async fn ask(config: &Config, args: AskArgs) -> ExitCode {
     let Some(locale) = Locale::parse(&args.locale) else {
         eprintln!("error: --locale `{}`: use pt-BR or en-US", args.locale);
         return ExitCode::from(2);
     };
-    let app = match app(config).await {
+    let mut app = match app(config).await {
         Ok(app) => app,
         Err(error) => {
             eprintln!("error: {error:#}");
             return ExitCode::FAILURE;
         }
     };
+    // No interaction clock runs here: whoever asks for a reply wants its picture, even on a
+    // busy machine or from a debug build, which draws far slower than a release one.
+    app.picture_wait = ASK_PICTURE_WAIT;
     let caller = Caller {
         user_id: args.user,
         guild_id: args.guild,

@@ -23,9 +23,10 @@ use crate::roadmap::{Roadmap, TrackIdx};
 pub const CARD_FILE: &str = "trilha-roadmap.png";
 pub const HEAT_FILE: &str = "trilha-community.png";
 
-/// How long a reply waits for its picture. Measured renders take ~15 ms; this leaves room for
-/// a busy machine and stays well inside the 1.5 s after which a reply is deferred.
-const WITHIN: Duration = Duration::from_millis(1000);
+/// How long a reply to an interaction waits for its picture (`App::picture_wait`). Measured
+/// renders take ~15 ms; this leaves room for a busy machine and stays well inside the 1.5 s
+/// after which a reply is deferred.
+pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
 
 /// The roadmap file a member's card shows: the one they marked most in (the first on a tie).
 pub fn track_of(roadmap: &Roadmap, states: &ItemStates) -> TrackIdx {
@@ -53,7 +54,8 @@ pub fn today(now: i64, settings: &GuildSettings, locale: Locale) -> String {
     locale.date(date)
 }
 
-/// Draws through the shared cache, within [`WITHIN`]; `None` (logged and counted) otherwise.
+/// Draws through the shared cache, within `app.picture_wait`; `None` (logged and counted)
+/// otherwise.
 /// The drawing runs as its own task: when it is late, it still finishes and is cached for the
 /// next request.
 async fn draw(
@@ -63,11 +65,12 @@ async fn draw(
     build: impl FnOnce() -> super::scene::Scene + Send + 'static,
 ) -> Option<Picture> {
     let task = tokio::spawn(async move { shared().picture(key, build).await });
-    let outcome = match tokio::time::timeout(WITHIN, task).await {
+    let within = app.picture_wait;
+    let outcome = match tokio::time::timeout(within, task).await {
         Ok(Ok(Ok(picture))) => Ok(picture),
         Ok(Ok(Err(error))) => Err((PictureOutcome::Failed, error.to_string())),
         Ok(Err(error)) => Err((PictureOutcome::Failed, error.to_string())),
-        Err(_) => Err((PictureOutcome::Late, format!("not ready within {WITHIN:?}"))),
+        Err(_) => Err((PictureOutcome::Late, format!("not ready within {within:?}"))),
     };
     match outcome {
         Ok(picture) => {
