@@ -27,6 +27,9 @@ pub const HEAT_FILE: &str = "trilha-community.png";
 /// renders take ~15 ms; this leaves room for a busy machine and stays well inside the 1.5 s
 /// after which a reply is deferred.
 pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
+/// How long a scheduled post (the weekly digest) waits for its picture: no interaction clock
+/// runs, and a digest without its heat map is a lesser digest for a whole week.
+pub const POST_WAIT: Duration = Duration::from_secs(10);
 
 /// The roadmap file a member's card shows: the one they marked most in (the first on a tie).
 pub fn track_of(roadmap: &Roadmap, states: &ItemStates) -> TrackIdx {

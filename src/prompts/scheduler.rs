@@ -205,7 +205,12 @@ impl Scheduler {
     ) -> Scheduler {
         let pacer = Arc::new(Pacer::new(settings.posts_per_second));
         Scheduler {
-            app,
+            // A post answers no interaction, so its picture (the digest's heat map) may take
+            // longer than a reply's before the post goes without it.
+            app: App {
+                picture_wait: crate::picture::attach::POST_WAIT,
+                ..app
+            },
             poster,
             instance: instance.into(),
             settings,
