@@ -48,7 +48,7 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// `GET /healthz`: 200 when the gateway is connected and the database can take a write (a real
 /// write, bounded in time: a full disk or a write lock held for long makes it fail), 503
-/// otherwise.
+/// otherwise. After a fatal gateway close the write is not tried: the process is exiting.
 pub async fn healthz(health: &Health) -> (u16, String) {
     let fatal = crate::telemetry::fatal_gateway_close();
     let gateway = health.metrics.gateway_connected() && fatal.is_none();
@@ -156,12 +156,21 @@ pub fn serve_on_own_thread(
     stop: watch::Receiver<bool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     let listener = listener.into_std()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     std::thread::Builder::new()
         .name("trilha-health".into())
         .spawn(move || {
+            // Built here, not by the caller: a runtime must not be dropped on an async worker,
+            // which is what a failed spawn would do with one moved into this closure.
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    tracing::error!(%error, "health endpoint could not start");
+                    return;
+                }
+            };
             runtime.block_on(async move {
                 match TcpListener::from_std(listener) {
                     Ok(listener) => serve(listener, health, stop).await,

@@ -28,8 +28,10 @@ pub const HEAT_FILE: &str = "trilha-community.png";
 /// after which a reply is deferred.
 pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
 /// How long a scheduled post (the weekly digest) waits for its picture: no interaction clock
-/// runs, and a digest without its heat map is a lesser digest for a whole week.
-pub const POST_WAIT: Duration = Duration::from_secs(10);
+/// runs, and a digest without its heat map is a lesser digest for a whole week. Short enough
+/// that a claimed batch (200 servers, 16 at a time) posts well inside its 60 s claim even if
+/// every picture is late.
+pub const POST_WAIT: Duration = Duration::from_secs(3);
 
 /// The roadmap file a member's card shows: the one they marked most in (the first on a tie).
 pub fn track_of(roadmap: &Roadmap, states: &ItemStates) -> TrackIdx {

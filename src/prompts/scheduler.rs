@@ -206,7 +206,7 @@ impl Scheduler {
         let pacer = Arc::new(Pacer::new(settings.posts_per_second));
         Scheduler {
             // A post answers no interaction, so its picture (the digest's heat map) may take
-            // longer than a reply's before the post goes without it.
+            // longer than a reply's before the post goes without it; a stop cuts the wait.
             app: App {
                 picture_wait: crate::picture::attach::POST_WAIT,
                 ..app
@@ -241,6 +241,21 @@ impl Scheduler {
 
     fn stopping(&self) -> bool {
         self.stopping.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// `work`'s outcome, or `None` as soon as a stop is asked for: a shutdown has 1.5 s for the
+    /// posts in flight, and a picture is not worth a post cut short.
+    async fn unless_stopped<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        let mut work = std::pin::pin!(work);
+        loop {
+            if self.stopping() {
+                return None;
+            }
+            tokio::select! {
+                done = &mut work => return Some(done),
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
     }
 
     /// Handles every slot and every streak reminder due at `now`.
@@ -760,9 +775,9 @@ impl Scheduler {
         let dates = local_range(Period::Week, week, &schedule.tz);
         let mut reply =
             crate::render::prompts::digest(&self.app.roadmap, &community, dates, locale);
-        if let Some(picture) =
-            crate::picture::attach::heat_map(&self.app, &community, &settings, locale, true).await
-        {
+        let picture =
+            crate::picture::attach::heat_map(&self.app, &community, &settings, locale, true);
+        if let Some(picture) = self.unless_stopped(picture).await.flatten() {
             reply = reply.with_picture(picture);
         }
         self.pacer.acquire().await;
