@@ -27,6 +27,9 @@ pub const HEAT_FILE: &str = "trilha-community.png";
 /// renders take ~15 ms; this leaves room for a busy machine and stays well inside the 1.5 s
 /// after which a reply is deferred.
 pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
+/// How long a shared card waits for its picture: the picture is the whole reply, and the
+/// responder defers the interaction after 1.5 s, so waiting costs no one Discord's 3 s.
+pub const SHARED_WAIT: Duration = Duration::from_secs(10);
 /// How long a scheduled post (the weekly digest) waits for its picture: no interaction clock
 /// runs, and a digest without its heat map is a lesser digest for a whole week. Short enough
 /// that a claimed batch (200 servers, 16 at a time) posts well inside its 60 s claim even if
@@ -59,18 +62,17 @@ pub fn today(now: i64, settings: &GuildSettings, locale: Locale) -> String {
     locale.date(date)
 }
 
-/// Draws through the shared cache, within `app.picture_wait`; `None` (logged and counted)
-/// otherwise.
+/// Draws through the shared cache, within `within`; `None` (logged and counted) otherwise.
 /// The drawing runs as its own task: when it is late, it still finishes and is cached for the
 /// next request.
 async fn draw(
     app: &App,
+    within: Duration,
     kind: PictureKind,
     key: u64,
     build: impl FnOnce() -> super::scene::Scene + Send + 'static,
 ) -> Option<Picture> {
     let task = tokio::spawn(async move { shared().picture(key, build).await });
-    let within = app.picture_wait;
     let outcome = match tokio::time::timeout(within, task).await {
         Ok(Ok(Ok(picture))) => Ok(picture),
         Ok(Ok(Err(error))) => Err((PictureOutcome::Failed, error.to_string())),
@@ -102,8 +104,13 @@ pub struct CardRequest {
     pub locale: Locale,
 }
 
-/// A member's roadmap card, as an attachment.
+/// A member's roadmap card, as an attachment, within `app.picture_wait`.
 pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
+    card_within(app, request, app.picture_wait).await
+}
+
+/// A member's roadmap card, as an attachment, within `within`.
+pub async fn card_within(app: &App, request: CardRequest, within: Duration) -> Option<Attachment> {
     let roadmap = app.roadmap.clone();
     let track = track_of(&roadmap, &request.states);
     let date = today(app.clock.now(), &request.settings, request.locale);
@@ -135,7 +142,7 @@ pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
         locale,
         ..
     } = request;
-    let picture = draw(app, PictureKind::Card, key, move || {
+    let picture = draw(app, within, PictureKind::Card, key, move || {
         let member: Vec<&str> = names.iter().map(String::as_str).collect();
         let server: Vec<&str> = server.iter().map(String::as_str).collect();
         card::scene(&card::Card {
@@ -230,21 +237,27 @@ pub async fn heat_map(
         limits::ATTACHMENT_DESCRIPTION,
     );
     let community = community.clone();
-    let picture = draw(app, PictureKind::HeatMap, key, move || {
-        let server: Vec<&str> = server.iter().map(String::as_str).collect();
-        heat::scene(&heat::Heat {
-            roadmap: &roadmap,
-            track,
-            active: community.active,
-            done: &community.done,
-            week_done: &community.window_done,
-            week_learning: &community.window_learning,
-            last_week,
-            server: &server,
-            date: &date,
-            locale,
-        })
-    })
+    let picture = draw(
+        app,
+        app.picture_wait,
+        PictureKind::HeatMap,
+        key,
+        move || {
+            let server: Vec<&str> = server.iter().map(String::as_str).collect();
+            heat::scene(&heat::Heat {
+                roadmap: &roadmap,
+                track,
+                active: community.active,
+                done: &community.done,
+                week_done: &community.window_done,
+                week_learning: &community.window_learning,
+                last_week,
+                server: &server,
+                date: &date,
+                locale,
+            })
+        },
+    )
     .await?;
     Some(Attachment {
         name: HEAT_FILE.into(),
