@@ -5,12 +5,14 @@
 //! Run: `cargo bench --bench pictures`. Goals: render median ≤ 25 ms and p99 ≤ 60 ms; PNG
 //! ≤ 300 KB; `/progress` with its card answered within 100 ms median.
 
+#[path = "bot.rs"]
+mod bot;
 #[path = "timing.rs"]
 mod timing;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,18 +65,7 @@ async fn end_to_end() {
     let discord = LocalDiscord::start(Options::default()).await.unwrap();
     discord.add_members(100);
     let dir = tempfile::tempdir().unwrap();
-    let mut bot = Command::new(env!("CARGO_BIN_EXE_trilha"))
-        .env_clear()
-        .env("DISCORD_TOKEN", discord.token())
-        .env("DISCORD_PROXY_URL", discord.base_url())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("trilha.db").display()),
-        )
-        .env("ROADMAP_DIR", root().join("roadmap"))
-        .env("RUST_LOG", "info,serenity=warn")
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
+    let mut bot = bot::trilha(&discord, dir.path(), "info,serenity=warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

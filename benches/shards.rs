@@ -10,7 +10,10 @@
 //! (VmRSS, and VmHWM: the peak) once settled, from `/proc`. serenity starts one shard per 5 s,
 //! which is most of the start-up at many shards.
 
-use std::process::{Command, Stdio};
+#[path = "bot.rs"]
+mod bot;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use local_discord::{LocalDiscord, Options};
@@ -40,20 +43,9 @@ async fn run(servers: usize) -> Run {
     discord.add_servers(servers - 1);
     let shards = discord.with_world(|w| w.recommended());
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("trilha.db");
-    let roadmap = concat!(env!("CARGO_MANIFEST_DIR"), "/roadmap");
+    let db = bot::database(dir.path());
     let started = Instant::now();
-    #[allow(clippy::disallowed_methods)] // PATH is passed through to the child.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trilha"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DISCORD_TOKEN", discord.token())
-        .env("DISCORD_PROXY_URL", discord.base_url())
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("ROADMAP_DIR", roadmap)
-        .env("RUST_LOG", "warn")
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
+    let mut child = bot::trilha(&discord, dir.path(), "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

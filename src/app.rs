@@ -86,6 +86,15 @@ impl App {
         }
     }
 
+    /// The same state, with pictures waited for at least `wait`: where no interaction's clock
+    /// runs (a post, the console) or the picture is the whole reply (a deferred one).
+    pub fn waiting_for_pictures(&self, wait: Duration) -> App {
+        App {
+            picture_wait: self.picture_wait.max(wait),
+            ..self.clone()
+        }
+    }
+
     /// Waits (at most `timeout`) for the bookkeeping still running; `false` if some was left.
     pub async fn finish_background(&self, timeout: Duration) -> bool {
         self.background.close();

@@ -338,7 +338,7 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
         eprintln!("error: --locale `{}`: use pt-BR or en-US", args.locale);
         return ExitCode::from(2);
     };
-    let mut app = match app(config).await {
+    let app = match app(config).await {
         Ok(app) => app,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -347,7 +347,7 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
     };
     // No interaction clock runs here: whoever asks for a reply wants its picture, even on a
     // busy machine or from a debug build, which draws far slower than a release one.
-    app.picture_wait = ASK_PICTURE_WAIT;
+    let app = app.waiting_for_pictures(ASK_PICTURE_WAIT);
     let caller = Caller {
         user_id: args.user,
         guild_id: args.guild,

@@ -116,7 +116,7 @@ pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Repl
         settings,
         locale,
     };
-    let picture = attach::card_within(app, card, attach::SHARED_WAIT)
+    let picture = attach::card(&app.waiting_for_pictures(attach::SHARED_WAIT), card)
         .await
         .ok_or(UserError::PictureUnavailable)?;
     Ok(view::shared_card(owner, name.as_deref(), locale).with_picture(picture))

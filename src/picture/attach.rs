@@ -23,7 +23,8 @@ use crate::roadmap::{Roadmap, TrackIdx};
 pub const CARD_FILE: &str = "trilha-roadmap.png";
 pub const HEAT_FILE: &str = "trilha-community.png";
 
-/// How long a reply to an interaction waits for its picture (`App::picture_wait`). Measured
+/// How long a reply to an interaction waits for its picture (`App::picture_wait`'s default,
+/// raised with `App::waiting_for_pictures`). Measured
 /// renders take ~15 ms; this leaves room for a busy machine and stays well inside the 1.5 s
 /// after which a reply is deferred.
 pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
@@ -62,16 +63,16 @@ pub fn today(now: i64, settings: &GuildSettings, locale: Locale) -> String {
     locale.date(date)
 }
 
-/// Draws through the shared cache, within `within`; `None` (logged and counted) otherwise.
-/// The drawing runs as its own task: when it is late, it still finishes and is cached for the
-/// next request.
+/// Draws through the shared cache, within `app.picture_wait`; `None` (logged and counted)
+/// otherwise. The drawing runs as its own task: when it is late, it still finishes and is
+/// cached for the next request.
 async fn draw(
     app: &App,
-    within: Duration,
     kind: PictureKind,
     key: u64,
     build: impl FnOnce() -> super::scene::Scene + Send + 'static,
 ) -> Option<Picture> {
+    let within = app.picture_wait;
     let task = tokio::spawn(async move { shared().picture(key, build).await });
     let outcome = match tokio::time::timeout(within, task).await {
         Ok(Ok(Ok(picture))) => Ok(picture),
@@ -104,13 +105,8 @@ pub struct CardRequest {
     pub locale: Locale,
 }
 
-/// A member's roadmap card, as an attachment, within `app.picture_wait`.
+/// A member's roadmap card, as an attachment.
 pub async fn card(app: &App, request: CardRequest) -> Option<Attachment> {
-    card_within(app, request, app.picture_wait).await
-}
-
-/// A member's roadmap card, as an attachment, within `within`.
-pub async fn card_within(app: &App, request: CardRequest, within: Duration) -> Option<Attachment> {
     let roadmap = app.roadmap.clone();
     let track = track_of(&roadmap, &request.states);
     let date = today(app.clock.now(), &request.settings, request.locale);
@@ -142,7 +138,7 @@ pub async fn card_within(app: &App, request: CardRequest, within: Duration) -> O
         locale,
         ..
     } = request;
-    let picture = draw(app, within, PictureKind::Card, key, move || {
+    let picture = draw(app, PictureKind::Card, key, move || {
         let member: Vec<&str> = names.iter().map(String::as_str).collect();
         let server: Vec<&str> = server.iter().map(String::as_str).collect();
         card::scene(&card::Card {
@@ -237,27 +233,21 @@ pub async fn heat_map(
         limits::ATTACHMENT_DESCRIPTION,
     );
     let community = community.clone();
-    let picture = draw(
-        app,
-        app.picture_wait,
-        PictureKind::HeatMap,
-        key,
-        move || {
-            let server: Vec<&str> = server.iter().map(String::as_str).collect();
-            heat::scene(&heat::Heat {
-                roadmap: &roadmap,
-                track,
-                active: community.active,
-                done: &community.done,
-                week_done: &community.window_done,
-                week_learning: &community.window_learning,
-                last_week,
-                server: &server,
-                date: &date,
-                locale,
-            })
-        },
-    )
+    let picture = draw(app, PictureKind::HeatMap, key, move || {
+        let server: Vec<&str> = server.iter().map(String::as_str).collect();
+        heat::scene(&heat::Heat {
+            roadmap: &roadmap,
+            track,
+            active: community.active,
+            done: &community.done,
+            week_done: &community.window_done,
+            week_learning: &community.window_learning,
+            last_week,
+            server: &server,
+            date: &date,
+            locale,
+        })
+    })
     .await?;
     Some(Attachment {
         name: HEAT_FILE.into(),

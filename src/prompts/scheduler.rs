@@ -207,10 +207,7 @@ impl Scheduler {
         Scheduler {
             // A post answers no interaction, so its picture (the digest's heat map) may take
             // longer than a reply's before the post goes without it; a stop cuts the wait.
-            app: App {
-                picture_wait: crate::picture::attach::POST_WAIT,
-                ..app
-            },
+            app: app.waiting_for_pictures(crate::picture::attach::POST_WAIT),
             poster,
             instance: instance.into(),
             settings,
@@ -221,12 +218,12 @@ impl Scheduler {
         }
     }
 
-    /// Also checks, once an hour, the streak reward roles members may have lost overnight.
     /// The REST budget prompts are paced by, for other unprompted calls to share.
     pub fn pacer(&self) -> Arc<Pacer> {
         self.pacer.clone()
     }
 
+    /// Also checks, once an hour, the streak reward roles members may have lost overnight.
     pub fn with_reward_upkeep(mut self, lookups: Arc<dyn crate::lookups::Lookups>) -> Scheduler {
         self.reward_lookups = Some(lookups);
         self

@@ -301,28 +301,7 @@ impl Store {
     ) -> Result<T, StoreError> {
         match &self.engine {
             Engine::Sqlite(_) => Ok(work.await),
-            Engine::Postgres(engine) => {
-                use sqlx::Connection as _;
-                let mut conn = engine.sql.writes.acquire().await?.detach();
-                // The pool's connections give up on a lock after a few seconds (members are
-                // told the database is busy); this one waits as long as the holder works. It is
-                // closed afterwards, so the setting dies with it.
-                sqlx::query("SET lock_timeout = 0")
-                    .execute(&mut conn)
-                    .await?;
-                sqlx::query("SELECT pg_advisory_lock($1)")
-                    .bind(key)
-                    .execute(&mut conn)
-                    .await?;
-                let out = work.await;
-                // Closing the session releases the lock, even if the unlock were lost.
-                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                    .bind(key)
-                    .execute(&mut conn)
-                    .await;
-                let _ = conn.close().await;
-                Ok(out)
-            }
+            Engine::Postgres(p) => p.exclusively(key, work).await,
         }
     }
 

@@ -89,6 +89,35 @@ impl PostgresStore {
         self.sql.writes.close().await;
     }
 
+    /// `work` under the advisory lock `key`, held on a connection of its own and closed
+    /// afterwards: if the process dies or `work` is dropped, the server releases the lock.
+    pub(super) async fn exclusively<T>(
+        &self,
+        key: i64,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<T, StoreError> {
+        use sqlx::Connection as _;
+        let mut conn = self.sql.writes.acquire().await?.detach();
+        // The pool's connections give up on a lock after LOCK_TIMEOUT (members are told the
+        // database is busy); this one waits as long as the holder works. It is closed
+        // afterwards, so the setting dies with it.
+        sqlx::query("SET lock_timeout = 0")
+            .execute(&mut conn)
+            .await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(key)
+            .execute(&mut conn)
+            .await?;
+        let out = work.await;
+        // Closing the session releases the lock, even if the unlock were lost.
+        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(key)
+            .execute(&mut conn)
+            .await;
+        let _ = conn.close().await;
+        Ok(out)
+    }
+
     /// Writes a row in a transaction that gives up after `timeout` (a lock held for long, a
     /// full disk or a read-only server all fail it).
     pub(super) async fn write_probe(&self, now: i64, timeout: Duration) -> Result<(), StoreError> {
