@@ -243,16 +243,7 @@ impl Scheduler {
     /// `work`'s outcome, or `None` as soon as a stop is asked for: a shutdown has 1.5 s for the
     /// posts in flight, and a picture is not worth a post cut short.
     async fn unless_stopped<T>(&self, work: impl std::future::Future<Output = T>) -> Option<T> {
-        let mut work = std::pin::pin!(work);
-        loop {
-            if self.stopping() {
-                return None;
-            }
-            tokio::select! {
-                done = &mut work => return Some(done),
-                _ = tokio::time::sleep(Duration::from_millis(100)) => {}
-            }
-        }
+        unless(|| self.stopping(), work).await
     }
 
     /// Handles every slot and every streak reminder due at `now`.
@@ -893,9 +884,44 @@ impl Scheduler {
     }
 }
 
+/// `work`'s outcome, or `None` once `stopping` says so (looked at every 100 ms).
+async fn unless<T>(
+    stopping: impl Fn() -> bool,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    loop {
+        if stopping() {
+            return None;
+        }
+        tokio::select! {
+            done = &mut work => return Some(done),
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_wait_ends_with_its_work_or_soon_after_a_stop() {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = || stop.load(std::sync::atomic::Ordering::Acquire);
+        assert_eq!(unless(stopping, async { 7 }).await, Some(7));
+        let stopper = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            stopper.store(true, std::sync::atomic::Ordering::Release);
+        });
+        let waited = tokio::time::timeout(
+            Duration::from_secs(5),
+            unless(stopping, std::future::pending::<i32>()),
+        )
+        .await;
+        assert_eq!(waited, Ok(None), "ended by the stop, not by the work");
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
