@@ -21,8 +21,8 @@ use trilha::app::App;
 use trilha::clock::Clock;
 use trilha::config::Database;
 use trilha::prompts::records::PromptSchedule;
-use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::reply::Reply;
+use trilha::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::store::Store;
 
 const SERVERS: u64 = 10_000;

@@ -7,7 +7,27 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::ops::metrics::Metrics;
 use crate::roadmap::Roadmap;
+use crate::sharding::ShardOwnership;
 use crate::store::{Store, StoreError};
+
+/// How long pictures are waited for, by what they answer.
+pub mod picture_waits {
+    use std::time::Duration;
+
+    /// How long a reply to an interaction waits for its picture (`App::picture_wait`'s default,
+    /// raised with [`super::App::waiting_for_pictures`]). Measured
+    /// renders take ~15 ms; this leaves room for a busy machine and stays well inside the 1.5 s
+    /// after which a reply is deferred.
+    pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
+    /// How long a shared card waits for its picture: the picture is the whole reply, and the
+    /// responder defers the interaction after 1.5 s, so waiting costs no one Discord's 3 s.
+    pub const SHARED_WAIT: Duration = Duration::from_secs(10);
+    /// How long a scheduled post (the weekly digest) waits for its picture: no interaction clock
+    /// runs, and a digest without its heat map is a lesser digest for a whole week. Short enough
+    /// that a claimed batch (200 servers, 16 at a time) posts well inside its 60 s claim even if
+    /// every picture is late.
+    pub const POST_WAIT: Duration = Duration::from_secs(3);
+}
 
 /// Everything a command, the scheduler and the health endpoint need. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -28,49 +48,6 @@ pub struct App {
     pub picture_wait: Duration,
 }
 
-/// Gateway shards `first` to `last` (both included) of `total`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShardRange {
-    pub first: u32,
-    pub last: u32,
-    pub total: u32,
-}
-
-impl ShardRange {
-    pub fn count(&self) -> u32 {
-        self.last - self.first + 1
-    }
-
-    /// Whether one of these shards receives the server's events: `(guild_id >> 22) % total`.
-    pub fn serves(&self, guild_id: u64) -> bool {
-        let shard = (guild_id >> 22) % u64::from(self.total.max(1));
-        (u64::from(self.first)..=u64::from(self.last)).contains(&shard)
-    }
-}
-
-/// Which servers this process serves. Discord sends a server's events, interactions included,
-/// to one shard only, and each shard runs in one process; work about a server that the bot
-/// does unprompted (reward-role checks) is done by that process too, so two processes never
-/// check the same member's roles at once and the in-process per-member locks suffice. Until
-/// the shards are settled (and with one process) it is all.
-#[derive(Debug, Default)]
-pub struct ShardOwnership(std::sync::OnceLock<ShardRange>);
-
-impl ShardOwnership {
-    /// Only the first call counts.
-    pub fn settle(&self, range: ShardRange) {
-        let _ = self.0.set(range);
-    }
-
-    pub fn range(&self) -> Option<ShardRange> {
-        self.0.get().copied()
-    }
-
-    pub fn owns(&self, guild_id: u64) -> bool {
-        self.0.get().is_none_or(|range| range.serves(guild_id))
-    }
-}
-
 impl App {
     pub fn new(roadmap: Arc<Roadmap>, store: Store, clock: Clock) -> App {
         App {
@@ -82,7 +59,7 @@ impl App {
             background: Default::default(),
             reward_locks: Default::default(),
             shards: Default::default(),
-            picture_wait: crate::picture::attach::REPLY_WAIT,
+            picture_wait: picture_waits::REPLY_WAIT,
         }
     }
 
@@ -92,6 +69,18 @@ impl App {
         App {
             picture_wait: self.picture_wait.max(wait),
             ..self.clone()
+        }
+    }
+
+    /// The reward-role engine, working with this state's store, roadmap and locks.
+    pub fn roles(&self) -> crate::recognition::roles::Roles {
+        crate::recognition::roles::Roles {
+            store: self.store.clone(),
+            roadmap: self.roadmap.clone(),
+            clock: self.clock.clone(),
+            locks: self.reward_locks.clone(),
+            shards: self.shards.clone(),
+            background: self.background.clone(),
         }
     }
 
@@ -182,36 +171,4 @@ async fn reconcile_now(app: &App) -> Result<(), StoreError> {
         tracing::info!(rows = pruned, "old weekly and monthly tallies pruned");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{ShardOwnership, ShardRange};
-
-    /// A server whose id puts it on `shard` of `total` (`(id >> 22) % total`).
-    fn server_on(shard: u64, total: u64, n: u64) -> u64 {
-        ((1_000 * total + shard) << 22) | n
-    }
-
-    #[test]
-    fn a_process_serves_the_servers_of_its_shards_only() {
-        let all = ShardOwnership::default();
-        assert!(all.owns(server_on(5, 8, 1)), "unsettled: everything");
-        let ours = ShardOwnership::default();
-        let range = |first, last| ShardRange {
-            first,
-            last,
-            total: 8,
-        };
-        ours.settle(range(2, 3));
-        ours.settle(range(0, 7)); // only the first settles
-        assert_eq!(ours.range(), Some(range(2, 3)));
-        for shard in 0..8 {
-            assert_eq!(
-                ours.owns(server_on(shard, 8, 7)),
-                (2..=3).contains(&shard),
-                "shard {shard}"
-            );
-        }
-    }
 }

@@ -402,17 +402,6 @@ impl Config {
         })
     }
 
-    /// The prompt scheduler's settings.
-    pub fn prompt_settings(&self) -> crate::prompts::scheduler::Settings {
-        crate::prompts::scheduler::Settings {
-            grace: self.prompt_grace_minutes * 60,
-            tick: self.prompt_tick,
-            // The budget is the bot's: each process takes its shards' share of it.
-            posts_per_second: self.prompt_posts_per_second * self.shards.share(),
-            ..Default::default()
-        }
-    }
-
     /// The token, or the error `run` reports when it is missing.
     pub fn require_token(&self) -> Result<&DiscordToken, ConfigError> {
         self.token.as_ref().ok_or_else(|| ConfigError {

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::catalog::{CommandSpec, SubcommandSpec};
-use crate::error::{CommandError, UserError};
+use super::error::CommandError;
+use crate::error::UserError;
 use crate::i18n::Locale;
 
 /// A member named by a user option: the id, and the names Discord sent with it (server

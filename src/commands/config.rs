@@ -4,8 +4,9 @@ use jiff::tz::TimeZone;
 
 use super::args::Caller;
 use super::command::LanguageChoice;
+use super::error::CommandError;
 use crate::app::App;
-use crate::error::{CommandError, UserError};
+use crate::error::UserError;
 use crate::i18n::{Locale, fill};
 use crate::progress::tally::all_rows;
 use crate::reply::{Choice, Embed, Reply, limits};

@@ -2,9 +2,10 @@
 //! or from the buttons on replies and study prompts; and the item autocomplete they share.
 
 use super::args::{AutocompleteRequest, Caller};
+use super::error::CommandError;
 use super::progress::member_states;
 use crate::app::App;
-use crate::error::{CommandError, UserError};
+use crate::error::UserError;
 use crate::i18n::Locale;
 use crate::lookups::Lookups;
 use crate::progress::change::{Change, Target};
@@ -93,7 +94,8 @@ pub(super) async fn mark(
     }
     if outcome.changed {
         // Reward roles follow the change after the reply: REST calls never hold it up.
-        super::rewards::apply_in_background(app, lookups.shared(), guild, caller.user_id);
+        app.roles()
+            .apply_in_background(lookups.shared(), guild, caller.user_id);
     }
     let before = standing(roadmap, &states_of(roadmap, &outcome.before));
     let after_states = states_of(roadmap, &outcome.after);

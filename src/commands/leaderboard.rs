@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use super::args::Caller;
+use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
-use crate::error::{CommandError, UserError};
+use crate::error::UserError;
 use crate::i18n::Locale;
 use crate::lookups::Lookups;
 use crate::progress::periods::{Period, starts};

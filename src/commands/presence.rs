@@ -2,8 +2,8 @@
 //! a reply.
 
 use super::args::Caller;
+use super::error::CommandError;
 use crate::app::App;
-use crate::error::CommandError;
 use crate::progress::tally::all_writes;
 
 /// How often an interaction refreshes the record of a member's presence.

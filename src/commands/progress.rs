@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use super::args::{Caller, Person};
+use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
-use crate::error::{CommandError, UserError};
+use crate::error::UserError;
 use crate::picture::attach;
 use crate::progress::community::Community;
 use crate::progress::next::next_step;
@@ -116,9 +117,12 @@ pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Repl
         settings,
         locale,
     };
-    let picture = attach::card(&app.waiting_for_pictures(attach::SHARED_WAIT), card)
-        .await
-        .ok_or(UserError::PictureUnavailable)?;
+    let picture = attach::card(
+        &app.waiting_for_pictures(crate::app::picture_waits::SHARED_WAIT),
+        card,
+    )
+    .await
+    .ok_or(UserError::PictureUnavailable)?;
     Ok(view::shared_card(owner, name.as_deref(), locale).with_picture(picture))
 }
 

@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use rand::seq::IndexedRandom;
 
 use super::args::Caller;
+use super::error::CommandError;
 use super::presence::touch_in_background;
 use super::progress::member_states;
 use crate::app::App;
-use crate::error::{CommandError, UserError};
+use crate::error::UserError;
 use crate::progress::State;
 use crate::quiz::records::{AnswerOutcome, Ask};
 use crate::render::quiz as view;
@@ -181,7 +182,8 @@ pub(super) async fn answer(
         AnswerOutcome::AlreadyAnswered => Err(UserError::QuizAnswered.into()),
         AnswerOutcome::Recorded { correct, verified } => {
             // Answering is a study day: a streak reward may follow.
-            super::rewards::apply_in_background(app, lookups.shared(), guild, caller.user_id);
+            app.roles()
+                .apply_in_background(lookups.shared(), guild, caller.user_id);
             let verdict = view::Verdict {
                 slot,
                 correct,

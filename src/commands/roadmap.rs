@@ -1,9 +1,10 @@
 //! `/roadmap [topic]`: the overview, a section, a group or an item.
 
 use super::args::Caller;
+use super::error::CommandError;
 use super::progress::caller_states;
 use crate::app::App;
-use crate::error::{CommandError, UserError};
+use crate::error::UserError;
 use crate::i18n::Locale;
 use crate::render::roadmap as view;
 use crate::reply::{Choice, Reply, limits};

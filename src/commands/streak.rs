@@ -1,9 +1,9 @@
 //! `/streak view [member]` and `/streak reminder <enabled> [time]`.
 
 use super::args::{Caller, Person};
+use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
-use crate::error::CommandError;
 use crate::i18n::fill;
 use crate::progress::streak::{DayKind, calendar, day_of};
 use crate::prompts::schedule::{Days, Schedule, parse_time};

@@ -133,7 +133,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let rest = lookups::DiscordLookups {
         http: client.http.clone(),
     };
-    crate::commands::rewards::sync_all_in_background(&app, Arc::new(rest.clone()));
+    app.roles().sync_all_in_background(Arc::new(rest.clone()));
 
     let runtime =
         runtime::Runtime::start(config, &app, &client.http, &client.shard_manager, health);
@@ -224,7 +224,7 @@ async fn connect(config: &Config) -> Result<serenity::http::Http, StartError> {
 async fn check_prompt_channels(
     app: &App,
     lookups: &dyn Lookups,
-    pacer: &crate::prompts::scheduler::Pacer,
+    pacer: &crate::scheduler::Pacer,
     stopping: impl Fn() -> bool,
 ) {
     // Each process checks the servers its shards serve: read enough to find its share.

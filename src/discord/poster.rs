@@ -1,13 +1,13 @@
 //! Study prompts posted through Discord's REST API: the Discord side of
-//! [`crate::prompts::scheduler::Poster`].
+//! [`crate::scheduler::Poster`].
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use serenity::all::{AutoArchiveDuration, ChannelId, CreateThread, Http, MessageId, Nonce};
 
-use crate::prompts::scheduler::{PostError, Poster};
 use crate::reply::Reply;
+use crate::scheduler::{PostError, Poster};
 
 /// Posts study prompts through Discord's REST API.
 pub struct DiscordPoster {

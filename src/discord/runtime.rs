@@ -14,7 +14,7 @@ use super::poster::DiscordPoster;
 use crate::app::App;
 use crate::config::Config;
 use crate::ops::shutdown::{self, InFlight};
-use crate::prompts::scheduler::Scheduler;
+use crate::scheduler::Scheduler;
 
 /// The whole shutdown (draining interactions, closing the gateway, stopping the background
 /// tasks, closing the database) fits in this: well inside Docker's 10 s grace period, even with
@@ -84,10 +84,15 @@ impl Runtime {
         let poster = Arc::new(DiscordPoster { http: http.clone() });
         let instance = format!("pid{}-{}", std::process::id(), app.clock.now());
         let scheduler = Arc::new(
-            Scheduler::new(app.clone(), poster, instance, config.prompt_settings())
-                .with_reward_upkeep(Arc::new(super::lookups::DiscordLookups {
-                    http: http.clone(),
-                })),
+            Scheduler::new(
+                app.clone(),
+                poster,
+                instance,
+                crate::scheduler::Settings::from_config(config),
+            )
+            .with_reward_upkeep(Arc::new(super::lookups::DiscordLookups {
+                http: http.clone(),
+            })),
         );
         let mut tasks = vec![(
             "prompt scheduler",

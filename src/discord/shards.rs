@@ -9,8 +9,8 @@ use serenity::http::Http;
 use serenity::model::gateway::BotGateway;
 
 use super::StartError;
-use crate::app::ShardRange;
 use crate::config::ShardPlan;
+use crate::sharding::ShardRange;
 
 /// Discord has fewer session starts left today than this process needs.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,6 @@
 //! time, or cannot be drawn, is left out: the text answer always goes, alone if it must.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use jiff::Timestamp;
 
@@ -22,20 +21,6 @@ use crate::roadmap::{Roadmap, TrackIdx};
 /// File names of the pictures (what Discord shows under them).
 pub const CARD_FILE: &str = "trilha-roadmap.png";
 pub const HEAT_FILE: &str = "trilha-community.png";
-
-/// How long a reply to an interaction waits for its picture (`App::picture_wait`'s default,
-/// raised with `App::waiting_for_pictures`). Measured
-/// renders take ~15 ms; this leaves room for a busy machine and stays well inside the 1.5 s
-/// after which a reply is deferred.
-pub const REPLY_WAIT: Duration = Duration::from_millis(1000);
-/// How long a shared card waits for its picture: the picture is the whole reply, and the
-/// responder defers the interaction after 1.5 s, so waiting costs no one Discord's 3 s.
-pub const SHARED_WAIT: Duration = Duration::from_secs(10);
-/// How long a scheduled post (the weekly digest) waits for its picture: no interaction clock
-/// runs, and a digest without its heat map is a lesser digest for a whole week. Short enough
-/// that a claimed batch (200 servers, 16 at a time) posts well inside its 60 s claim even if
-/// every picture is late.
-pub const POST_WAIT: Duration = Duration::from_secs(3);
 
 /// The roadmap file a member's card shows: the one they marked most in (the first on a tie).
 pub fn track_of(roadmap: &Roadmap, states: &ItemStates) -> TrackIdx {

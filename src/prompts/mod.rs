@@ -1,11 +1,10 @@
 //! Periodic study prompts: when they are due ([`schedule`]), what they are about
-//! ([`rotation`]), the scheduler that posts them exactly once per slot ([`scheduler`]), and
-//! what is kept about schedules and posts ([`records`]).
+//! ([`rotation`]), and what is kept about schedules and posts ([`records`]). The scheduler that
+//! posts them exactly once per slot sits above the store, in `crate::scheduler`.
 
 pub mod records;
 pub mod rotation;
 pub mod schedule;
-pub mod scheduler;
 
 /// The nonce of a slot's message (at most 25 characters, as Discord requires). Derived from the
 /// server and the slot, so a retry after a crash sends the same one and Discord returns the

@@ -182,6 +182,15 @@ pub fn within_grace(slot: i64, now: i64, grace_seconds: i64) -> Due {
     }
 }
 
+/// The schedule of a stored row, or `None` when it cannot be read (then it is paused).
+pub fn schedule_of(row: &crate::prompts::records::PromptSchedule) -> Option<Schedule> {
+    Some(Schedule {
+        time: parse_time(&row.local_time)?,
+        days: Days(row.days),
+        tz: TimeZone::get(&row.timezone).ok()?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Recognition: what a member is reminded of (their streak) and what they earn (roles for
 //! achievements). The rules are pure functions here; the store keeps the records, the scheduler
-//! sends reminders, and the Discord side gives and takes roles.
+//! sends reminders, and [`roles`] gives and takes reward roles through Discord.
+
+pub mod roles;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,29 +95,6 @@ impl Achievement {
                 states.values().filter(|s| **s == State::Done).count() >= *n as usize
             }
             Achievement::Streak(n) => streak.current >= *n,
-        }
-    }
-
-    /// The achievement in words, in a language.
-    pub fn describe(&self, roadmap: &Roadmap, locale: Locale) -> String {
-        let t = locale.texts();
-        match self {
-            Achievement::Section(id) => {
-                let name = roadmap
-                    .section_by_id(id)
-                    .map_or(id.as_str(), |s| roadmap.section(s).name.get(locale));
-                crate::i18n::fill(t.achievement_section, &[("section", &name)])
-            }
-            Achievement::Milestone(id) => {
-                let name = roadmap
-                    .tracks()
-                    .iter()
-                    .find(|t| t.id == *id)
-                    .map_or(id.as_str(), |t| t.milestone.get(locale));
-                crate::i18n::fill(t.achievement_milestone, &[("milestone", &name)])
-            }
-            Achievement::Items(n) => t.achievement_items.fill(*n as usize, &[]),
-            Achievement::Streak(n) => t.achievement_streak.fill(*n as usize, &[]),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod leaderboard;
 pub mod progress;
 pub mod prompts;
 pub mod quiz;
+pub mod rewards;
 pub mod roadmap;
 pub mod streak;
 

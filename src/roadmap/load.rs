@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::search::{compact, normalize};
-use super::{
-    Group, GroupIdx, Item, ItemIdx, Node, Question, Requirement, Roadmap, Section, SectionIdx,
-    Text, Track, TrackIdx,
+use super::map::Roadmap;
+use super::model::{
+    Group, GroupIdx, Item, ItemIdx, Node, Question, Requirement, Section, SectionIdx, Text, Track,
+    TrackIdx,
 };
+use super::search::{compact, normalize};
 use crate::i18n::Locale;
 
 /// Longest id: ids travel inside Discord `custom_id`s (100 chars) next to other data.

@@ -12,7 +12,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::{GroupIdx, ItemIdx, Node, Roadmap, SectionIdx};
+use super::model::{Group, GroupIdx, Item, ItemIdx, Node, Section, SectionIdx};
 
 /// Lowercases, strips accents and punctuation. `"Node.JS"` -> `"node js"`, `"C#"` -> `"csharp"`.
 pub fn normalize(text: &str) -> String {
@@ -111,13 +111,14 @@ const MAX_TYPO_LEN: usize = 48;
 const MAX_TERM_LEN: usize = 64;
 
 impl SearchIndex {
-    pub(super) fn build(roadmap: &Roadmap) -> SearchIndex {
+    pub(super) fn build(sections: &[Section], groups: &[Group], items: &[Item]) -> SearchIndex {
         let mut index = SearchIndex {
-            sections: roadmap.sections.len(),
-            groups: roadmap.groups.len(),
+            sections: sections.len(),
+            groups: groups.len(),
             ..SearchIndex::default()
         };
-        for (s, section) in roadmap.sections() {
+        let sections = || sections.iter().enumerate().map(|(i, s)| (SectionIdx(i), s));
+        for (s, section) in sections() {
             index.order.push(Node::Section(s));
             for &g in &section.groups {
                 index.order.push(Node::Group(g));
@@ -151,7 +152,7 @@ impl SearchIndex {
                 word_starts,
             });
         };
-        for (s, section) in roadmap.sections() {
+        for (s, section) in sections() {
             let node = Node::Section(s);
             add(node, TermKind::Strong, &section.id);
             add(node, TermKind::Strong, &section.name.pt_br);
@@ -160,7 +161,7 @@ impl SearchIndex {
                 add(node, TermKind::Strong, alias);
             }
         }
-        for (g, group) in roadmap.groups() {
+        for (g, group) in groups.iter().enumerate().map(|(i, g)| (GroupIdx(i), g)) {
             let node = Node::Group(g);
             add(node, TermKind::Strong, &group.id);
             add(node, TermKind::Strong, &group.name.pt_br);
@@ -169,7 +170,7 @@ impl SearchIndex {
                 add(node, TermKind::Strong, alias);
             }
         }
-        for (i, item) in roadmap.items() {
+        for (i, item) in items.iter().enumerate().map(|(i, it)| (ItemIdx(i), it)) {
             let node = Node::Item(i);
             add(node, TermKind::Strong, &item.id);
             add(node, TermKind::Strong, &item.name.pt_br);

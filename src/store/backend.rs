@@ -9,9 +9,7 @@
 //! write lock; PostgreSQL runs writes concurrently and uses transaction-scoped advisory locks
 //! where two writes must not interleave.
 
-use sqlx::{Pool, Postgres, Sqlite, Transaction};
-
-use super::StoreError;
+use sqlx::{Pool, Postgres, Sqlite};
 
 /// A Rust type both engines store and read back (trilha's are `i64`, `String` and `bool`, and
 /// their `Option`s). A bound `i64: Column<DB>` brings Encode, Decode and Type with it.
@@ -147,61 +145,6 @@ impl<DB: Backend> Clone for Sql<DB> {
             reads: self.reads.clone(),
             writes: self.writes.clone(),
         }
-    }
-}
-
-/// Advisory lock keys: one per server, one per member (a collision only serializes two
-/// unrelated writers a little).
-fn guild_key(guild: i64) -> i64 {
-    guild ^ 0x7472_696c_6861_0001
-}
-
-fn member_key(guild: i64, user: i64) -> i64 {
-    guild.wrapping_mul(0x9e37_79b9_7f4a_7c15_u64 as i64) ^ user
-}
-
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    /// A write transaction.
-    pub(super) async fn write(&self) -> Result<Transaction<'static, DB>, StoreError> {
-        Ok(self.writes.begin_with(DB::BEGIN_WRITE).await?)
-    }
-
-    /// A write transaction on one member's rows: other members of the server write alongside,
-    /// a rebuild of the server waits (and is waited for).
-    pub(super) async fn write_member(
-        &self,
-        guild: i64,
-        user: i64,
-    ) -> Result<Transaction<'static, DB>, StoreError> {
-        let mut tx = self.write().await?;
-        if let Some(lock) = DB::LOCK_MEMBER {
-            sqlx::query(lock)
-                .bind(guild_key(guild))
-                .bind(member_key(guild, user))
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(tx)
-    }
-
-    /// A write transaction on a whole server (a rebuild): every other write to it waits.
-    pub(super) async fn write_guild(
-        &self,
-        guild: i64,
-    ) -> Result<Transaction<'static, DB>, StoreError> {
-        let mut tx = self.write().await?;
-        if let Some(lock) = DB::LOCK_GUILD {
-            sqlx::query(lock)
-                .bind(guild_key(guild))
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(tx)
     }
 }
 

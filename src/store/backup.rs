@@ -13,6 +13,7 @@ use tracing::log::LevelFilter;
 use super::StoreError;
 use super::backend::{Backend, Sql};
 use super::files::{create_private_file, sibling};
+use super::macros::facade;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -51,15 +52,9 @@ where
     Ok(out)
 }
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    i64: for<'r> sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-{
+facade! {
     /// Rows per table.
-    pub(super) async fn table_counts(&self) -> Result<TableCounts, StoreError> {
+    pub async fn table_counts(&self) -> Result<TableCounts, StoreError> {
         Ok(counts(&self.reads).await?)
     }
 }
@@ -89,7 +84,6 @@ impl Drop for Partial {
 impl Sql<Sqlite> {
     /// Writes a consistent copy of the database to `target` (a new file, private to the owner),
     /// after checking it: SQLite's integrity check and every table's rows, on the copy.
-    #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn backup(&self, target: &Path) -> Result<TableCounts, BackupError> {
         if target.exists() {
             return Err(BackupError::Exists(target.display().to_string()));
@@ -179,4 +173,15 @@ async fn check(file: &Path) -> Result<TableCounts, BackupError> {
     };
     copy.close().await;
     result
+}
+
+impl super::Store {
+    /// Writes a consistent, checked copy of a SQLite database to `target` (see
+    /// `store/backup.rs`). PostgreSQL has its own tools for this (`pg_dump`).
+    pub async fn backup(&self, target: &Path) -> Result<TableCounts, BackupError> {
+        match &self.engine {
+            super::engine::Engine::Sqlite(s) => s.sql.backup(target).await,
+            super::engine::Engine::Postgres(p) => Err(BackupError::Postgres(p.shown.clone())),
+        }
+    }
 }

@@ -7,7 +7,9 @@ use futures_util::TryStreamExt;
 use sqlx::{Pool, Postgres, Row, Sqlite};
 
 use super::backend::{Backend, Column};
-use super::{StoreError, postgres, schema_check, sqlite};
+use super::errors::StoreError;
+use super::schema::schema_check;
+use super::{postgres, sqlite};
 use crate::config::Database;
 
 /// The type of a column, as copied.
@@ -394,7 +396,7 @@ async fn open(database: &Database, source: bool) -> Result<Side, StoreError> {
             if source {
                 schema_check(&postgres::migrator(), &pool, &url.to_string()).await?;
             } else {
-                super::migrate(&postgres::migrator(), &pool, &url.to_string()).await?;
+                super::schema::migrate(&postgres::migrator(), &pool, &url.to_string()).await?;
             }
             Side::Postgres(pool)
         }

@@ -1,6 +1,6 @@
 //! Per-server settings.
 
-use super::backend::{Backend, Column, Sql};
+use super::macros::facade;
 use super::{StoreError, to_db_id};
 use crate::guild::GuildSettings;
 use crate::i18n::Locale;
@@ -16,22 +16,9 @@ fn locale_from_db(text: Option<String>) -> Option<Locale> {
     }
 }
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
+facade! {
+    /// A server's settings, or the defaults for a server trilha has not stored yet.
+    pub async fn guild_settings(&self, guild: u64) -> Result<GuildSettings, StoreError> {
         type Row = (
             String,
             Option<String>,
@@ -61,8 +48,8 @@ where
         })
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn record_guild(
+    /// Remembers the server's Discord language (from GUILD_CREATE or an interaction).
+    pub async fn record_guild(
         &self,
         guild: u64,
         discord_locale: Option<&str>,
@@ -86,8 +73,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn set_guild_locale(
+    /// Sets (or with `None`, clears) the language of public posts.
+    pub async fn set_guild_locale(
         &self,
         guild: u64,
         locale: Option<Locale>,
@@ -107,8 +94,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn set_timezone(
+    /// Changes a server's time zone and rebuilds its week and month tallies, atomically.
+    pub async fn set_timezone(
         &self,
         guild: u64,
         timezone: &str,
@@ -133,8 +120,7 @@ where
 
     /// What a server studies: active members (still there, at least one item done), how many
     /// of them have each item done, and who completed or started each item in [since, until).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn community(
+    pub async fn community(
         &self,
         guild: u64,
         since: i64,

@@ -1,25 +1,13 @@
 //! Leaderboard reads: pages and ranks, straight from the ranking index.
 
-use super::backend::{Backend, Column, Sql};
+use super::macros::facade;
 use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::tally::{Ranked, TallyKey};
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn leaderboard(
+facade! {
+    /// `limit` members from position `offset` (0-based): most done first, then who got there
+    /// first, then by id so the order is total.
+    pub async fn leaderboard(
         &self,
         guild: u64,
         key: &TallyKey,
@@ -52,8 +40,8 @@ where
             .collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn leaderboard_len(
+    /// How many members are ranked.
+    pub async fn leaderboard_len(
         &self,
         guild: u64,
         key: &TallyKey,
@@ -70,8 +58,8 @@ where
         Ok(n.max(0) as u64)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn leaderboard_rank(
+    /// A member's own position, or `None` when they have nothing in this leaderboard.
+    pub async fn leaderboard_rank(
         &self,
         guild: u64,
         key: &TallyKey,
@@ -125,8 +113,9 @@ where
         }))
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
+    /// Drops week and month tallies of periods that started before `before` (with their
+    /// histogram rows, in the same transaction so the two always agree).
+    pub async fn prune_tallies(&self, before: i64) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let done = sqlx::query("DELETE FROM done_tallies WHERE period != 'all' AND starts < $1")
             .bind(before)

@@ -1,27 +1,16 @@
 //! Who is (still) in a server. Members who left are not ranked: their tallies are removed, and
 //! rebuilt from their progress if they come back. Their progress itself is kept.
 
-use super::backend::{Backend, Column, Sql, placeholders};
+use super::backend::placeholders;
+use super::macros::facade;
 use super::{StoreError, to_db_id};
 use crate::progress::Mark;
 use crate::progress::tally::TallyWrite;
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn member_present(
+facade! {
+    /// Records that a member is in the server (they interacted, or Discord said so). When they
+    /// had left, `rebuild` recomputes their tallies from their marks.
+    pub async fn member_present(
         &self,
         guild: u64,
         user: u64,
@@ -39,8 +28,8 @@ where
         Ok(rejoined)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn member_left(
+    /// Records that a member left: they stop being ranked.
+    pub async fn member_left(
         &self,
         guild: u64,
         user: u64,
@@ -73,8 +62,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn members_to_check(
+    /// Of `users`, those whose presence was never confirmed or not since `checked_before`.
+    pub async fn members_to_check(
         &self,
         guild: u64,
         users: &[u64],
@@ -102,8 +91,8 @@ where
             .collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn member_seen_since(
+    /// Whether a member's presence was confirmed at or after `since` (and they have not left).
+    pub async fn member_seen_since(
         &self,
         guild: u64,
         user: u64,
@@ -119,8 +108,8 @@ where
         Ok(matches!(row, Some((None, checked)) if checked >= since))
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn members_confirmed(
+    /// Records that members were confirmed present by a look-up.
+    pub async fn members_confirmed(
         &self,
         guild: u64,
         users: &[u64],

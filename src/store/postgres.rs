@@ -75,7 +75,7 @@ impl PostgresStore {
     /// Connects and brings the schema up to date.
     pub(super) async fn connect(url: &PostgresUrl) -> Result<PostgresStore, StoreError> {
         let pool = pool(url, CONNECTIONS).await?;
-        super::migrate(&migrator(), &pool, &url.to_string()).await?;
+        super::schema::migrate(&migrator(), &pool, &url.to_string()).await?;
         Ok(PostgresStore {
             sql: Sql {
                 reads: pool.clone(),

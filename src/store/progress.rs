@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{Executor, Transaction};
 
-use super::backend::{Backend, Column, Sql};
+use super::macros::{facade, queries};
 use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::change::{Change, Outcome, Target};
 use crate::progress::periods::Period;
@@ -47,20 +47,206 @@ const REBUILD_BATCH: i64 = 2_000;
 /// Rows per multi-row INSERT (7 values each, far below both engines' parameter limits).
 const INSERT_BATCH: usize = 500;
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
+facade! {
+    /// A member's marks in a server (every row, including items no longer in the roadmap).
+    pub async fn member_marks(
+        &self,
+        guild: u64,
+        user: u64,
+    ) -> Result<Vec<Mark>, StoreError> {
+        Self::marks_in(&self.reads, guild, user).await
+    }
+
+    /// Applies a change atomically: the progress row, an event, popularity counts, the member's
+    /// presence and their tallies (computed by `tallies` from the rows as they are inside the
+    /// transaction). Marking a state the item already has writes nothing and keeps its time.
+    pub async fn apply(
+        &self,
+        change: &Change<'_>,
+        tallies: impl FnOnce(TallyInput<'_>) -> Vec<TallyWrite>,
+    ) -> Result<Outcome, StoreError> {
+        let (guild, user) = (to_db_id(change.guild), to_db_id(change.user));
+        let mut tx = self.write_member(guild, user).await?;
+        let before = Self::marks_in(&mut *tx, change.guild, change.user).await?;
+        let previous = before.iter().find(|m| m.item_id == change.item_id).cloned();
+        let unchanged = |nothing_to_undo| Outcome {
+            before: before.clone(),
+            after: before.clone(),
+            previous: previous.clone(),
+            current: previous.clone(),
+            changed: false,
+            nothing_to_undo,
+            streak: None,
+        };
+        let (to, cause) = match change.target {
+            Target::Set(state) => (state, Cause::Mark),
+            Target::Undo => {
+                if previous.is_none() {
+                    return Ok(unchanged(true));
+                }
+                let last: Option<(Option<String>, String)> = sqlx::query_as(
+                    "SELECT from_state, cause FROM progress_events
+                     WHERE guild_id = $1 AND user_id = $2 AND item_id = $3 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(guild)
+                .bind(user)
+                .bind(change.item_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let to = match last {
+                    Some((from, cause)) if cause == Cause::Mark.as_str() => {
+                        from.as_deref().and_then(State::parse)
+                    }
+                    _ => None,
+                };
+                (to, Cause::Undo)
+            }
+        };
+        if to == previous.as_ref().map(|m| m.state) {
+            return Ok(unchanged(false));
+        }
+        // A member who had left counts again: their marks go back into the item counts before
+        // this change moves one of them.
+        let rejoined = Self::present_in(&mut tx, change.guild, change.user, change.at).await?;
+        if rejoined {
+            Self::adjust_item_counts(&mut tx, change.guild, &before, 1).await?;
+        }
+
+        match to {
+            Some(state) => {
+                sqlx::query(
+                    "INSERT INTO progress (guild_id, user_id, item_id, state, since) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET state = excluded.state, since = excluded.since",
+                )
+                .bind(guild)
+                .bind(user)
+                .bind(change.item_id)
+                .bind(state.as_str())
+                .bind(change.at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM progress WHERE guild_id = $1 AND user_id = $2 AND item_id = $3",
+                )
+                .bind(guild)
+                .bind(user)
+                .bind(change.item_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO progress_events (guild_id, user_id, item_id, from_state, to_state, cause, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(change.item_id)
+        .bind(previous.as_ref().map(|m| m.state.as_str()))
+        .bind(to.map(State::as_str))
+        .bind(cause.as_str())
+        .bind(change.at)
+        .execute(&mut *tx)
+        .await?;
+
+        let (old_learning, old_done) = counter(previous.as_ref().map(|m| m.state));
+        let (new_learning, new_done) = counter(to);
+        // The new row starts at the changes clamped to zero (a CHECK holds on it even when the
+        // row exists); an existing one moves by them, never below zero.
+        sqlx::query(
+            "INSERT INTO item_counts (guild_id, item_id, learning, done)
+             VALUES ($1, $2, CASE WHEN $3 < 0 THEN 0 ELSE $3 END, CASE WHEN $4 < 0 THEN 0 ELSE $4 END)
+             ON CONFLICT (guild_id, item_id) DO UPDATE SET
+                 learning = CASE WHEN item_counts.learning + $3 < 0 THEN 0 ELSE item_counts.learning + $3 END,
+                 done = CASE WHEN item_counts.done + $4 < 0 THEN 0 ELSE item_counts.done + $4 END",
+        )
+        .bind(guild)
+        .bind(change.item_id)
+        .bind(new_learning - old_learning)
+        .bind(new_done - old_done)
+        .execute(&mut *tx)
+        .await?;
+
+        let mut after: Vec<Mark> = before
+            .iter()
+            .filter(|m| m.item_id != change.item_id)
+            .cloned()
+            .collect();
+        let current = to.map(|state| Mark {
+            item_id: change.item_id.to_string(),
+            state,
+            since: change.at,
+        });
+        if let Some(c) = &current {
+            after.push(c.clone());
+            after.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+        }
+        let writes = tallies(TallyInput {
+            marks: &after,
+            previous: previous.as_ref(),
+            full: rejoined,
+        });
+        Self::write_tallies(&mut tx, change.guild, change.user, &writes, rejoined).await?;
+        let streak = match cause {
+            Cause::Mark => Some(
+                Self::study_in(&mut tx, change.guild, change.user, change.day, change.at).await?,
+            ),
+            Cause::Undo => None,
+        };
+        tx.commit().await?;
+        Ok(Outcome {
+            before,
+            after,
+            previous,
+            current,
+            changed: true,
+            nothing_to_undo: false,
+            streak,
+        })
+    }
+
+    /// How many members of a server are learning or have done each item.
+    pub async fn item_counts(
+        &self,
+        guild: u64,
+    ) -> Result<Vec<(String, u64, u64)>, StoreError> {
+        let rows: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT item_id, learning, done FROM item_counts WHERE guild_id = $1 AND learning + done > 0")
+                .bind(to_db_id(guild))
+                .fetch_all(&self.reads)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(i, l, d)| (i, l.max(0) as u64, d.max(0) as u64))
+            .collect())
+    }
+
+    /// Servers that have any progress.
+    pub async fn guilds_with_progress(&self) -> Result<Vec<u64>, StoreError> {
+        // From the facts, not from a derived table that may be the thing needing repair.
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM progress")
+            .fetch_all(&self.reads)
+            .await?;
+        Ok(rows.into_iter().map(from_db_id).collect())
+    }
+
+    /// Rewrites every tally and popularity count of a server from `progress` (after a roadmap
+    /// or time-zone change). `compute` turns one member's marks into their tallies.
+    pub async fn rebuild_guild(
+        &self,
+        guild: u64,
+        compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write_guild(to_db_id(guild)).await?;
+        let written = Self::rebuild_guild_in(&mut tx, guild, &compute).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+}
+
+queries! {
     /// A member's marks in a server, ordered by item id: on the pool, or inside a transaction.
     pub(super) async fn marks_in<'e>(
         executor: impl Executor<'e, Database = DB>,
@@ -305,200 +491,6 @@ where
         .execute(&mut **tx)
         .await?;
         Ok(matches!(left, Some(Some(_))))
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn member_marks(
-        &self,
-        guild: u64,
-        user: u64,
-    ) -> Result<Vec<Mark>, StoreError> {
-        Self::marks_in(&self.reads, guild, user).await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn apply(
-        &self,
-        change: &Change<'_>,
-        tallies: impl FnOnce(TallyInput<'_>) -> Vec<TallyWrite>,
-    ) -> Result<Outcome, StoreError> {
-        let (guild, user) = (to_db_id(change.guild), to_db_id(change.user));
-        let mut tx = self.write_member(guild, user).await?;
-        let before = Self::marks_in(&mut *tx, change.guild, change.user).await?;
-        let previous = before.iter().find(|m| m.item_id == change.item_id).cloned();
-        let unchanged = |nothing_to_undo| Outcome {
-            before: before.clone(),
-            after: before.clone(),
-            previous: previous.clone(),
-            current: previous.clone(),
-            changed: false,
-            nothing_to_undo,
-            streak: None,
-        };
-        let (to, cause) = match change.target {
-            Target::Set(state) => (state, Cause::Mark),
-            Target::Undo => {
-                if previous.is_none() {
-                    return Ok(unchanged(true));
-                }
-                let last: Option<(Option<String>, String)> = sqlx::query_as(
-                    "SELECT from_state, cause FROM progress_events
-                     WHERE guild_id = $1 AND user_id = $2 AND item_id = $3 ORDER BY id DESC LIMIT 1",
-                )
-                .bind(guild)
-                .bind(user)
-                .bind(change.item_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let to = match last {
-                    Some((from, cause)) if cause == Cause::Mark.as_str() => {
-                        from.as_deref().and_then(State::parse)
-                    }
-                    _ => None,
-                };
-                (to, Cause::Undo)
-            }
-        };
-        if to == previous.as_ref().map(|m| m.state) {
-            return Ok(unchanged(false));
-        }
-        // A member who had left counts again: their marks go back into the item counts before
-        // this change moves one of them.
-        let rejoined = Self::present_in(&mut tx, change.guild, change.user, change.at).await?;
-        if rejoined {
-            Self::adjust_item_counts(&mut tx, change.guild, &before, 1).await?;
-        }
-
-        match to {
-            Some(state) => {
-                sqlx::query(
-                    "INSERT INTO progress (guild_id, user_id, item_id, state, since) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET state = excluded.state, since = excluded.since",
-                )
-                .bind(guild)
-                .bind(user)
-                .bind(change.item_id)
-                .bind(state.as_str())
-                .bind(change.at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "DELETE FROM progress WHERE guild_id = $1 AND user_id = $2 AND item_id = $3",
-                )
-                .bind(guild)
-                .bind(user)
-                .bind(change.item_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        sqlx::query(
-            "INSERT INTO progress_events (guild_id, user_id, item_id, from_state, to_state, cause, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(guild)
-        .bind(user)
-        .bind(change.item_id)
-        .bind(previous.as_ref().map(|m| m.state.as_str()))
-        .bind(to.map(State::as_str))
-        .bind(cause.as_str())
-        .bind(change.at)
-        .execute(&mut *tx)
-        .await?;
-
-        let (old_learning, old_done) = counter(previous.as_ref().map(|m| m.state));
-        let (new_learning, new_done) = counter(to);
-        // The new row starts at the changes clamped to zero (a CHECK holds on it even when the
-        // row exists); an existing one moves by them, never below zero.
-        sqlx::query(
-            "INSERT INTO item_counts (guild_id, item_id, learning, done)
-             VALUES ($1, $2, CASE WHEN $3 < 0 THEN 0 ELSE $3 END, CASE WHEN $4 < 0 THEN 0 ELSE $4 END)
-             ON CONFLICT (guild_id, item_id) DO UPDATE SET
-                 learning = CASE WHEN item_counts.learning + $3 < 0 THEN 0 ELSE item_counts.learning + $3 END,
-                 done = CASE WHEN item_counts.done + $4 < 0 THEN 0 ELSE item_counts.done + $4 END",
-        )
-        .bind(guild)
-        .bind(change.item_id)
-        .bind(new_learning - old_learning)
-        .bind(new_done - old_done)
-        .execute(&mut *tx)
-        .await?;
-
-        let mut after: Vec<Mark> = before
-            .iter()
-            .filter(|m| m.item_id != change.item_id)
-            .cloned()
-            .collect();
-        let current = to.map(|state| Mark {
-            item_id: change.item_id.to_string(),
-            state,
-            since: change.at,
-        });
-        if let Some(c) = &current {
-            after.push(c.clone());
-            after.sort_by(|a, b| a.item_id.cmp(&b.item_id));
-        }
-        let writes = tallies(TallyInput {
-            marks: &after,
-            previous: previous.as_ref(),
-            full: rejoined,
-        });
-        Self::write_tallies(&mut tx, change.guild, change.user, &writes, rejoined).await?;
-        let streak = match cause {
-            Cause::Mark => Some(
-                Self::study_in(&mut tx, change.guild, change.user, change.day, change.at).await?,
-            ),
-            Cause::Undo => None,
-        };
-        tx.commit().await?;
-        Ok(Outcome {
-            before,
-            after,
-            previous,
-            current,
-            changed: true,
-            nothing_to_undo: false,
-            streak,
-        })
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn item_counts(
-        &self,
-        guild: u64,
-    ) -> Result<Vec<(String, u64, u64)>, StoreError> {
-        let rows: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT item_id, learning, done FROM item_counts WHERE guild_id = $1 AND learning + done > 0")
-                .bind(to_db_id(guild))
-                .fetch_all(&self.reads)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(i, l, d)| (i, l.max(0) as u64, d.max(0) as u64))
-            .collect())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn guilds_with_progress(&self) -> Result<Vec<u64>, StoreError> {
-        // From the facts, not from a derived table that may be the thing needing repair.
-        let rows: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM progress")
-            .fetch_all(&self.reads)
-            .await?;
-        Ok(rows.into_iter().map(from_db_id).collect())
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn rebuild_guild(
-        &self,
-        guild: u64,
-        compute: impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.write_guild(to_db_id(guild)).await?;
-        let written = Self::rebuild_guild_in(&mut tx, guild, &compute).await?;
-        tx.commit().await?;
-        Ok(written)
     }
 
     pub(super) async fn rebuild_guild_in(

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::backend::{Backend, Column, Sql};
+use super::macros::{facade, queries};
 use super::{StoreError, from_db_id, to_db_id};
 use crate::prompts::records::{
     DigestPost, DigestStatus, NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost,
@@ -91,43 +91,9 @@ impl From<PostRow> for PromptPost {
 
 const POST_COLUMNS: &str = "guild_id, slot, kind, item_id, prompt_index, channel_id, nonce, status, attempts, message_id, error, finished_at";
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
-    /// Pauses a server's schedule (and drops any claim on it), on the pool or in a transaction.
-    async fn pause_in<'e>(
-        executor: impl sqlx::Executor<'e, Database = DB>,
-        guild: u64,
-        pause: &Pause,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE prompt_schedules SET paused = TRUE, pause_reason = $1, pause_detail = $2, paused_at = $3, claimed_by = NULL,
-                 claimed_until = NULL, updated_at = $4 WHERE guild_id = $5",
-        )
-        .bind(pause.reason.as_str())
-        .bind(pause.detail())
-        .bind(now)
-        .bind(now)
-        .bind(to_db_id(guild))
-        .execute(executor)
-        .await?;
-        Ok(DB::rows_affected(&done) > 0)
-    }
-
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn save_schedule(
+facade! {
+    /// Creates or replaces a server's schedule, active, with its first slot.
+    pub async fn save_schedule(
         &self,
         s: &PromptSchedule,
         now: i64,
@@ -159,9 +125,8 @@ where
         Ok(())
     }
 
-    /// Turns the weekly digest on or off; `false` when the server has no schedule.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn set_digest(
+    /// Turns a server's weekly digest on or off; `false` when it has no prompt schedule.
+    pub async fn set_digest(
         &self,
         guild: u64,
         on: bool,
@@ -180,8 +145,7 @@ where
 
     /// The digest row of a week: created with `nonce` if there is none, else the one an earlier
     /// attempt left (its nonce is kept, its attempts counted when it is still sending).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn begin_digest(
+    pub async fn begin_digest(
         &self,
         guild: u64,
         week_start: i64,
@@ -227,8 +191,7 @@ where
     }
 
     /// Records how a week's digest ended.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn end_digest(
+    pub async fn end_digest(
         &self,
         guild: u64,
         week_start: i64,
@@ -253,8 +216,7 @@ where
     }
 
     /// A server's most recent digest.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn last_digest(&self, guild: u64) -> Result<Option<DigestPost>, StoreError> {
+    pub async fn last_digest(&self, guild: u64) -> Result<Option<DigestPost>, StoreError> {
         let row: Option<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT week_start, nonce, status, attempts, message_id FROM digest_posts
              WHERE guild_id = $1 ORDER BY week_start DESC LIMIT 1",
@@ -274,8 +236,8 @@ where
         ))
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
+
+    pub async fn schedule(&self, guild: u64) -> Result<Option<PromptSchedule>, StoreError> {
         let row: Option<ScheduleRow> = sqlx::query_as(&format!(
             "SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = $1"
         ))
@@ -285,8 +247,8 @@ where
         Ok(row.map(PromptSchedule::from))
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn active_schedules(
+    /// Active schedules (not paused), up to `limit`.
+    pub async fn active_schedules(
         &self,
         limit: u32,
     ) -> Result<Vec<PromptSchedule>, StoreError> {
@@ -297,8 +259,8 @@ where
         Ok(rows.into_iter().map(PromptSchedule::from).collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn pause_schedule(
+    /// Pauses a schedule.
+    pub async fn pause_schedule(
         &self,
         guild: u64,
         pause: &Pause,
@@ -307,8 +269,8 @@ where
         Self::pause_in(&self.writes, guild, pause, now).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn resume_schedule(
+    /// Resumes a schedule from its next slot.
+    pub async fn resume_schedule(
         &self,
         guild: u64,
         next_due_at: i64,
@@ -326,8 +288,8 @@ where
         Ok(DB::rows_affected(&done) > 0)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
+    /// Asks for a post right away; `false` when the server has no active schedule.
+    pub async fn request_post(&self, guild: u64, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE prompt_schedules SET requested_at = $1, updated_at = $2 WHERE guild_id = $3 AND NOT paused")
             .bind(now)
             .bind(now)
@@ -337,8 +299,9 @@ where
         Ok(DB::rows_affected(&done) > 0)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn claim_due(
+    /// Claims up to `limit` due schedules for `instance` until `until`, atomically: two
+    /// schedulers can never claim the same server at the same time.
+    pub async fn claim_due(
         &self,
         instance: &str,
         now: i64,
@@ -371,8 +334,8 @@ where
         Ok(rows.into_iter().map(PromptSchedule::from).collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
+    /// Releases one server's claim, if `instance` still holds it.
+    pub async fn release_claim(&self, guild: u64, instance: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE guild_id = $1 AND claimed_by = $2")
             .bind(to_db_id(guild))
             .bind(instance)
@@ -381,8 +344,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
+    /// Releases every claim of an instance (at shutdown), so another can take over at once.
+    pub async fn release_claims(&self, instance: &str) -> Result<u64, StoreError> {
         let done = sqlx::query("UPDATE prompt_schedules SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1")
             .bind(instance)
             .execute(&self.writes)
@@ -390,8 +353,9 @@ where
         Ok(DB::rows_affected(&done))
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn begin_post(
+    /// The post of a slot: the existing one (a retry), or a new one in 'sending' state with
+    /// the item chosen by `choose` (called only when there is none yet).
+    pub async fn begin_post(
         &self,
         new: &NewPost<'_>,
         now: i64,
@@ -465,8 +429,10 @@ where
         }))
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn end_slot(
+    /// Records how a slot ended and moves the schedule on (a scheduled slot to `next_due_at`, a
+    /// manual one clears the request, a failure pauses it), in one transaction. The claim stays
+    /// until [`Store::release_claim`].
+    pub async fn end_slot(
         &self,
         guild: u64,
         slot: i64,
@@ -524,8 +490,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn retry_later(
+    /// After a transient failure: leaves the slot due, and lets no scheduler retry before `retry_at`.
+    pub async fn retry_later(
         &self,
         guild: u64,
         slot: i64,
@@ -550,8 +516,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn recent_posts(
+    /// The latest posts of a server, newest first.
+    pub async fn recent_posts(
         &self,
         guild: u64,
         limit: u32,
@@ -566,13 +532,36 @@ where
         Ok(rows.into_iter().map(PromptPost::from).collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
+    /// Items of the server's sent posts, oldest first: the rotation's history.
+    pub async fn posted_items(&self, guild: u64) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT item_id FROM prompt_posts WHERE guild_id = $1 AND status = 'sent' ORDER BY slot",
         )
         .bind(to_db_id(guild))
         .fetch_all(&self.reads)
         .await?)
+    }
+}
+
+queries! {
+    /// Pauses a server's schedule (and drops any claim on it), on the pool or in a transaction.
+    async fn pause_in<'e>(
+        executor: impl sqlx::Executor<'e, Database = DB>,
+        guild: u64,
+        pause: &Pause,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE prompt_schedules SET paused = TRUE, pause_reason = $1, pause_detail = $2, paused_at = $3, claimed_by = NULL,
+                 claimed_until = NULL, updated_at = $4 WHERE guild_id = $5",
+        )
+        .bind(pause.reason.as_str())
+        .bind(pause.detail())
+        .bind(now)
+        .bind(now)
+        .bind(to_db_id(guild))
+        .execute(executor)
+        .await?;
+        Ok(DB::rows_affected(&done) > 0)
     }
 }

@@ -1,6 +1,7 @@
 //! Quiz asks, answers and verified items; the verified-items leaderboard.
 
-use super::backend::{Backend, Column, Sql, placeholders};
+use super::backend::placeholders;
+use super::macros::{facade, queries};
 use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::tally::Ranked;
 use crate::quiz::records::{Answer, AnswerOutcome, Ask, ItemHistory};
@@ -40,23 +41,9 @@ impl VerifiedBoard<'_> {
     }
 }
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
-    /// A member's history on one item.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn quiz_history(
+facade! {
+    /// A member's quiz history on one item.
+    pub async fn quiz_history(
         &self,
         guild: u64,
         user: u64,
@@ -87,8 +74,8 @@ where
         Ok(history)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn create_ask(&self, ask: &Ask) -> Result<(), StoreError> {
+    /// Records a question asked.
+    pub async fn create_ask(&self, ask: &Ask) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO quiz_asks (id, guild_id, user_id, item_id, question, answer_order, asked_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -105,8 +92,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn quiz_ask(&self, id: u64) -> Result<Option<Ask>, StoreError> {
+
+    pub async fn quiz_ask(&self, id: u64) -> Result<Option<Ask>, StoreError> {
         type Row = (
             i64,
             i64,
@@ -152,8 +139,7 @@ where
     /// Records an answer to an ask not answered yet, and in the same transaction the item's
     /// verification when this answer and the previous one on the item are right and on two
     /// different questions.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn answer_ask(
+    pub async fn answer_ask(
         &self,
         ask: &Ask,
         slot: u8,
@@ -213,9 +199,8 @@ where
         Ok(AnswerOutcome::Recorded { correct, verified })
     }
 
-    /// The items a member verified, with when.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn verified_items(
+    /// The items a member verified, as (item id, when).
+    pub async fn verified_items(
         &self,
         guild: u64,
         user: u64,
@@ -229,8 +214,8 @@ where
         .await?)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn set_verified_only(
+    /// Whether the server's leaderboards count verified items only.
+    pub async fn set_verified_only(
         &self,
         guild: u64,
         on: bool,
@@ -249,21 +234,8 @@ where
         Ok(())
     }
 
-    /// Binds a board's parameters in `grouped`'s order.
-    fn bind_board<'q, O>(
-        query: sqlx::query::QueryAs<'q, DB, O, DB::Arguments<'q>>,
-        board: &VerifiedBoard<'q>,
-    ) -> sqlx::query::QueryAs<'q, DB, O, DB::Arguments<'q>> {
-        let mut query = query.bind(to_db_id(board.guild)).bind(board.since);
-        for item in board.items.into_iter().flatten() {
-            query = query.bind(item.as_str());
-        }
-        query
-    }
-
     /// A page of the verified-items board: most verified first, ties to who got there first.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn verified_page(
+    pub async fn verified_page(
         &self,
         board: &VerifiedBoard<'_>,
         offset: u64,
@@ -293,8 +265,8 @@ where
             .collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn verified_len(&self, board: &VerifiedBoard<'_>) -> Result<u64, StoreError> {
+
+    pub async fn verified_len(&self, board: &VerifiedBoard<'_>) -> Result<u64, StoreError> {
         let sql = format!("SELECT COUNT(*) FROM ({}) b", board.grouped());
         let (n,): (i64,) = Self::bind_board(sqlx::query_as(&sql), board)
             .fetch_one(&self.reads)
@@ -302,8 +274,8 @@ where
         Ok(n.max(0) as u64)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn verified_rank(
+
+    pub async fn verified_rank(
         &self,
         board: &VerifiedBoard<'_>,
         user: u64,
@@ -327,5 +299,19 @@ where
             done,
             reached_at,
         }))
+    }
+}
+
+queries! {
+    /// Binds a board's parameters in `grouped`'s order.
+    fn bind_board<'q, O>(
+        query: sqlx::query::QueryAs<'q, DB, O, DB::Arguments<'q>>,
+        board: &VerifiedBoard<'q>,
+    ) -> sqlx::query::QueryAs<'q, DB, O, DB::Arguments<'q>> {
+        let mut query = query.bind(to_db_id(board.guild)).bind(board.since);
+        for item in board.items.into_iter().flatten() {
+            query = query.bind(item.as_str());
+        }
+        query
     }
 }

@@ -1,7 +1,7 @@
 //! Streak reminders and role rewards: what is kept, and the exactly-once bookkeeping of
 //! reminders (one per member and day, whatever restarts happen).
 
-use super::backend::{Backend, Column, Sql};
+use super::macros::facade;
 use super::{StoreError, from_db_id, to_db_id};
 use crate::i18n::Locale;
 use crate::progress::streak::Day;
@@ -53,23 +53,9 @@ pub struct ReminderSend {
     pub message_id: Option<u64>,
 }
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
+facade! {
     /// Turns a member's reminder on (at a local time, next due at `next_due_at`) or off.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn save_reminder(
+    pub async fn save_reminder(
         &self,
         reminder: &Reminder,
         now: i64,
@@ -96,8 +82,8 @@ where
         Ok(())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn reminder(
+
+    pub async fn reminder(
         &self,
         guild: u64,
         user: u64,
@@ -113,8 +99,7 @@ where
     }
 
     /// Claims due reminders for `instance` until `until` (other instances skip them).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn claim_due_reminders(
+    pub async fn claim_due_reminders(
         &self,
         instance: &str,
         now: i64,
@@ -144,8 +129,7 @@ where
 
     /// Moves a reminder to its next time and releases the claim, if `instance` still holds it:
     /// a member who changed their reminder meanwhile (which drops the claim) keeps their change.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn reschedule_reminder(
+    pub async fn reschedule_reminder(
         &self,
         guild: u64,
         user: u64,
@@ -167,9 +151,8 @@ where
         Ok(())
     }
 
-    /// Discord refused the DM: reminders off, and the member is told at their next command.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn reminder_dms_closed(
+    /// Discord refused a reminder DM: reminders off, the member told at their next command.
+    pub async fn reminder_dms_closed(
         &self,
         guild: u64,
         user: u64,
@@ -190,8 +173,7 @@ where
 
     /// Whether the member has a notice waiting (their reminders were turned off); taking it
     /// clears it, so it is shown once.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn take_reminder_notice(
+    pub async fn take_reminder_notice(
         &self,
         guild: u64,
         user: u64,
@@ -218,8 +200,7 @@ where
     }
 
     /// The day's reminder row: created with `nonce` if there is none.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn begin_reminder_send(
+    pub async fn begin_reminder_send(
         &self,
         guild: u64,
         user: u64,
@@ -255,8 +236,8 @@ where
         })
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn end_reminder_send(
+
+    pub async fn end_reminder_send(
         &self,
         guild: u64,
         user: u64,
@@ -281,8 +262,7 @@ where
     }
 
     /// Adds a reward; returns its id (the next free one in the server).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn add_reward(
+    pub async fn add_reward(
         &self,
         guild: u64,
         achievement: &Achievement,
@@ -315,8 +295,8 @@ where
         Ok(next as u64)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn rewards(&self, guild: u64) -> Result<Vec<Reward>, StoreError> {
+
+    pub async fn rewards(&self, guild: u64) -> Result<Vec<Reward>, StoreError> {
         let rows: Vec<RewardRow> = sqlx::query_as(&format!(
             "SELECT {REWARD_COLUMNS} FROM rewards WHERE guild_id = $1 ORDER BY reward_id"
         ))
@@ -327,8 +307,7 @@ where
     }
 
     /// Removes a reward (and the record of who got its role); `false` when there was none.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn remove_reward(&self, guild: u64, id: u64) -> Result<bool, StoreError> {
+    pub async fn remove_reward(&self, guild: u64, id: u64) -> Result<bool, StoreError> {
         let mut tx = self.write_guild(to_db_id(guild)).await?;
         let done = sqlx::query("DELETE FROM rewards WHERE guild_id = $1 AND reward_id = $2")
             .bind(to_db_id(guild))
@@ -345,8 +324,7 @@ where
     }
 
     /// Pauses a reward Discord refused, with the reason and Discord's error code.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn pause_reward(
+    pub async fn pause_reward(
         &self,
         guild: u64,
         id: u64,
@@ -369,8 +347,7 @@ where
     }
 
     /// Lifts every pause of a server's rewards (the admin fixed the permission and syncs).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn resume_rewards(&self, guild: u64) -> Result<u64, StoreError> {
+    pub async fn resume_rewards(&self, guild: u64) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "UPDATE rewards SET paused_reason = NULL, paused_detail = NULL, paused_at = NULL
              WHERE guild_id = $1 AND paused_reason IS NOT NULL",
@@ -382,8 +359,7 @@ where
     }
 
     /// Servers with at least one reward: whom the start-up check goes through.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn guilds_with_rewards(&self) -> Result<Vec<u64>, StoreError> {
+    pub async fn guilds_with_rewards(&self) -> Result<Vec<u64>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT guild_id FROM rewards")
             .fetch_all(&self.reads)
             .await?;
@@ -392,8 +368,7 @@ where
 
     /// Members holding a streak reward they can lose (not kept, not paused): a streak breaks
     /// with time alone, when no change of theirs would check it.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn streak_reward_holders(&self) -> Result<Vec<(u64, u64)>, StoreError> {
+    pub async fn streak_reward_holders(&self) -> Result<Vec<(u64, u64)>, StoreError> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT DISTINCT mr.guild_id, mr.user_id FROM member_rewards mr
              JOIN rewards r ON r.guild_id = mr.guild_id AND r.reward_id = mr.reward_id
@@ -409,8 +384,7 @@ where
     }
 
     /// The rewards whose role a member was given.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn member_rewards(
+    pub async fn member_rewards(
         &self,
         guild: u64,
         user: u64,
@@ -426,8 +400,7 @@ where
     }
 
     /// Records that a member was given (`given`) or lost a reward's role.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn record_reward(
+    pub async fn record_reward(
         &self,
         guild: u64,
         user: u64,
@@ -456,8 +429,7 @@ where
     }
 
     /// Members of a server with any progress or any reward: whom `/rewards sync` goes through.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn members_with_progress(&self, guild: u64) -> Result<Vec<u64>, StoreError> {
+    pub async fn members_with_progress(&self, guild: u64) -> Result<Vec<u64>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT user_id FROM progress WHERE guild_id = $1
              UNION SELECT user_id FROM member_rewards WHERE guild_id = $1
@@ -469,8 +441,8 @@ where
         Ok(ids.into_iter().map(from_db_id).collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn set_announce_rewards(
+
+    pub async fn set_announce_rewards(
         &self,
         guild: u64,
         on: bool,

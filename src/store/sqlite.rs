@@ -25,7 +25,9 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Database, Sqlite, TransactionManager};
 
 use super::backend::Sql;
-use super::{StoreError, files, schema_check};
+use super::errors::StoreError;
+use super::files;
+use super::schema::{migrate, schema_check};
 
 /// How long a write waits for SQLite's write lock (held by another process, a backup's
 /// checkpoint...). Interactions that wait this long have been deferred by then.
@@ -103,7 +105,7 @@ impl SqliteStore {
                 target: path.display().to_string(),
                 cause,
             })?;
-        super::migrate(&migrator(), &writes, &path.display().to_string()).await?;
+        migrate(&migrator(), &writes, &path.display().to_string()).await?;
         let reads = readers(path, READERS).await?;
         Ok(SqliteStore {
             sql: Sql { reads, writes },

@@ -3,7 +3,7 @@
 
 use sqlx::Transaction;
 
-use super::backend::{Backend, Column, Sql};
+use super::macros::{facade, queries};
 use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::streak::{Day, Streak};
 use crate::progress::tally::Ranked;
@@ -28,61 +28,9 @@ fn streak_of(
     }
 }
 
-impl<DB: Backend> Sql<DB>
-where
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
-    for<'a> &'a str: sqlx::ColumnIndex<DB::Row> + sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    i64: Column<DB>,
-    String: Column<DB>,
-    bool: Column<DB>,
-    // sqlx encodes `Option` per engine, not generically.
-    Option<i64>: for<'q> sqlx::Encode<'q, DB>,
-    Option<String>: for<'q> sqlx::Encode<'q, DB>,
-    for<'a> Option<&'a str>: sqlx::Encode<'a, DB>,
-{
-    /// Adds a study day to a member's streak, inside the write that made it one.
-    pub(super) async fn study_in(
-        tx: &mut Transaction<'static, DB>,
-        guild: u64,
-        user: u64,
-        day: Day,
-        at: i64,
-    ) -> Result<Streak, StoreError> {
-        let row: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM streaks WHERE guild_id = $1 AND user_id = $2"
-        ))
-        .bind(to_db_id(guild))
-        .bind(to_db_id(user))
-        .fetch_optional(&mut **tx)
-        .await?;
-        let mut streak = row.map(streak_of).unwrap_or_default();
-        if streak.study(day, at) {
-            sqlx::query(
-                "INSERT INTO streaks (guild_id, user_id, current, longest, freezes, run, last_day, reached_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                 ON CONFLICT (guild_id, user_id) DO UPDATE SET current = excluded.current,
-                     longest = excluded.longest, freezes = excluded.freezes, run = excluded.run,
-                     last_day = excluded.last_day, reached_at = excluded.reached_at",
-            )
-            .bind(to_db_id(guild))
-            .bind(to_db_id(user))
-            .bind(i64::from(streak.current))
-            .bind(i64::from(streak.longest))
-            .bind(i64::from(streak.freezes))
-            .bind(i64::from(streak.run))
-            .bind(i64::from(streak.last_day.unwrap_or(day)))
-            .bind(streak.reached_at)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Ok(streak)
-    }
-
+facade! {
     /// A member's streak summary (as of their last study day).
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn streak(&self, guild: u64, user: u64) -> Result<Option<Streak>, StoreError> {
+    pub async fn streak(&self, guild: u64, user: u64) -> Result<Option<Streak>, StoreError> {
         let row: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM streaks WHERE guild_id = $1 AND user_id = $2"
         ))
@@ -93,9 +41,8 @@ where
         Ok(row.map(streak_of))
     }
 
-    /// When a member studied: every mark in the event log and every quiz answer.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn study_times(&self, guild: u64, user: u64) -> Result<Vec<i64>, StoreError> {
+    /// When a member studied (marks and quiz answers), for their calendar and for checks.
+    pub async fn study_times(&self, guild: u64, user: u64) -> Result<Vec<i64>, StoreError> {
         let times: Vec<i64> = sqlx::query_scalar(
             "SELECT at FROM progress_events WHERE guild_id = $1 AND user_id = $2 AND cause = 'mark'
              UNION ALL
@@ -110,8 +57,7 @@ where
 
     /// Recomputes every streak of a server from its event log (`day` gives an instant's day in
     /// the server's time zone), in one transaction.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn rebuild_streaks(
+    pub async fn rebuild_streaks(
         &self,
         guild: u64,
         day: impl Fn(i64) -> Day,
@@ -164,14 +110,8 @@ where
         Ok(rows.len())
     }
 
-    /// The streak board's filter: a streak is alive on `today` when the days missed since its
-    /// last study day (up to yesterday) are no more than the freezes held ($2: today). Members
-    /// who left are not ranked.
-    const ALIVE: &'static str = "s.guild_id = $1 AND s.current > 0 AND s.last_day + s.freezes + 1 >= $2
-         AND NOT EXISTS (SELECT 1 FROM members m WHERE m.guild_id = s.guild_id AND m.user_id = s.user_id AND m.left_at IS NOT NULL)";
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn streak_page(
+    pub async fn streak_page(
         &self,
         guild: u64,
         today: Day,
@@ -201,8 +141,8 @@ where
             .collect())
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn streak_len(&self, guild: u64, today: Day) -> Result<u64, StoreError> {
+
+    pub async fn streak_len(&self, guild: u64, today: Day) -> Result<u64, StoreError> {
         let n: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM streaks s WHERE {}",
             Self::ALIVE
@@ -214,8 +154,8 @@ where
         Ok(n.max(0) as u64)
     }
 
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub(super) async fn streak_rank(
+
+    pub async fn streak_rank(
         &self,
         guild: u64,
         today: Day,
@@ -242,4 +182,50 @@ where
             reached_at,
         }))
     }
+}
+
+queries! {
+    /// Adds a study day to a member's streak, inside the write that made it one.
+    pub(super) async fn study_in(
+        tx: &mut Transaction<'static, DB>,
+        guild: u64,
+        user: u64,
+        day: Day,
+        at: i64,
+    ) -> Result<Streak, StoreError> {
+        let row: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM streaks WHERE guild_id = $1 AND user_id = $2"
+        ))
+        .bind(to_db_id(guild))
+        .bind(to_db_id(user))
+        .fetch_optional(&mut **tx)
+        .await?;
+        let mut streak = row.map(streak_of).unwrap_or_default();
+        if streak.study(day, at) {
+            sqlx::query(
+                "INSERT INTO streaks (guild_id, user_id, current, longest, freezes, run, last_day, reached_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (guild_id, user_id) DO UPDATE SET current = excluded.current,
+                     longest = excluded.longest, freezes = excluded.freezes, run = excluded.run,
+                     last_day = excluded.last_day, reached_at = excluded.reached_at",
+            )
+            .bind(to_db_id(guild))
+            .bind(to_db_id(user))
+            .bind(i64::from(streak.current))
+            .bind(i64::from(streak.longest))
+            .bind(i64::from(streak.freezes))
+            .bind(i64::from(streak.run))
+            .bind(i64::from(streak.last_day.unwrap_or(day)))
+            .bind(streak.reached_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(streak)
+    }
+
+    /// The streak board's filter: a streak is alive on `today` when the days missed since its
+    /// last study day (up to yesterday) are no more than the freezes held ($2: today). Members
+    /// who left are not ranked.
+    const ALIVE: &'static str = "s.guild_id = $1 AND s.current > 0 AND s.last_day + s.freezes + 1 >= $2
+         AND NOT EXISTS (SELECT 1 FROM members m WHERE m.guild_id = s.guild_id AND m.user_id = s.user_id AND m.left_at IS NOT NULL)";
 }

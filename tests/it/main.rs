@@ -19,6 +19,7 @@ mod ask;
 mod docs;
 mod e2e;
 mod engines;
+mod layers;
 mod lookup;
 mod migrate;
 mod pictures;

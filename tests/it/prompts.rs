@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use trilha::app::App;
 use trilha::clock::Clock;
 use trilha::prompts::records::{Pause, PauseReason, PromptSchedule};
-use trilha::prompts::scheduler::{PostError, Poster, Scheduler, Settings};
 use trilha::reply::Reply;
+use trilha::scheduler::{PostError, Poster, Scheduler, Settings};
 
 use crate::engines::{TestDatabase, on_each_engine};
 use crate::support::roadmap;

@@ -19,20 +19,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use tokio::sync::{Mutex, Semaphore, watch};
 
-use super::records::{
-    DigestStatus, NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
-};
-use super::rotation;
-use super::schedule::{Days, Due, Schedule, parse_time, within_grace};
 use crate::app::App;
 use crate::ops::metrics::PromptFailure;
 use crate::progress::community::Community;
 use crate::progress::periods::{Period, local_range, starts};
 use crate::progress::popularity_of;
 use crate::progress::streak::day_of;
+use crate::prompts::records::{
+    DigestStatus, NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost, PromptSchedule,
+};
+use crate::prompts::rotation;
+use crate::prompts::schedule::{Days, Due, Schedule, parse_time, schedule_of, within_grace};
 use crate::recognition::{REMINDER_GRACE, Reminder, needs_reminder};
 use crate::reply::Reply;
 use crate::roadmap::ItemIdx;
@@ -95,6 +94,19 @@ pub struct Settings {
     pub in_flight: usize,
     /// Servers claimed per batch.
     pub batch: u32,
+}
+
+impl Settings {
+    /// The settings the operator chose.
+    pub fn from_config(config: &crate::config::Config) -> Settings {
+        Settings {
+            grace: config.prompt_grace_minutes * 60,
+            tick: config.prompt_tick,
+            // The budget is the bot's: each process takes its shards' share of it.
+            posts_per_second: config.prompt_posts_per_second * config.shards.share(),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for Settings {
@@ -178,15 +190,6 @@ pub struct Scheduler {
     reward_check_hour: std::sync::atomic::AtomicI64,
 }
 
-/// The schedule of a stored row, or `None` when it cannot be read (then it is paused).
-pub fn schedule_of(row: &PromptSchedule) -> Option<Schedule> {
-    Some(Schedule {
-        time: parse_time(&row.local_time)?,
-        days: Days(row.days),
-        tz: TimeZone::get(&row.timezone).ok()?,
-    })
-}
-
 fn ts(seconds: i64) -> Timestamp {
     Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -207,7 +210,7 @@ impl Scheduler {
         Scheduler {
             // A post answers no interaction, so its picture (the digest's heat map) may take
             // longer than a reply's before the post goes without it; a stop cuts the wait.
-            app: app.waiting_for_pictures(crate::picture::attach::POST_WAIT),
+            app: app.waiting_for_pictures(crate::app::picture_waits::POST_WAIT),
             poster,
             instance: instance.into(),
             settings,
@@ -268,15 +271,17 @@ impl Scheduler {
         {
             return;
         }
-        let (app, lookups) = (self.app.clone(), lookups.clone());
+        let (roles, lookups) = (self.app.roles(), lookups.clone());
         self.app.background.spawn(async move {
-            match crate::commands::rewards::check_streak_rewards(&app, lookups.as_ref()).await {
-                Ok(0) => {}
-                Ok(taken) => {
-                    tracing::info!(taken, "streak reward roles of broken streaks taken back")
-                }
+            match roles.check_streak_rewards(lookups.as_ref()).await {
+                Ok(check) if check.taken == 0 && check.failed == 0 => {}
+                Ok(check) => tracing::info!(
+                    taken = check.taken,
+                    failed = check.failed,
+                    "streak reward roles of broken streaks checked"
+                ),
                 Err(error) => {
-                    tracing::warn!(error = %error.chain(), "could not check streak reward roles; next hour")
+                    tracing::warn!(%error, "could not check streak reward roles; next hour")
                 }
             }
         });
@@ -337,7 +342,7 @@ impl Scheduler {
         let in_time = now - due <= REMINDER_GRACE && day_of(due, &tz) == today;
         let mut sent = false;
         if in_time && needs_reminder(&streak, today) {
-            let nonce = super::reminder_nonce(reminder.guild, reminder.user, today);
+            let nonce = crate::prompts::reminder_nonce(reminder.guild, reminder.user, today);
             let send = store
                 .begin_reminder_send(reminder.guild, reminder.user, today, &nonce, now)
                 .await?;
@@ -660,7 +665,7 @@ impl Scheduler {
         let roadmap = &self.app.roadmap;
         let counts = popularity_of(roadmap, store.item_counts(row.guild).await?);
         let pool = rotation::pool(roadmap, row.section.as_deref());
-        let nonce = super::nonce(row.guild, slot.at);
+        let nonce = crate::prompts::nonce(row.guild, slot.at);
         let new = NewPost {
             guild: row.guild,
             slot: slot.at,
@@ -731,7 +736,7 @@ impl Scheduler {
         let store = &self.app.store;
         let this_week = starts(Period::Week, now, &schedule.tz);
         let week = starts(Period::Week, this_week - 1, &schedule.tz);
-        let nonce = super::digest_nonce(row.guild, week);
+        let nonce = crate::prompts::digest_nonce(row.guild, week);
         let post = store
             .begin_digest(row.guild, week, row.channel, &nonce, now)
             .await?;
