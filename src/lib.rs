@@ -11,7 +11,7 @@
 //!    reminders and reward rules), [`sharding`] (which servers a process serves), [`clock`],
 //!    [`config`], [`error`] (a member's mistakes), [`reply`] (the reply model and Discord's
 //!    limits), [`component`] (button ids), [`lookups`] (what only Discord can answer, as a
-//!    trait);
+//!    trait), [`outbox`] (what trilha sends on its own: send status and nonces);
 //! 2. What the bot reports and how it stops: [`ops`] ([`ops::metrics`], [`ops::shutdown`],
 //!    [`ops::watchdog`]), [`telemetry`]; and [`render`]: pure functions from data to a
 //!    [`reply::Reply`], in the member's language;
@@ -39,6 +39,7 @@ pub mod guild;
 pub mod i18n;
 pub mod lookups;
 pub mod ops;
+pub mod outbox;
 pub mod picture;
 pub mod progress;
 pub mod prompts;

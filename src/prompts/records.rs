@@ -1,6 +1,8 @@
 //! What is kept about each server's prompts: its schedule and the post of each slot. The store
 //! reads and writes these; the scheduler and `/prompts` work with them.
 
+use crate::outbox::SendStatus;
+
 /// Why a server's prompts are paused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PauseReason {
@@ -97,34 +99,9 @@ pub struct DigestPost {
     /// The week it reports on: Monday 00:00 in the server's time zone.
     pub week_start: i64,
     pub nonce: String,
-    pub status: DigestStatus,
+    pub status: SendStatus,
     pub attempts: u32,
     pub message_id: Option<u64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DigestStatus {
-    Sending,
-    Sent,
-    Failed,
-}
-
-impl DigestStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DigestStatus::Sending => "sending",
-            DigestStatus::Sent => "sent",
-            DigestStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> DigestStatus {
-        match text {
-            "sent" => DigestStatus::Sent,
-            "failed" => DigestStatus::Failed,
-            _ => DigestStatus::Sending,
-        }
-    }
 }
 
 /// A post of one slot.
@@ -137,40 +114,11 @@ pub struct PromptPost {
     pub prompt_index: usize,
     pub channel: u64,
     pub nonce: String,
-    pub status: PostStatus,
+    pub status: SendStatus,
     pub attempts: u32,
     pub message_id: Option<u64>,
     pub error: Option<String>,
     pub finished_at: Option<i64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PostStatus {
-    Sending,
-    Sent,
-    Skipped,
-    Failed,
-}
-
-impl PostStatus {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostStatus::Sending => "sending",
-            PostStatus::Sent => "sent",
-            PostStatus::Skipped => "skipped",
-            PostStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> PostStatus {
-        match text {
-            "sent" => PostStatus::Sent,
-            "skipped" => PostStatus::Skipped,
-            "failed" => PostStatus::Failed,
-            _ => PostStatus::Sending,
-        }
-    }
 }
 
 /// The slot a post is for, and where and how it is sent.

@@ -3,7 +3,8 @@
 use super::{COLOUR_BRAND, pack_lines, requirement_label};
 use crate::component::{ComponentId, MarkAction};
 use crate::i18n::{Locale, Texts, fill};
-use crate::prompts::records::{self, PostStatus, PromptPost};
+use crate::outbox::SendStatus;
+use crate::prompts::records::{self, PromptPost};
 use crate::reply::{
     Button, ButtonStyle, Delivery, Embed, Field, Mentions, Reply, limits, truncate,
 };
@@ -116,12 +117,13 @@ pub fn thread_name(roadmap: &Roadmap, item: ItemIdx, locale: Locale) -> String {
 }
 
 /// A week's digest status, for `/prompts status`.
-pub fn digest_status(status: records::DigestStatus, locale: Locale) -> String {
+pub fn digest_status(status: SendStatus, locale: Locale) -> String {
     let t = locale.texts();
     match status {
-        records::DigestStatus::Sent => t.post_status_sent,
-        records::DigestStatus::Sending => t.post_status_sending,
-        records::DigestStatus::Failed => t.post_status_failed,
+        SendStatus::Sent => t.post_status_sent,
+        SendStatus::Sending => t.post_status_sending,
+        SendStatus::Skipped => t.post_status_skipped,
+        SendStatus::Failed => t.post_status_failed,
     }
     .to_string()
 }
@@ -175,10 +177,10 @@ pub fn status_line(roadmap: &Roadmap, post: &PromptPost, locale: Locale) -> Stri
         .item_by_id(&post.item_id)
         .map_or(post.item_id.as_str(), |i| roadmap.item(i).name.get(locale));
     let status = match post.status {
-        PostStatus::Sent => t.post_status_sent.to_string(),
-        PostStatus::Sending => t.post_status_sending.to_string(),
-        PostStatus::Skipped => t.post_status_skipped.to_string(),
-        PostStatus::Failed => format!(
+        SendStatus::Sent => t.post_status_sent.to_string(),
+        SendStatus::Sending => t.post_status_sending.to_string(),
+        SendStatus::Skipped => t.post_status_skipped.to_string(),
+        SendStatus::Failed => format!(
             "{}: {}",
             t.post_status_failed,
             refusal(t, post.error.as_deref().and_then(records::Pause::code_of))

@@ -88,3 +88,16 @@ pub fn streak(view: &StreakView) -> Reply {
         ..Embed::default()
     })
 }
+/// The streak reminder DM: the streak at stake, the server and its time zone.
+pub fn reminder_dm(current: u32, server: Option<&str>, timezone: &str, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let text = fill(
+        t.streak_reminder_dm,
+        &[
+            ("days", &t.streak_days.fill(current as usize, &[])),
+            ("server", &server.unwrap_or(t.picture_server)),
+            ("timezone", &timezone),
+        ],
+    );
+    Reply::ephemeral_text(text).public_text()
+}

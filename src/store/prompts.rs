@@ -4,9 +4,9 @@ use sqlx::FromRow;
 
 use super::macros::{facade, queries};
 use super::{StoreError, from_db_id, to_db_id};
+use crate::outbox::SendStatus;
 use crate::prompts::records::{
-    DigestPost, DigestStatus, NewPost, Pause, PauseReason, PostEnd, PostStatus, PromptPost,
-    PromptSchedule,
+    DigestPost, NewPost, Pause, PauseReason, PostEnd, PromptPost, PromptSchedule,
 };
 
 #[derive(FromRow)]
@@ -80,7 +80,7 @@ impl From<PostRow> for PromptPost {
             prompt_index: r.prompt_index.max(0) as usize,
             channel: from_db_id(r.channel_id),
             nonce: r.nonce,
-            status: PostStatus::parse(&r.status),
+            status: SendStatus::parse(&r.status),
             attempts: r.attempts.max(0) as u32,
             message_id: r.message_id.map(from_db_id),
             error: r.error,
@@ -184,7 +184,7 @@ facade! {
             guild,
             week_start,
             nonce: row.0,
-            status: DigestStatus::parse(&row.1),
+            status: SendStatus::parse(&row.1),
             attempts: row.2.max(0) as u32,
             message_id: row.3.map(from_db_id),
         })
@@ -195,7 +195,7 @@ facade! {
         &self,
         guild: u64,
         week_start: i64,
-        status: DigestStatus,
+        status: SendStatus,
         message_id: Option<u64>,
         error: Option<&str>,
         now: i64,
@@ -229,7 +229,7 @@ facade! {
                 guild,
                 week_start,
                 nonce,
-                status: DigestStatus::parse(&status),
+                status: SendStatus::parse(&status),
                 attempts: attempts.max(0) as u32,
                 message_id: message_id.map(from_db_id),
             },
@@ -378,7 +378,7 @@ facade! {
         .await?;
         if let Some(row) = existing {
             let mut post = PromptPost::from(row);
-            if post.status == PostStatus::Sending {
+            if post.status == SendStatus::Sending {
                 sqlx::query("UPDATE prompt_posts SET attempts = attempts + 1 WHERE guild_id = $1 AND slot = $2")
                     .bind(to_db_id(guild))
                     .bind(slot)
@@ -421,7 +421,7 @@ facade! {
             prompt_index,
             channel,
             nonce: nonce.to_string(),
-            status: PostStatus::Sending,
+            status: SendStatus::Sending,
             attempts: 1,
             message_id: None,
             error: None,
@@ -443,14 +443,14 @@ facade! {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let (status, message_id, error) = match end {
-            PostEnd::Sent { message_id } => (PostStatus::Sent, Some(to_db_id(*message_id)), None),
+            PostEnd::Sent { message_id } => (SendStatus::Sent, Some(to_db_id(*message_id)), None),
             PostEnd::Skipped => (
-                PostStatus::Skipped,
+                SendStatus::Skipped,
                 None,
                 Some("missed during downtime, past the grace window"),
             ),
             PostEnd::Failed { error, .. } | PostEnd::GaveUp { error } => {
-                (PostStatus::Failed, None, Some(error.as_str()))
+                (SendStatus::Failed, None, Some(error.as_str()))
             }
         };
         // A skipped slot has no post row yet; the others do.

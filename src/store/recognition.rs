@@ -4,6 +4,7 @@
 use super::macros::facade;
 use super::{StoreError, from_db_id, to_db_id};
 use crate::i18n::Locale;
+use crate::outbox::SendStatus;
 use crate::progress::streak::Day;
 use crate::recognition::{Achievement, Reminder, Reward, RewardPause};
 
@@ -49,7 +50,7 @@ fn reward_of(row: RewardRow) -> Option<Reward> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReminderSend {
     pub nonce: String,
-    pub status: String,
+    pub status: SendStatus,
     pub message_id: Option<u64>,
 }
 
@@ -231,7 +232,7 @@ facade! {
         tx.commit().await?;
         Ok(ReminderSend {
             nonce,
-            status,
+            status: SendStatus::parse(&status),
             message_id: message_id.map(from_db_id),
         })
     }
@@ -242,7 +243,7 @@ facade! {
         guild: u64,
         user: u64,
         day: Day,
-        status: &str,
+        status: SendStatus,
         message_id: Option<u64>,
         now: i64,
     ) -> Result<(), StoreError> {
@@ -250,7 +251,7 @@ facade! {
             "UPDATE reminder_sends SET status = $1, message_id = $2, finished_at = $3
              WHERE guild_id = $4 AND user_id = $5 AND day = $6",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(message_id.map(to_db_id))
         .bind(now)
         .bind(to_db_id(guild))

@@ -215,6 +215,7 @@ async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_p
                     detail: "Missing Permissions".into(),
                 }),
                 Ok(77),
+                Ok(78),
             ]),
         });
         let scheduler = Arc::new(Scheduler::new(
@@ -245,12 +246,19 @@ async fn a_transient_failure_is_retried_with_the_same_nonce_and_a_lost_channel_p
             calls[0], calls[2],
             "the retry carries the first attempt's nonce"
         );
-        // The paused server is never retried.
+        // The paused server is never retried: the next day only server 1 posts.
+        let next_day = scheduler.tick(NINE + 86_400).await.unwrap();
         assert_eq!(
-            scheduler.tick(NINE + 86_400).await.unwrap().claimed,
-            1,
+            (next_day.claimed, next_day.posted, next_day.paused),
+            (1, 1, 0),
             "only server 1 (its next day)"
         );
+        assert_eq!(
+            poster.calls.lock().unwrap().len(),
+            4,
+            "server 2 was not tried again"
+        );
+        assert!(poster.outcomes.lock().unwrap().is_empty());
     })
     .await;
 }
@@ -383,7 +391,7 @@ async fn the_weekly_digest_is_posted_once_per_week_with_the_heat_map_even_by_two
             "no nonce twice"
         );
         let last = a.store.last_digest(1).await.unwrap().unwrap();
-        assert_eq!(last.status, trilha::prompts::records::DigestStatus::Sent);
+        assert_eq!(last.status, trilha::outbox::SendStatus::Sent);
     })
     .await;
 }
@@ -400,7 +408,7 @@ async fn a_digest_caught_between_sent_and_recorded_is_retried_with_its_nonce() {
         // A crash after Discord created the digest but before it was recorded: the row is
         // still "sending", and Discord knows the nonce.
         let week = 1_794_798_000; // Monday 16 November 2026, 00:00 in São Paulo
-        let nonce = trilha::prompts::digest_nonce(1, week);
+        let nonce = trilha::outbox::digest_nonce(1, week);
         app.store
             .begin_digest(1, week, 10_001, &nonce, NINE - 60)
             .await
