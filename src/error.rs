@@ -77,10 +77,8 @@ pub enum UserError {
     QuizExpired,
     /// An answer button naming no question (tampered, or from another database).
     QuizGone,
-    /// `/rewards add` with a count that is not 1 to 1000.
-    RewardBadCount {
-        value: String,
-    },
+    /// `/rewards add` for a number of items or streak days, without the number.
+    RewardNeedsCount,
     /// `/rewards add kind:section` without a section.
     RewardNeedsSection,
     /// @everyone as a reward.
@@ -100,6 +98,6 @@ pub enum UserError {
     },
     /// `/rewards remove` with an id no reward has.
     RewardUnknown {
-        id: String,
+        id: u64,
     },
 }

@@ -194,11 +194,19 @@ pub(crate) fn command_data(
                     json!(raw)
                 }
             },
-            4 => json!(
-                raw.trim()
+            4 => {
+                // The Discord client refuses a number outside the option's range.
+                let n = raw
+                    .trim()
                     .parse::<i64>()
-                    .map_err(|_| format!("`{option_name}` needs a whole number"))?
-            ),
+                    .map_err(|_| format!("`{option_name}` needs a whole number"))?;
+                let min = option["min_value"].as_i64().unwrap_or(i64::MIN);
+                let max = option["max_value"].as_i64().unwrap_or(i64::MAX);
+                if !(min..=max).contains(&n) {
+                    return Err(format!("`{option_name}` must be from {min} to {max}"));
+                }
+                json!(n)
+            }
             10 => json!(
                 raw.trim()
                     .parse::<f64>()

@@ -510,6 +510,29 @@ impl Checker {
                     });
                 }
                 seen_optional |= !required && kind > 2;
+                // min_value/max_value: only on integers (4) and numbers (10), at most 2^53, and
+                // in order.
+                let bound = |key: &str| obj.get(key).and_then(Value::as_f64);
+                let (min, max) = (bound("min_value"), bound("max_value"));
+                if (min.is_some() || max.is_some()) && !matches!(kind, 4 | 10) {
+                    c.at("min_value", |c| {
+                        c.fail(
+                            "APPLICATION_COMMAND_OPTION_INVALID",
+                            "min_value and max_value are for numbers".into(),
+                        )
+                    });
+                }
+                let limit = 9_007_199_254_740_992.0;
+                if [min, max].iter().flatten().any(|b| b.abs() > limit)
+                    || min.zip(max).is_some_and(|(lo, hi)| lo > hi)
+                {
+                    c.at("max_value", |c| {
+                        c.fail(
+                            "NUMBER_TYPE_MAX",
+                            "min_value must be at most max_value, both within 2^53".into(),
+                        )
+                    });
+                }
                 let choices = obj
                     .get("choices")
                     .and_then(Value::as_array)

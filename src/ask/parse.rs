@@ -82,7 +82,7 @@ fn names_match(key_path: &str, typed: &str) -> bool {
 }
 
 fn find_command(typed: &str) -> Option<&'static CommandSpec> {
-    CATALOG.iter().find(|c| names_match(c.key, typed))
+    CATALOG.iter().copied().find(|c| names_match(c.key, typed))
 }
 
 struct Parsed {
@@ -113,7 +113,7 @@ fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
     })?;
     let mut path = command.key.to_string();
     let mut subcommand = None;
-    let mut options = command.options;
+    let mut options = command.options();
     if !command.subcommands.is_empty() {
         let list = || {
             command
@@ -135,7 +135,7 @@ fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
             })?;
         path = format!("{}.{}", command.key, sub.key);
         subcommand = Some(sub);
-        options = sub.options;
+        options = sub.handler.options;
     }
 
     let mut args = Args::default();
@@ -173,7 +173,7 @@ fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
     }
     if complete && trailing_space && raw.is_empty() {
         // "/roadmap " with nothing typed yet: complete the first option that autocompletes.
-        if let Some(option) = options.iter().find(|o| o.autocomplete) {
+        if let Some(option) = options.iter().find(|o| o.autocomplete()) {
             raw.push((option, String::new()));
         }
     }
@@ -221,6 +221,17 @@ fn parse_value(path: &str, option: &OptionSpec, raw: &str) -> Result<Value, Pars
             Value::String((*choice).to_string())
         }
         OptionKind::String => Value::String(raw.to_string()),
+        OptionKind::Integer => {
+            let (min, max) = option.range.unwrap_or((i64::MIN, i64::MAX));
+            let n = raw
+                .trim()
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| bad(&format!("expected a whole number from {min} to {max}")))?;
+            Value::Integer(n)
+        }
         OptionKind::Boolean => Value::Boolean(match raw.trim().to_lowercase().as_str() {
             "true" | "yes" | "sim" | "verdadeiro" => true,
             "false" | "no" | "nao" | "não" | "falso" => false,
@@ -255,7 +266,7 @@ pub fn parse_invocation(input: &str, caller: Caller) -> Result<Invocation, Parse
 pub fn parse_autocomplete(input: &str, caller: Caller) -> Result<AutocompleteRequest, ParseError> {
     let parsed = parse(input, true)?;
     let (option, partial) = match parsed.last {
-        Some((option, partial)) if option.autocomplete => (option, partial),
+        Some((option, partial)) if option.autocomplete() => (option, partial),
         Some((option, _)) => {
             return Err(ParseError::BadValue(
                 option.key.into(),
@@ -265,8 +276,8 @@ pub fn parse_autocomplete(input: &str, caller: Caller) -> Result<AutocompleteReq
         None => {
             let options = parsed
                 .subcommand
-                .map_or(parsed.command.options, |s| s.options);
-            let option = options.iter().find(|o| o.autocomplete).ok_or_else(|| {
+                .map_or(parsed.command.options(), |s| s.handler.options);
+            let option = options.iter().find(|o| o.autocomplete()).ok_or_else(|| {
                 ParseError::BadValue(
                     parsed.command.key.into(),
                     "this command has no autocomplete".into(),
@@ -278,7 +289,7 @@ pub fn parse_autocomplete(input: &str, caller: Caller) -> Result<AutocompleteReq
     Ok(AutocompleteRequest {
         command: parsed.command,
         subcommand: parsed.subcommand,
-        option: option.key,
+        option,
         partial,
         args: parsed.args,
         caller,
@@ -329,10 +340,10 @@ mod tests {
     #[test]
     fn autocomplete_targets_the_option_being_typed() {
         let req = parse_autocomplete("/roadmap kaf", caller()).unwrap();
-        assert_eq!((req.option, req.partial.as_str()), ("topic", "kaf"));
+        assert_eq!((req.option.key, req.partial.as_str()), ("topic", "kaf"));
         let req = parse_autocomplete("/roadmap ", caller()).unwrap();
-        assert_eq!((req.option, req.partial.as_str()), ("topic", ""));
+        assert_eq!((req.option.key, req.partial.as_str()), ("topic", ""));
         let req = parse_autocomplete("/roadmap", caller()).unwrap();
-        assert_eq!((req.option, req.partial.as_str()), ("topic", ""));
+        assert_eq!((req.option.key, req.partial.as_str()), ("topic", ""));
     }
 }

@@ -1,9 +1,8 @@
 //! An interaction as the commands see it: who asks and where ([`Caller`]), and the option values
-//! the catalog declares ([`Args`]), before [`super::command::Command`] gives them their types.
+//! as they came ([`Args`]), before a command's options struct gives them their types.
 
 use std::collections::BTreeMap;
 
-use super::catalog::{CommandSpec, SubcommandSpec};
 use super::error::CommandError;
 use crate::error::UserError;
 use crate::i18n::Locale;
@@ -29,10 +28,24 @@ impl Person {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     String(String),
+    Integer(i64),
     Boolean(bool),
     User(Person),
     Channel(u64),
     Role(u64),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::String(s) => f.write_str(s),
+            Value::Integer(n) => write!(f, "{n}"),
+            Value::Boolean(b) => write!(f, "{b}"),
+            Value::User(person) => write!(f, "<@{}>", person.id),
+            Value::Channel(id) => write!(f, "<#{id}>"),
+            Value::Role(id) => write!(f, "<@&{id}>"),
+        }
+    }
 }
 
 /// Option values by option key.
@@ -112,25 +125,6 @@ impl Caller {
         self.guild_id
             .ok_or(CommandError::User(UserError::NeedsGuild))
     }
-}
-
-#[derive(Clone, Debug)]
-pub struct Invocation {
-    pub command: &'static CommandSpec,
-    pub subcommand: Option<&'static SubcommandSpec>,
-    pub args: Args,
-    pub caller: Caller,
-}
-
-/// An autocomplete request: the option being typed and what has been typed so far.
-#[derive(Clone, Debug)]
-pub struct AutocompleteRequest {
-    pub command: &'static CommandSpec,
-    pub subcommand: Option<&'static SubcommandSpec>,
-    pub option: &'static str,
-    pub partial: String,
-    pub args: Args,
-    pub caller: Caller,
 }
 
 /// A button press.

@@ -1,381 +1,164 @@
-//! The catalog: every slash command trilha registers, declared once as data. Registration (with
-//! pt-BR localizations), the interaction parser, `trilha ask` and [`super::command::Command`]
-//! all read it.
+//! The catalog: every slash command trilha registers, in the order Discord lists them. Each is
+//! declared once, in its own file ([`super::define`] says how); registration (with pt-BR
+//! localizations), the interaction parser, `trilha ask` and autocomplete read this list.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OptionKind {
-    String,
-    Boolean,
-    User,
-    Channel,
-    Role,
-}
-
-/// One option of a command. Its localized name and description come from the i18n command
-/// table under `"{command}.{option}"` (or `"{command}.{subcommand}.{option}"`).
-#[derive(Debug)]
-pub struct OptionSpec {
-    pub key: &'static str,
-    pub kind: OptionKind,
-    pub required: bool,
-    pub autocomplete: bool,
-    /// Fixed choices (their keys are the values); localized under `"{option path}.{choice}"`.
-    pub choices: &'static [&'static str],
-}
-
-#[derive(Debug)]
-pub struct SubcommandSpec {
-    pub key: &'static str,
-    pub options: &'static [OptionSpec],
-}
-
-#[derive(Debug)]
-pub struct CommandSpec {
-    /// The command's English name, also its i18n key and what Discord sends back.
-    pub key: &'static str,
-    pub options: &'static [OptionSpec],
-    pub subcommands: &'static [SubcommandSpec],
-    /// Needs a server: in a DM it answers with a localized explanation.
-    pub needs_guild: bool,
-    /// Offered in DMs with the bot (so that the explanation can be given there).
-    pub in_dms: bool,
-    /// Hidden by default from members without Manage Server, and checked on every call.
-    pub manage_guild: bool,
-    /// Answers with a message the whole channel sees (otherwise only the member sees it).
-    pub public_reply: bool,
-}
-
-impl CommandSpec {
-    pub fn subcommand(&self, key: &str) -> Option<&'static SubcommandSpec> {
-        self.subcommands.iter().find(|s| s.key == key)
-    }
-}
-
-/// An option naming a roadmap item, with autocomplete.
-const ITEM: OptionSpec = OptionSpec {
-    key: "item",
-    kind: OptionKind::String,
-    required: true,
-    autocomplete: true,
-    choices: &[],
-};
-
-/// A switch: `enabled:true` turns a setting on, `false` off.
-const ENABLED: OptionSpec = OptionSpec {
-    key: "enabled",
-    kind: OptionKind::Boolean,
-    required: true,
-    autocomplete: false,
-    choices: &[],
-};
-
-const fn member_command(key: &'static str, options: &'static [OptionSpec]) -> CommandSpec {
-    CommandSpec {
-        key,
-        options,
-        subcommands: &[],
-        needs_guild: true,
-        in_dms: true,
-        manage_guild: false,
-        public_reply: false,
-    }
-}
+pub use super::define::{CommandSpec, OptionKind, OptionSpec, SubcommandSpec};
+use super::{config, done, leaderboard, progress, prompts, quiz, rewards, roadmap, streak};
 
 /// Every command trilha registers.
-pub static CATALOG: &[CommandSpec] = &[
-    CommandSpec {
-        key: "roadmap",
-        options: &[OptionSpec {
-            key: "topic",
-            kind: OptionKind::String,
-            required: false,
-            autocomplete: true,
-            choices: &[],
-        }],
-        subcommands: &[],
-        needs_guild: false,
-        in_dms: true,
-        manage_guild: false,
-        public_reply: false,
-    },
-    member_command("done", &[ITEM]),
-    member_command("learning", &[ITEM]),
-    member_command("skip", &[ITEM]),
-    member_command("undo", &[ITEM]),
-    member_command(
-        "progress",
-        &[OptionSpec {
-            key: "member",
-            kind: OptionKind::User,
-            required: false,
-            autocomplete: false,
-            choices: &[],
-        }],
-    ),
-    member_command("next", &[]),
-    member_command("community", &[]),
-    CommandSpec {
-        key: "streak",
-        options: &[],
-        subcommands: &[
-            SubcommandSpec {
-                key: "view",
-                options: &[OptionSpec {
-                    key: "member",
-                    kind: OptionKind::User,
-                    required: false,
-                    autocomplete: false,
-                    choices: &[],
-                }],
-            },
-            SubcommandSpec {
-                key: "reminder",
-                options: &[
-                    ENABLED,
-                    OptionSpec {
-                        key: "time",
-                        kind: OptionKind::String,
-                        required: false,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                ],
-            },
-        ],
-        ..member_command("streak", &[])
-    },
-    member_command(
-        "quiz",
-        &[OptionSpec {
-            key: "topic",
-            kind: OptionKind::String,
-            required: false,
-            autocomplete: true,
-            choices: &[],
-        }],
-    ),
-    CommandSpec {
-        public_reply: true,
-        ..member_command(
-            "leaderboard",
-            &[
-                OptionSpec {
-                    key: "period",
-                    kind: OptionKind::String,
-                    required: false,
-                    autocomplete: false,
-                    choices: &["week", "month", "all"],
-                },
-                OptionSpec {
-                    key: "kind",
-                    kind: OptionKind::String,
-                    required: false,
-                    autocomplete: false,
-                    choices: &["done", "verified", "streak"],
-                },
-                OptionSpec {
-                    key: "section",
-                    kind: OptionKind::String,
-                    required: false,
-                    autocomplete: true,
-                    choices: &[],
-                },
-            ],
-        )
-    },
-    CommandSpec {
-        key: "config",
-        options: &[],
-        subcommands: &[
-            SubcommandSpec {
-                key: "timezone",
-                options: &[OptionSpec {
-                    key: "zone",
-                    kind: OptionKind::String,
-                    required: true,
-                    autocomplete: true,
-                    choices: &[],
-                }],
-            },
-            SubcommandSpec {
-                key: "language",
-                options: &[OptionSpec {
-                    key: "language",
-                    kind: OptionKind::String,
-                    required: true,
-                    autocomplete: false,
-                    choices: &["pt-BR", "en", "auto"],
-                }],
-            },
-            SubcommandSpec {
-                key: "verified-only",
-                options: &[ENABLED],
-            },
-        ],
-        needs_guild: true,
-        // Admin commands are hidden in DMs and from members without Manage Server.
-        in_dms: false,
-        manage_guild: true,
-        public_reply: false,
-    },
-    CommandSpec {
-        key: "prompts",
-        options: &[],
-        subcommands: &[
-            SubcommandSpec {
-                key: "setup",
-                options: &[
-                    OptionSpec {
-                        key: "channel",
-                        kind: OptionKind::Channel,
-                        required: true,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "time",
-                        kind: OptionKind::String,
-                        required: true,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "days",
-                        kind: OptionKind::String,
-                        required: false,
-                        autocomplete: true,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "timezone",
-                        kind: OptionKind::String,
-                        required: false,
-                        autocomplete: true,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "role",
-                        kind: OptionKind::Role,
-                        required: false,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "section",
-                        kind: OptionKind::String,
-                        required: false,
-                        autocomplete: true,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "thread",
-                        kind: OptionKind::Boolean,
-                        required: false,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                ],
-            },
-            SubcommandSpec {
-                key: "pause",
-                options: &[],
-            },
-            SubcommandSpec {
-                key: "resume",
-                options: &[],
-            },
-            SubcommandSpec {
-                key: "now",
-                options: &[],
-            },
-            SubcommandSpec {
-                key: "status",
-                options: &[],
-            },
-            SubcommandSpec {
-                key: "digest",
-                options: &[ENABLED],
-            },
-        ],
-        needs_guild: true,
-        in_dms: false,
-        manage_guild: true,
-        public_reply: false,
-    },
-    CommandSpec {
-        key: "rewards",
-        options: &[],
-        subcommands: &[
-            SubcommandSpec {
-                key: "add",
-                options: &[
-                    OptionSpec {
-                        key: "kind",
-                        kind: OptionKind::String,
-                        required: true,
-                        autocomplete: false,
-                        choices: &["section", "milestone", "items", "streak"],
-                    },
-                    OptionSpec {
-                        key: "role",
-                        kind: OptionKind::Role,
-                        required: true,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "section",
-                        kind: OptionKind::String,
-                        required: false,
-                        autocomplete: true,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "count",
-                        kind: OptionKind::String,
-                        required: false,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                    OptionSpec {
-                        key: "keep",
-                        kind: OptionKind::Boolean,
-                        required: false,
-                        autocomplete: false,
-                        choices: &[],
-                    },
-                ],
-            },
-            SubcommandSpec {
-                key: "list",
-                options: &[],
-            },
-            SubcommandSpec {
-                key: "remove",
-                options: &[OptionSpec {
-                    key: "id",
-                    kind: OptionKind::String,
-                    required: true,
-                    autocomplete: false,
-                    choices: &[],
-                }],
-            },
-            SubcommandSpec {
-                key: "sync",
-                options: &[],
-            },
-            SubcommandSpec {
-                key: "announce",
-                options: &[ENABLED],
-            },
-        ],
-        needs_guild: true,
-        in_dms: false,
-        manage_guild: true,
-        public_reply: false,
-    },
+pub static CATALOG: &[&CommandSpec] = &[
+    &roadmap::COMMAND,
+    &done::DONE,
+    &done::LEARNING,
+    &done::SKIP,
+    &done::UNDO,
+    &progress::PROGRESS,
+    &progress::NEXT,
+    &progress::COMMUNITY,
+    &streak::COMMAND,
+    &quiz::COMMAND,
+    &leaderboard::COMMAND,
+    &config::COMMAND,
+    &prompts::COMMAND,
+    &rewards::COMMAND,
 ];
 
+/// A command by its English name (what Discord sends back).
 pub fn command(key: &str) -> Option<&'static CommandSpec> {
-    CATALOG.iter().find(|c| c.key == key)
+    CATALOG.iter().copied().find(|c| c.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::args::{Args, Person, Value};
+    use crate::commands::define::{Handler, ParseError};
+
+    /// A value an option may take: its first choice, its lowest number, or a plausible one of
+    /// its kind.
+    fn sample(option: &OptionSpec) -> Value {
+        match option.kind {
+            OptionKind::String => Value::String(
+                option
+                    .choices
+                    .first()
+                    .map_or_else(|| "kafka".to_string(), |c| c.to_string()),
+            ),
+            OptionKind::Integer => Value::Integer(option.range.map_or(1, |(min, _)| min)),
+            OptionKind::Boolean => Value::Boolean(true),
+            OptionKind::User => Value::User(Person::id_only(7)),
+            OptionKind::Channel => Value::Channel(8),
+            OptionKind::Role => Value::Role(9),
+        }
+    }
+
+    /// Every leaf of the catalog with its path, as Discord names it.
+    fn leaves() -> Vec<(String, &'static CommandSpec, Handler)> {
+        let mut out = Vec::new();
+        for spec in CATALOG {
+            if let Some(handler) = spec.handler {
+                out.push((spec.key.to_string(), *spec, handler));
+            }
+            for sub in spec.subcommands {
+                out.push((format!("{} {}", spec.key, sub.key), *spec, sub.handler));
+            }
+        }
+        out
+    }
+
+    /// Every leaf parses its options filled, and with only the required ones: a field renamed in
+    /// an options struct renames the option everywhere at once, so the two cannot drift.
+    #[test]
+    fn every_leaf_parses_its_own_declaration() {
+        let leaves = leaves();
+        assert_eq!(leaves.len(), 26, "one leaf per command and subcommand");
+        for (path, spec, handler) in leaves {
+            assert!(
+                spec.handler.is_some() == spec.subcommands.is_empty(),
+                "/{path}: a command is a leaf or a family"
+            );
+            let mut keys: Vec<&str> = handler.options.iter().map(|o| o.key).collect();
+            keys.dedup();
+            assert_eq!(
+                keys.len(),
+                handler.options.len(),
+                "/{path}: option names are unique"
+            );
+            for with_optional in [true, false] {
+                let mut args = Args::default();
+                for o in handler
+                    .options
+                    .iter()
+                    .filter(|o| o.required || with_optional)
+                {
+                    args.0.insert(o.key, sample(o));
+                }
+                (handler.check)(&args, spec.key).unwrap_or_else(|e| panic!("/{path}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn values_that_do_not_fit_are_errors_never_defaults() {
+        let add = command("rewards")
+            .unwrap()
+            .subcommand("add")
+            .unwrap()
+            .handler;
+        let args = |pairs: &[(&'static str, Value)]| Args(pairs.iter().cloned().collect());
+        let kind = ("kind", Value::String("items".into()));
+        let role = ("role", Value::Role(9));
+        assert_eq!(
+            (add.check)(&args(std::slice::from_ref(&kind)), "rewards"),
+            Err(ParseError::Missing {
+                command: "rewards",
+                option: "role"
+            })
+        );
+        for bad in [
+            ("count", Value::Integer(0)),
+            ("count", Value::Integer(1001)),
+            ("count", Value::String("10".into())),
+            ("kind", Value::String("level".into())),
+        ] {
+            let error = (add.check)(&args(&[kind.clone(), role.clone(), bad.clone()]), "rewards");
+            assert!(
+                matches!(error, Err(ParseError::BadValue { option, .. }) if option == bad.0),
+                "{bad:?}: {error:?}"
+            );
+        }
+        let count = ("count", Value::Integer(1000));
+        assert_eq!((add.check)(&args(&[kind, role, count]), "rewards"), Ok(()));
+    }
+
+    /// Integer options are Discord integers with a range (the reward count, its number).
+    #[test]
+    fn numbers_are_integers_with_a_range() {
+        let add = command("rewards")
+            .unwrap()
+            .subcommand("add")
+            .unwrap()
+            .handler;
+        let count = add.options.iter().find(|o| o.key == "count").unwrap();
+        assert_eq!(
+            (count.kind, count.range),
+            (OptionKind::Integer, Some((1, 1000)))
+        );
+        let remove = command("rewards")
+            .unwrap()
+            .subcommand("remove")
+            .unwrap()
+            .handler;
+        assert_eq!(remove.options[0].kind, OptionKind::Integer);
+        for (path, _, handler) in leaves() {
+            for o in handler.options {
+                assert_eq!(
+                    o.kind == OptionKind::Integer,
+                    o.range.is_some(),
+                    "/{path} {}: every integer has a range, and only integers",
+                    o.key
+                );
+            }
+        }
+    }
 }

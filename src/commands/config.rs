@@ -1,16 +1,94 @@
-//! `/config timezone` and `/config language` (Manage Server).
+//! `/config timezone`, `/config language` and `/config verified-only` (Manage Server).
 
 use jiff::tz::TimeZone;
 
 use super::args::Caller;
-use super::command::LanguageChoice;
+use super::define::{CommandSpec, Complete, Ctx, Leaf, SubcommandSpec, choice, handler, options};
 use super::error::CommandError;
 use crate::app::App;
 use crate::error::UserError;
-use crate::i18n::{Locale, fill};
+use crate::i18n::Locale;
 use crate::progress::tally::all_rows;
-use crate::reply::{Choice, Embed, Reply, limits};
+use crate::reply::{Choice, Reply, limits};
 use crate::roadmap::search::{compact, normalize};
+
+choice! {
+    /// `/config language`'s choice.
+    pub enum LanguageChoice {
+        PtBr = "pt-BR",
+        En = "en",
+        /// Follow the server's Discord language.
+        Auto = "auto",
+    }
+}
+
+options! {
+    /// `/config timezone <zone>`'s options.
+    pub struct TimezoneOptions {
+        zone: String => ZONES,
+    }
+}
+
+options! {
+    /// `/config language <language>`'s options.
+    pub struct LanguageOptions {
+        language: LanguageChoice,
+    }
+}
+
+options! {
+    /// A switch: `enabled:true` turns a setting on, `false` off.
+    pub struct EnabledOption {
+        enabled: bool,
+    }
+}
+
+/// IANA time zones, by name or city.
+pub const ZONES: Complete = Complete::Typed(|_, typed, _| timezone_choices(typed));
+
+/// `/config timezone | language | verified-only` (Manage Server).
+pub static COMMAND: CommandSpec = CommandSpec::admin_family(
+    "config",
+    &[
+        SubcommandSpec {
+            key: "timezone",
+            handler: handler::<SetTimezone>(),
+        },
+        SubcommandSpec {
+            key: "language",
+            handler: handler::<SetLanguage>(),
+        },
+        SubcommandSpec {
+            key: "verified-only",
+            handler: handler::<SetVerifiedOnly>(),
+        },
+    ],
+);
+
+struct SetTimezone;
+struct SetLanguage;
+struct SetVerifiedOnly;
+
+impl Leaf for SetTimezone {
+    type Options = TimezoneOptions;
+    async fn run(ctx: Ctx<'_>, o: TimezoneOptions) -> Result<Reply, CommandError> {
+        timezone(ctx.app, ctx.caller, &o.zone).await
+    }
+}
+
+impl Leaf for SetLanguage {
+    type Options = LanguageOptions;
+    async fn run(ctx: Ctx<'_>, o: LanguageOptions) -> Result<Reply, CommandError> {
+        language(ctx.app, ctx.caller, o.language).await
+    }
+}
+
+impl Leaf for SetVerifiedOnly {
+    type Options = EnabledOption;
+    async fn run(ctx: Ctx<'_>, o: EnabledOption) -> Result<Reply, CommandError> {
+        verified(ctx.app, ctx.caller, o.enabled).await
+    }
+}
 
 /// Every IANA zone name this build knows, sorted.
 fn zone_names() -> Vec<String> {
@@ -104,11 +182,7 @@ pub(super) fn zone_named(typed: &str) -> Result<String, CommandError> {
 }
 
 /// `/config timezone <zone>`.
-pub(super) async fn timezone(
-    app: &App,
-    caller: &Caller,
-    typed: &str,
-) -> Result<Reply, CommandError> {
+async fn timezone(app: &App, caller: &Caller, typed: &str) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let name = zone_named(typed)?;
     let tz = TimeZone::get(&name)
@@ -126,19 +200,15 @@ pub(super) async fn timezone(
     let local = jiff::Timestamp::from_second(now)
         .map(|t| t.to_zoned(tz).strftime("%H:%M").to_string())
         .unwrap_or_default();
-    let t = caller.locale.texts();
-    Ok(Reply::ephemeral(Embed {
-        description: fill(
-            t.config_timezone_set,
-            &[("timezone", &name), ("time", &local)],
-        ),
-        colour: crate::render::COLOUR_BRAND,
-        ..Embed::default()
-    }))
+    Ok(crate::render::config::timezone_set(
+        &name,
+        &local,
+        caller.locale,
+    ))
 }
 
 /// `/config language <language>`.
-pub(super) async fn language(
+async fn language(
     app: &App,
     caller: &Caller,
     choice: LanguageChoice,
@@ -152,42 +222,18 @@ pub(super) async fn language(
     app.store
         .set_guild_locale(guild, locale, app.clock.now())
         .await?;
-    let t = caller.locale.texts();
-    let description = match locale {
-        Some(l) => {
-            let name = match l {
-                Locale::PtBr => t.language_pt_br,
-                Locale::En => t.language_en,
-            };
-            fill(t.config_language_set, &[("language", &name)])
-        }
-        None => t.config_language_auto.to_string(),
-    };
-    Ok(Reply::ephemeral(Embed {
-        description,
-        colour: crate::render::COLOUR_BRAND,
-        ..Embed::default()
-    }))
+    Ok(crate::render::config::language_set(locale, caller.locale))
 }
 
 /// `/config verified-only enabled`: whether leaderboards count verified items only.
-pub(super) async fn verified(
-    app: &App,
-    caller: &Caller,
-    enabled: bool,
-) -> Result<Reply, CommandError> {
+async fn verified(app: &App, caller: &Caller, enabled: bool) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     app.store
         .set_verified_only(guild, enabled, app.clock.now())
         .await?;
-    let t = caller.locale.texts();
-    Ok(crate::render::prompts::notice(
-        if enabled {
-            t.config_verified_on
-        } else {
-            t.config_verified_off
-        }
-        .to_string(),
+    Ok(crate::render::config::verified_only_set(
+        enabled,
+        caller.locale,
     ))
 }
 

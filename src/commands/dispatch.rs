@@ -3,13 +3,10 @@
 //! localized explanations, a busy database a "try again", internal faults a generic apology
 //! (their cause chain goes to the log); each outcome is counted.
 
-use tracing::Instrument;
-
-use super::args::{AutocompleteRequest, Caller, Invocation, Press};
-use super::catalog::CommandSpec;
-use super::command::Command;
+use super::args::{Caller, Press};
+use super::define::{AutocompleteRequest, Complete, Ctx, Invocation, ParseError};
 use super::error::CommandError;
-use super::{config, done, leaderboard, progress, prompts, quiz, rewards, roadmap, streak};
+use super::{done, leaderboard, progress, quiz, roadmap};
 use crate::app::App;
 use crate::component::{ComponentId, MarkAction};
 use crate::error::UserError;
@@ -19,100 +16,76 @@ use crate::progress::State;
 use crate::progress::change::Target;
 use crate::reply::{Choice, Delivery, Reply};
 
+/// Who asked what, for the span a transport opens around an interaction.
+#[derive(Clone, Copy, Debug)]
+pub struct Handover<'a> {
+    pub interaction_id: u64,
+    pub kind: InteractionKind,
+    /// The command's name, or the kind of button.
+    pub command: &'a str,
+    pub guild_id: Option<u64>,
+    pub user_id: u64,
+    /// The gateway shard it came through (none offline or over HTTP).
+    pub shard: Option<u32>,
+}
+
+/// The span every transport opens where it hands an interaction over: everything done for it
+/// (the work, the responder, autocomplete, the bookkeeping after the reply) is recorded under
+/// it, and it is given the `outcome` and `elapsed_ms` when the answer is out. It never holds
+/// the interaction's token.
+pub fn interaction_span(handover: &Handover<'_>) -> tracing::Span {
+    tracing::info_span!(
+        "interaction",
+        interaction_id = handover.interaction_id,
+        kind = handover.kind.as_str(),
+        command = handover.command,
+        guild_id = handover.guild_id,
+        user_id = handover.user_id,
+        shard = handover.shard,
+        outcome = tracing::field::Empty,
+        elapsed_ms = tracing::field::Empty,
+    )
+}
+
 /// Runs a command and always produces a reply.
 pub async fn respond(app: &App, lookups: &dyn Lookups, invocation: &Invocation) -> Reply {
     let caller = &invocation.caller;
-    let span = tracing::info_span!(
-        "command",
-        command = invocation.command.key,
-        guild_id = caller.guild_id,
-        user_id = caller.user_id
-    );
-    async {
-        let result = match Command::parse(invocation) {
-            Ok(command) => execute(app, lookups, caller, invocation.command, command).await,
-            Err(error) => Err(CommandError::Internal(error.into())),
-        };
-        let reply = finish(
-            app,
-            result,
-            caller,
-            InteractionKind::Command,
-            invocation.command.key,
-        );
-        with_notice(app, caller, reply).await
-    }
-    .instrument(span)
-    .await
+    let spec = invocation.command;
+    let result = execute(app, lookups, invocation).await;
+    let reply = finish(app, result, caller, InteractionKind::Command, spec.key);
+    with_notice(app, caller, reply).await
 }
 
+/// Checks who may run the command, then runs the leaf the invocation names.
 async fn execute(
     app: &App,
     lookups: &dyn Lookups,
-    caller: &Caller,
-    spec: &CommandSpec,
-    command: Command,
+    invocation: &Invocation,
 ) -> Result<Reply, CommandError> {
+    let (spec, caller) = (invocation.command, &invocation.caller);
     if spec.needs_guild {
         caller.guild()?;
     }
     if spec.manage_guild && !caller.can_manage_guild {
         return Err(UserError::NeedsManageGuild.into());
     }
-    let mark = |state| Target::Set(Some(state));
-    match command {
-        Command::Roadmap { topic } => roadmap::run(app, caller, topic.as_deref()).await,
-        Command::Done { item } => done::run(app, lookups, caller, &item, mark(State::Done)).await,
-        Command::Learning { item } => {
-            done::run(app, lookups, caller, &item, mark(State::Learning)).await
-        }
-        Command::Skip { item } => {
-            done::run(app, lookups, caller, &item, mark(State::Skipped)).await
-        }
-        Command::Undo { item } => done::run(app, lookups, caller, &item, Target::Undo).await,
-        Command::Progress { member } => progress::progress(app, caller, member).await,
-        Command::Next => progress::next(app, caller).await,
-        Command::Leaderboard {
-            period,
-            section,
-            kind,
-        } => leaderboard::run(app, lookups, caller, period, section.as_deref(), kind).await,
-        Command::ConfigTimezone { zone } => config::timezone(app, caller, &zone).await,
-        Command::ConfigLanguage { language } => config::language(app, caller, language).await,
-        Command::PromptsSetup(setup) => prompts::setup(app, lookups, caller, &setup).await,
-        Command::PromptsPause => prompts::pause(app, caller).await,
-        Command::PromptsResume => prompts::resume(app, caller).await,
-        Command::PromptsNow => prompts::now(app, caller).await,
-        Command::PromptsStatus => prompts::status(app, caller).await,
-        Command::PromptsDigest { enabled } => prompts::digest(app, lookups, caller, enabled).await,
-        Command::Community => progress::community(app, caller).await,
-        Command::Quiz { topic } => quiz::run(app, caller, topic.as_deref()).await,
-        Command::ConfigVerified { enabled } => config::verified(app, caller, enabled).await,
-        Command::StreakView { member } => streak::show(app, caller, member).await,
-        Command::StreakReminder { enabled, time } => {
-            streak::reminder(app, caller, enabled, time.as_deref()).await
-        }
-        Command::RewardsAdd {
-            kind,
-            role,
-            section,
-            count,
-            keep,
-        } => {
-            let new = rewards::NewReward {
-                kind,
-                role,
-                section,
-                count,
-                keep,
-            };
-            rewards::add(app, lookups, caller, &new).await
-        }
-        Command::RewardsList => rewards::list(app, caller).await,
-        Command::RewardsRemove { id } => rewards::remove(app, caller, &id).await,
-        Command::RewardsSync => rewards::sync(app, lookups, caller).await,
-        Command::RewardsAnnounce { enabled } => rewards::announce(app, caller, enabled).await,
-    }
+    let handler = match invocation.subcommand {
+        Some(sub) => sub.handler,
+        None => spec.handler.ok_or_else(|| {
+            CommandError::Internal(
+                ParseError::Unknown {
+                    command: spec.key.to_string(),
+                }
+                .into(),
+            )
+        })?,
+    };
+    let ctx = Ctx {
+        app,
+        lookups,
+        caller,
+    };
+    (handler.run)(ctx, &invocation.args, spec.key).await
 }
 
 /// Answers a button press.
@@ -120,62 +93,52 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
     let caller = &press.caller;
     let component = ComponentId::parse(&press.custom_id);
     let what = button_name(component.as_ref());
-    let span = tracing::info_span!(
-        "button",
-        button = what,
-        guild_id = caller.guild_id,
-        user_id = caller.user_id
-    );
-    async {
-        let result = match component {
-            Some(ComponentId::RoadmapPage { node, page }) => {
-                roadmap::page(app, caller, &node, page).await
+    let result = match component {
+        Some(ComponentId::RoadmapPage { node, page }) => {
+            roadmap::page(app, caller, &node, page).await
+        }
+        Some(ComponentId::Mark { item, action }) => match app.roadmap.item_by_id(&item) {
+            Some(item) => {
+                let target = match action {
+                    MarkAction::Done => Target::Set(Some(State::Done)),
+                    MarkAction::Learning => Target::Set(Some(State::Learning)),
+                    MarkAction::Skip => Target::Set(Some(State::Skipped)),
+                    MarkAction::Undo => Target::Undo,
+                };
+                done::mark(app, lookups, caller, item, target).await
             }
-            Some(ComponentId::Mark { item, action }) => match app.roadmap.item_by_id(&item) {
-                Some(item) => {
-                    let target = match action {
-                        MarkAction::Done => Target::Set(Some(State::Done)),
-                        MarkAction::Learning => Target::Set(Some(State::Learning)),
-                        MarkAction::Skip => Target::Set(Some(State::Skipped)),
-                        MarkAction::Undo => Target::Undo,
-                    };
-                    done::mark(app, lookups, caller, item, target).await
-                }
-                // The item left the roadmap since the message was sent.
-                None => Err(UserError::StaleButton.into()),
-            },
-            Some(ComponentId::Board {
+            // The item left the roadmap since the message was sent.
+            None => Err(UserError::StaleButton.into()),
+        },
+        Some(ComponentId::Board {
+            owner,
+            period,
+            section,
+            page,
+            starts,
+            private,
+            kind,
+        }) => {
+            let pressed = leaderboard::Pressed {
                 owner,
                 period,
-                section,
+                section: &section,
                 page,
                 starts,
                 private,
                 kind,
-            }) => {
-                let pressed = leaderboard::Pressed {
-                    owner,
-                    period,
-                    section: &section,
-                    page,
-                    starts,
-                    private,
-                    kind,
-                };
-                leaderboard::press(app, lookups, caller, &pressed).await
-            }
-            Some(ComponentId::ShareCard { owner }) => progress::share(app, caller, owner).await,
-            Some(ComponentId::QuizAnswer { ask, slot }) => {
-                quiz::answer(app, lookups, caller, ask, slot).await
-            }
-            Some(ComponentId::QuizNext { item }) => quiz::next(app, caller, &item, true).await,
-            Some(ComponentId::QuizMe { item }) => quiz::next(app, caller, &item, false).await,
-            None => Err(UserError::StaleButton.into()),
-        };
-        finish(app, result, caller, InteractionKind::Button, what)
-    }
-    .instrument(span)
-    .await
+            };
+            leaderboard::press(app, lookups, caller, &pressed).await
+        }
+        Some(ComponentId::ShareCard { owner }) => progress::share(app, caller, owner).await,
+        Some(ComponentId::QuizAnswer { ask, slot }) => {
+            quiz::answer(app, lookups, caller, ask, slot).await
+        }
+        Some(ComponentId::QuizNext { item }) => quiz::next(app, caller, &item, true).await,
+        Some(ComponentId::QuizMe { item }) => quiz::next(app, caller, &item, false).await,
+        None => Err(UserError::StaleButton.into()),
+    };
+    finish(app, result, caller, InteractionKind::Button, what)
 }
 
 /// How the reply to a button press will be delivered, known before the work is done: what a
@@ -196,8 +159,8 @@ pub fn press_delivery(press: &Press) -> Delivery {
     }
 }
 
-/// The kind of a button, for metrics.
-fn button_name(component: Option<&ComponentId>) -> &'static str {
+/// The kind of a button, for metrics and logs.
+pub fn button_name(component: Option<&ComponentId>) -> &'static str {
     match component {
         Some(ComponentId::RoadmapPage { .. }) => "roadmap_page",
         Some(ComponentId::Mark { .. }) => "mark",
@@ -215,29 +178,19 @@ fn button_name(component: Option<&ComponentId>) -> &'static str {
 /// member typed (one that does not would make Discord refuse them all).
 pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choice> {
     let caller = &request.caller;
-    let choices = match (request.command.key, request.option) {
-        ("roadmap", _) | ("quiz", _) => Ok(roadmap::choices(
-            &app.roadmap,
-            &request.partial,
-            caller.locale,
-        )),
-        (_, "item") => done::autocomplete_item(app, request).await,
-        ("leaderboard", "section") | ("prompts", "section") | ("rewards", "section") => Ok(
-            roadmap::section_choices(&app.roadmap, &request.partial, caller.locale),
-        ),
-        ("config", "zone") | ("prompts", "timezone") => {
-            Ok(config::timezone_choices(&request.partial))
+    let choices = match request.option.complete {
+        Some(Complete::Typed(complete)) => {
+            Ok(complete(&app.roadmap, &request.partial, caller.locale))
         }
-        ("prompts", "days") => Ok(prompts::days_choices(&request.partial, caller.locale)),
-        _ => Ok(Vec::new()),
+        Some(Complete::Member(complete)) => complete(app, request).await,
+        None => Ok(Vec::new()),
     };
+    let command = request.command.key;
     match choices {
         Ok(mut choices) => {
-            app.metrics.interaction(
-                InteractionKind::Autocomplete,
-                request.command.key,
-                Outcome::Ok,
-            );
+            app.metrics
+                .interaction(InteractionKind::Autocomplete, command, Outcome::Ok);
+            tracing::Span::current().record("outcome", Outcome::Ok.as_str());
             choices.retain(Choice::fits);
             choices.truncate(crate::reply::limits::CHOICES);
             choices
@@ -245,10 +198,10 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
         Err(error) => {
             app.metrics.interaction(
                 InteractionKind::Autocomplete,
-                request.command.key,
+                command,
                 Outcome::InternalError,
             );
-            tracing::error!(command = request.command.key, error = %error.chain(), "autocomplete failed");
+            tracing::error!(command, error = %error.chain(), "autocomplete failed");
             Vec::new()
         }
     }
@@ -296,6 +249,7 @@ fn finish(
         Err(CommandError::Internal(_)) => Outcome::InternalError,
     };
     app.metrics.interaction(kind, what, outcome);
+    tracing::Span::current().record("outcome", outcome.as_str());
     match result {
         Ok(reply) => reply,
         Err(CommandError::User(error)) => {

@@ -1,7 +1,10 @@
 //! `/done`, and its siblings `/learning`, `/skip` and `/undo`: marking an item, from a command
 //! or from the buttons on replies and study prompts; and the item autocomplete they share.
 
-use super::args::{AutocompleteRequest, Caller};
+use futures_util::future::BoxFuture;
+
+use super::args::Caller;
+use super::define::{AutocompleteRequest, CommandSpec, Complete, Ctx, Leaf, handler, options};
 use super::error::CommandError;
 use super::progress::member_states;
 use crate::app::App;
@@ -17,17 +20,78 @@ use crate::render::roadmap::choice_label;
 use crate::reply::{Choice, Reply, limits};
 use crate::roadmap::{ItemIdx, Node, Roadmap};
 
+options! {
+    /// An item to mark: its id (from autocomplete) or what the member typed.
+    pub struct ItemOption {
+        item: String => ANY_ITEM,
+    }
+}
+
+options! {
+    /// An item to undo: autocomplete offers only the member's marked items.
+    pub struct MarkedItemOption {
+        item: String => MARKED_ITEM,
+    }
+}
+
+/// Items, what the member is learning first.
+pub const ANY_ITEM: Complete = Complete::Member(any_item);
+/// The items the member has marked.
+pub const MARKED_ITEM: Complete = Complete::Member(marked_item);
+
+type Choices<'a> = BoxFuture<'a, Result<Vec<Choice>, CommandError>>;
+
+fn any_item<'a>(app: &'a App, request: &'a AutocompleteRequest) -> Choices<'a> {
+    Box::pin(autocomplete_item(app, request, ItemFilter::Any))
+}
+
+fn marked_item<'a>(app: &'a App, request: &'a AutocompleteRequest) -> Choices<'a> {
+    Box::pin(autocomplete_item(app, request, ItemFilter::Marked))
+}
+
+pub static DONE: CommandSpec = CommandSpec::member("done", handler::<Done>());
+pub static LEARNING: CommandSpec = CommandSpec::member("learning", handler::<Learning>());
+pub static SKIP: CommandSpec = CommandSpec::member("skip", handler::<Skip>());
+pub static UNDO: CommandSpec = CommandSpec::member("undo", handler::<Undo>());
+
+struct Done;
+struct Learning;
+struct Skip;
+struct Undo;
+
+impl Leaf for Done {
+    type Options = ItemOption;
+    async fn run(ctx: Ctx<'_>, o: ItemOption) -> Result<Reply, CommandError> {
+        run(ctx, &o.item, Target::Set(Some(State::Done))).await
+    }
+}
+
+impl Leaf for Learning {
+    type Options = ItemOption;
+    async fn run(ctx: Ctx<'_>, o: ItemOption) -> Result<Reply, CommandError> {
+        run(ctx, &o.item, Target::Set(Some(State::Learning))).await
+    }
+}
+
+impl Leaf for Skip {
+    type Options = ItemOption;
+    async fn run(ctx: Ctx<'_>, o: ItemOption) -> Result<Reply, CommandError> {
+        run(ctx, &o.item, Target::Set(Some(State::Skipped))).await
+    }
+}
+
+impl Leaf for Undo {
+    type Options = MarkedItemOption;
+    async fn run(ctx: Ctx<'_>, o: MarkedItemOption) -> Result<Reply, CommandError> {
+        run(ctx, &o.item, Target::Undo).await
+    }
+}
+
 /// `/done <item>` and its siblings: `query` is an id from autocomplete or what the member typed.
-pub(super) async fn run(
-    app: &App,
-    lookups: &dyn Lookups,
-    caller: &Caller,
-    query: &str,
-    target: Target,
-) -> Result<Reply, CommandError> {
-    caller.guild()?;
-    let item = resolve_item(&app.roadmap, query)?;
-    mark(app, lookups, caller, item, target).await
+async fn run(ctx: Ctx<'_>, query: &str, target: Target) -> Result<Reply, CommandError> {
+    ctx.caller.guild()?;
+    let item = resolve_item(&ctx.app.roadmap, query)?;
+    mark(ctx.app, ctx.lookups, ctx.caller, item, target).await
 }
 
 /// Resolves an item argument: an id from autocomplete, or what the member typed.
@@ -176,18 +240,14 @@ pub fn item_choices(
         .collect()
 }
 
-pub(super) async fn autocomplete_item(
+async fn autocomplete_item(
     app: &App,
     request: &AutocompleteRequest,
+    filter: ItemFilter,
 ) -> Result<Vec<Choice>, CommandError> {
     let states = match request.caller.guild_id {
         Some(guild) => member_states(app, guild, request.caller.user_id).await?,
         None => ItemStates::new(),
-    };
-    let filter = if request.command.key == "undo" {
-        ItemFilter::Marked
-    } else {
-        ItemFilter::Any
     };
     Ok(item_choices(
         &app.roadmap,

@@ -1,8 +1,10 @@
 //! `/leaderboard [period] [section]` and its page buttons.
 
 use std::time::Duration;
+use tracing::Instrument;
 
 use super::args::Caller;
+use super::define::{CommandSpec, Ctx, Leaf, choice, handler, options};
 use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
@@ -15,7 +17,35 @@ use crate::progress::tally::{BoardKind, TallyKey};
 use crate::render::leaderboard::{self as view, Board};
 use crate::reply::Reply;
 use crate::roadmap::SectionIdx;
-use crate::store::VerifiedBoard;
+use crate::store::{StoreError, VerifiedBoard};
+
+choice!(impl Period { Week = "week", Month = "month", All = "all" });
+choice!(impl BoardKind { Done = "done", Verified = "verified", Streak = "streak" });
+
+options! {
+    /// `/leaderboard [period] [kind] [section]`'s options.
+    pub struct BoardOptions {
+        period: Option<Period>,
+        kind: Option<BoardKind>,
+        section: Option<String> => super::roadmap::SECTIONS,
+    }
+}
+
+/// `/leaderboard`: a message the channel sees.
+pub static COMMAND: CommandSpec = CommandSpec {
+    public_reply: true,
+    ..CommandSpec::member("leaderboard", handler::<Leaderboard>())
+};
+
+struct Leaderboard;
+
+impl Leaf for Leaderboard {
+    type Options = BoardOptions;
+    async fn run(ctx: Ctx<'_>, o: BoardOptions) -> Result<Reply, CommandError> {
+        let section = o.section.as_deref();
+        run(ctx.app, ctx.lookups, ctx.caller, o.period, section, o.kind).await
+    }
+}
 
 /// Members per page.
 pub const PAGE_SIZE: u64 = 10;
@@ -70,17 +100,20 @@ async fn unrank_departed(
     // the page; the page waits for them only within its budget.
     let store = app.store.clone();
     let departed = left.clone();
-    let writes = app.background.spawn(async move {
-        for user in &departed {
-            store.member_left(guild, *user, now).await?;
-            tracing::info!(
-                guild_id = guild,
-                user_id = user,
-                "member left the server; no longer ranked"
-            );
+    let writes = app.background.spawn(
+        async move {
+            for user in &departed {
+                store.member_left(guild, *user, now).await?;
+                tracing::info!(
+                    guild_id = guild,
+                    user_id = user,
+                    "member left the server; no longer ranked"
+                );
+            }
+            store.members_confirmed(guild, &confirmed, now).await
         }
-        store.members_confirmed(guild, &confirmed, now).await
-    });
+        .in_current_span(),
+    );
     match tokio::time::timeout_at(budget, writes).await {
         Ok(Ok(Ok(()))) => Ok(!left.is_empty()),
         Ok(Ok(Err(error))) => {
@@ -148,67 +181,32 @@ pub(super) async fn board(
         starts: starts(request.period, now, &tz),
     };
 
-    // The verified board counts items verified in the period (of the section, if one).
-    let section_items: Option<Vec<String>> = request.section.map(|s| {
-        app.roadmap
-            .section(s)
-            .items
-            .iter()
-            .map(|&i| app.roadmap.item(i).id.clone())
-            .collect()
-    });
-    let verified = VerifiedBoard {
+    let section_items = request.section.map(|s| section_item_ids(app, s));
+    let ranking = Ranking {
+        app,
         guild,
-        since: key.starts,
-        items: section_items.as_deref(),
+        kind: request.kind,
+        key: &key,
+        verified: VerifiedBoard {
+            guild,
+            since: key.starts,
+            items: section_items.as_deref(),
+        },
+        today: crate::progress::streak::day_of(now, &tz),
     };
-    let today = crate::progress::streak::day_of(now, &tz);
-    let board_len = || async {
-        match request.kind {
-            BoardKind::Done => app.store.leaderboard_len(guild, &key).await,
-            BoardKind::Verified => app.store.verified_len(&verified).await,
-            BoardKind::Streak => app.store.streak_len(guild, today).await,
-        }
-    };
-    let key_ref = &key;
-    let verified_ref = &verified;
-    let board_page = |page: usize| async move {
-        let offset = page as u64 * PAGE_SIZE;
-        match request.kind {
-            BoardKind::Done => {
-                app.store
-                    .leaderboard(guild, key_ref, offset, PAGE_SIZE)
-                    .await
-            }
-            BoardKind::Verified => {
-                app.store
-                    .verified_page(verified_ref, offset, PAGE_SIZE)
-                    .await
-            }
-            BoardKind::Streak => app.store.streak_page(guild, today, offset, PAGE_SIZE).await,
-        }
-    };
-    let total = board_len().await?;
+    let total = ranking.len().await?;
     let pages = total.div_ceil(PAGE_SIZE).max(1) as usize;
     let page = request.page.min(pages - 1);
-    let mut rows = board_page(page).await?;
+    let mut rows = ranking.page(page).await?;
     let budget = tokio::time::Instant::now() + PRESENCE_BUDGET;
     for _ in 0..PRESENCE_ROUNDS {
         if !unrank_departed(app, lookups, guild, &rows, now, budget).await? {
             break;
         }
-        rows = board_page(page).await?;
+        rows = ranking.page(page).await?;
     }
-    let total = board_len().await?;
-    let own = match request.kind {
-        BoardKind::Done => {
-            app.store
-                .leaderboard_rank(guild, &key, viewer.user_id)
-                .await?
-        }
-        BoardKind::Verified => app.store.verified_rank(&verified, viewer.user_id).await?,
-        BoardKind::Streak => app.store.streak_rank(guild, today, viewer.user_id).await?,
-    };
+    let total = ranking.len().await?;
+    let own = ranking.rank(viewer.user_id).await?;
     let board = Board {
         owner: request.owner,
         private: request.private,
@@ -229,8 +227,65 @@ pub(super) async fn board(
     Ok(view::board(&app.roadmap, &board, locale))
 }
 
+/// The ids of a section's items (a verified board of a section counts only those).
+fn section_item_ids(app: &App, section: SectionIdx) -> Vec<String> {
+    let roadmap = &app.roadmap;
+    let items = &roadmap.section(section).items;
+    items.iter().map(|&i| roadmap.item(i).id.clone()).collect()
+}
+
+/// One leaderboard as the store ranks it: its size, a page, a member's rank.
+struct Ranking<'a> {
+    app: &'a App,
+    guild: u64,
+    kind: BoardKind,
+    /// Done items in a period (of a section, or the whole roadmap).
+    key: &'a TallyKey,
+    /// Items verified in the period (of the section, if one).
+    verified: VerifiedBoard<'a>,
+    /// Streaks are as of today.
+    today: crate::progress::streak::Day,
+}
+
+impl Ranking<'_> {
+    async fn len(&self) -> Result<u64, StoreError> {
+        let store = &self.app.store;
+        match self.kind {
+            BoardKind::Done => store.leaderboard_len(self.guild, self.key).await,
+            BoardKind::Verified => store.verified_len(&self.verified).await,
+            BoardKind::Streak => store.streak_len(self.guild, self.today).await,
+        }
+    }
+
+    async fn page(&self, page: usize) -> Result<Vec<Ranked>, StoreError> {
+        let (store, offset) = (&self.app.store, page as u64 * PAGE_SIZE);
+        match self.kind {
+            BoardKind::Done => {
+                store
+                    .leaderboard(self.guild, self.key, offset, PAGE_SIZE)
+                    .await
+            }
+            BoardKind::Verified => store.verified_page(&self.verified, offset, PAGE_SIZE).await,
+            BoardKind::Streak => {
+                store
+                    .streak_page(self.guild, self.today, offset, PAGE_SIZE)
+                    .await
+            }
+        }
+    }
+
+    async fn rank(&self, user: u64) -> Result<Option<Ranked>, StoreError> {
+        let store = &self.app.store;
+        match self.kind {
+            BoardKind::Done => store.leaderboard_rank(self.guild, self.key, user).await,
+            BoardKind::Verified => store.verified_rank(&self.verified, user).await,
+            BoardKind::Streak => store.streak_rank(self.guild, self.today, user).await,
+        }
+    }
+}
+
 /// `/leaderboard [period] [section]`: a public message in the server's language.
-pub(super) async fn run(
+async fn run(
     app: &App,
     lookups: &dyn Lookups,
     caller: &Caller,

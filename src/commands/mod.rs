@@ -1,15 +1,17 @@
 //! Slash commands: one file per command (or family of commands), and the dispatch the bot and
 //! `trilha ask` share.
 //!
-//! - [`catalog`] declares every command as data (registration, localization and parsing read
-//!   it); [`args`] holds who asks and the raw option values; [`command`] the typed [`Command`];
-//! - [`dispatch`] takes invocations, button presses and autocomplete in and gives replies out;
+//! - [`define`] says how a command is declared (once: typed options, and what it runs);
+//!   [`catalog`] lists every command, and registration, localization, parsing, `trilha ask`
+//!   and autocomplete read it; [`args`] holds who asks and the raw option values;
+//! - [`dispatch`] takes invocations, button presses and autocomplete in and gives replies out,
+//!   with [`error`]'s two tiers turned into what the member sees;
 //! - `/roadmap` lives in `roadmap.rs`;
 //! - `/done`, `/learning`, `/skip`, `/undo` and the mark buttons live in `done.rs`;
-//! - `/progress` and `/next` live in `progress.rs`;
+//! - `/progress`, `/next`, `/community` and the Share button live in `progress.rs`;
 //! - `/leaderboard` and its page buttons live in `leaderboard.rs`;
-//! - `/config timezone` and `/config language` live in `config.rs`;
-//! - `/prompts setup | pause | resume | now | status` live in [`prompts`];
+//! - `/quiz` and its buttons live in `quiz.rs`; `/streak` in `streak.rs`;
+//! - `/config` lives in `config.rs`, `/prompts` in [`prompts`], `/rewards` in [`rewards`];
 //! - [`presence`] keeps the record of who is still in a server.
 //!
 //! Handlers are plain async functions from typed values to a [`crate::reply::Reply`]; they never
@@ -17,8 +19,8 @@
 
 pub mod args;
 pub mod catalog;
-pub mod command;
 mod config;
+pub mod define;
 pub mod dispatch;
 mod done;
 pub mod error;
@@ -31,11 +33,16 @@ pub mod rewards;
 mod roadmap;
 mod streak;
 
-pub use args::{Args, AutocompleteRequest, Caller, Invocation, Person, Press, Value};
-pub use catalog::{CATALOG, CommandSpec, OptionKind, OptionSpec, SubcommandSpec, command};
-pub use command::Command;
+pub use args::{Args, Caller, Person, Press, Value};
+pub use catalog::{CATALOG, command};
 pub use config::timezone_choices;
-pub use dispatch::{autocomplete, press, press_delivery, respond};
+pub use define::{
+    AutocompleteRequest, CommandSpec, Invocation, OptionKind, OptionSpec, ParseError,
+    SubcommandSpec,
+};
+pub use dispatch::{
+    Handover, autocomplete, button_name, interaction_span, press, press_delivery, respond,
+};
 pub use done::{ItemFilter, item_choices};
 pub use error::CommandError;
 pub use roadmap::choices as roadmap_choices;

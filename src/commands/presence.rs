@@ -5,6 +5,7 @@ use super::args::Caller;
 use super::error::CommandError;
 use crate::app::App;
 use crate::progress::tally::all_writes;
+use tracing::Instrument;
 
 /// How often an interaction refreshes the record of a member's presence.
 const PRESENCE_REFRESH: i64 = 3600;
@@ -37,14 +38,17 @@ pub async fn touch(app: &App, caller: &Caller) -> Result<(), CommandError> {
 pub fn touch_in_background(app: &App, caller: &Caller) -> tokio::task::JoinHandle<()> {
     let (app, caller) = (app.clone(), caller.clone());
     let tracker = app.background.clone();
-    tracker.spawn(async move {
-        if let Err(error) = touch(&app, &caller).await {
-            tracing::warn!(
-                guild_id = caller.guild_id,
-                user_id = caller.user_id,
-                error = %error.chain(),
-                "could not record the member's presence"
-            );
+    tracker.spawn(
+        async move {
+            if let Err(error) = touch(&app, &caller).await {
+                tracing::warn!(
+                    guild_id = caller.guild_id,
+                    user_id = caller.user_id,
+                    error = %error.chain(),
+                    "could not record the member's presence"
+                );
+            }
         }
-    })
+        .in_current_span(),
+    )
 }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::args::{Caller, Person};
+use super::define::{CommandSpec, Ctx, Leaf, handler, options};
 use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
@@ -16,6 +17,42 @@ use crate::progress::{ItemStates, popularity_of, states_of};
 use crate::render::progress as view;
 use crate::reply::Reply;
 use crate::roadmap::ItemIdx;
+
+options! {
+    /// `/progress [member]`'s options.
+    pub struct MemberOption {
+        member: Option<Person>,
+    }
+}
+
+pub static PROGRESS: CommandSpec = CommandSpec::member("progress", handler::<Progress>());
+pub static NEXT: CommandSpec = CommandSpec::member("next", handler::<Next>());
+pub static COMMUNITY: CommandSpec = CommandSpec::member("community", handler::<CommunityMap>());
+
+struct Progress;
+struct Next;
+struct CommunityMap;
+
+impl Leaf for Progress {
+    type Options = MemberOption;
+    async fn run(ctx: Ctx<'_>, o: MemberOption) -> Result<Reply, CommandError> {
+        progress(ctx.app, ctx.caller, o.member).await
+    }
+}
+
+impl Leaf for Next {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        next(ctx.app, ctx.caller).await
+    }
+}
+
+impl Leaf for CommunityMap {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        community(ctx.app, ctx.caller).await
+    }
+}
 
 /// A member's states in a server.
 pub(super) async fn member_states(
@@ -55,7 +92,7 @@ pub(super) async fn caller_states(
 
 /// `/progress [member]`: the text standing, with the member's roadmap card as its picture (the
 /// text alone when the card is not ready in time). A member's own card can be shared.
-pub(super) async fn progress(
+async fn progress(
     app: &App,
     caller: &Caller,
     member: Option<Person>,
@@ -136,7 +173,7 @@ async fn popularity(app: &App, guild: u64) -> Result<HashMap<ItemIdx, u64>, Comm
 }
 
 /// `/next`.
-pub(super) async fn next(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+async fn next(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     touch_in_background(app, caller);
     let states = member_states(app, guild, caller.user_id).await?;
@@ -153,7 +190,7 @@ pub(super) async fn next(app: &App, caller: &Caller) -> Result<Reply, CommandErr
 }
 
 /// `/community`: what the server studies, with the heat map as its picture.
-pub(super) async fn community(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+async fn community(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     touch_in_background(app, caller);
     let settings = app.store.guild_settings(guild).await?;

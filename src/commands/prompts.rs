@@ -4,13 +4,15 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::args::Caller;
-use super::command::PromptsSetup;
 use super::config::zone_named;
+use super::define::{
+    ChannelId, CommandSpec, Complete, Ctx, Leaf, RoleId, SubcommandSpec, handler, options,
+};
 use super::error::CommandError;
 use super::leaderboard::section_named;
 use crate::app::App;
 use crate::error::UserError;
-use crate::i18n::{Locale, fill};
+use crate::i18n::Locale;
 use crate::lookups::{LookupError, Lookups, permissions};
 use crate::progress::popularity_of;
 use crate::prompts::records::{Pause, PauseReason, PromptSchedule};
@@ -20,6 +22,103 @@ use crate::prompts::schedule::{Days, Schedule, parse_time};
 use crate::render::prompts as view;
 use crate::reply::{Choice, Reply};
 use crate::roadmap::ItemIdx;
+
+options! {
+    /// `/prompts setup`'s options.
+    pub struct SetupOptions {
+        channel: ChannelId,
+        /// As typed ("9h", "21:30"): checked by the command, which explains a bad one.
+        time: String,
+        days: Option<String> => DAYS,
+        timezone: Option<String> => super::config::ZONES,
+        role: Option<RoleId>,
+        section: Option<String> => super::roadmap::SECTIONS,
+        thread: Option<bool>,
+    }
+}
+
+/// Ways to write days, in the member's language.
+pub const DAYS: Complete = Complete::Typed(|_, typed, locale| days_choices(typed, locale));
+
+/// `/prompts setup | pause | resume | now | status | digest` (Manage Server).
+pub static COMMAND: CommandSpec = CommandSpec::admin_family(
+    "prompts",
+    &[
+        SubcommandSpec {
+            key: "setup",
+            handler: handler::<Setup>(),
+        },
+        SubcommandSpec {
+            key: "pause",
+            handler: handler::<PauseCommand>(),
+        },
+        SubcommandSpec {
+            key: "resume",
+            handler: handler::<Resume>(),
+        },
+        SubcommandSpec {
+            key: "now",
+            handler: handler::<Now>(),
+        },
+        SubcommandSpec {
+            key: "status",
+            handler: handler::<Status>(),
+        },
+        SubcommandSpec {
+            key: "digest",
+            handler: handler::<Digest>(),
+        },
+    ],
+);
+
+struct Setup;
+struct PauseCommand;
+struct Resume;
+struct Now;
+struct Status;
+struct Digest;
+
+impl Leaf for Setup {
+    type Options = SetupOptions;
+    async fn run(ctx: Ctx<'_>, o: SetupOptions) -> Result<Reply, CommandError> {
+        setup(ctx.app, ctx.lookups, ctx.caller, &o).await
+    }
+}
+
+impl Leaf for PauseCommand {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        pause(ctx.app, ctx.caller).await
+    }
+}
+
+impl Leaf for Resume {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        resume(ctx.app, ctx.caller).await
+    }
+}
+
+impl Leaf for Now {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        now(ctx.app, ctx.caller).await
+    }
+}
+
+impl Leaf for Status {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        status(ctx.app, ctx.caller).await
+    }
+}
+
+impl Leaf for Digest {
+    type Options = super::config::EnabledOption;
+    async fn run(ctx: Ctx<'_>, o: super::config::EnabledOption) -> Result<Reply, CommandError> {
+        digest(ctx.app, ctx.lookups, ctx.caller, o.enabled).await
+    }
+}
 
 /// How many upcoming posts `/prompts status` lists.
 const UPCOMING: usize = 3;
@@ -99,14 +198,14 @@ pub async fn preview(
 }
 
 /// `/prompts setup`: where, when and what to post; checks first that the bot can post there.
-pub(super) async fn setup(
+async fn setup(
     app: &App,
     lookups: &dyn Lookups,
     caller: &Caller,
-    setup: &PromptsSetup,
+    setup: &SetupOptions,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let channel = setup.channel;
+    let channel = setup.channel.0;
     let time = parse_time(&setup.time).ok_or_else(|| UserError::BadTime {
         value: setup.time.clone(),
     })?;
@@ -125,45 +224,10 @@ pub(super) async fn setup(
         .filter(|s| !s.trim().is_empty())
         .map(|s| section_named(app, s))
         .transpose()?;
-    let role = setup.role;
-    let thread = setup.thread;
+    let role = setup.role.map(|r| r.0);
+    let thread = setup.thread.unwrap_or(false);
 
-    // Can the bot post there? Say exactly what is missing.
-    let mut required =
-        permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
-    if thread {
-        required |= permissions::CREATE_PUBLIC_THREADS | permissions::SEND_MESSAGES_IN_THREADS;
-    }
-    let t = caller.locale.texts();
-    let mut notes = Vec::new();
-    match lookups.channel_access(guild, channel, role).await {
-        Ok(access) => {
-            let missing = required & !access.permissions;
-            let unpingable = role.filter(|_| access.role_pingable == Some(false));
-            if missing != 0 || unpingable.is_some() {
-                return Err(UserError::MissingPermissions {
-                    channel,
-                    missing,
-                    role: unpingable,
-                }
-                .into());
-            }
-        }
-        Err(LookupError::Unavailable) => notes.push(t.prompts_setup_unverified.to_string()),
-        Err(LookupError::UnknownChannel) => {
-            return Err(UserError::MissingPermissions {
-                channel,
-                missing: required,
-                role: None,
-            }
-            .into());
-        }
-        Err(LookupError::Discord(detail)) => {
-            tracing::warn!(guild_id = guild, channel_id = channel, %detail, "could not check the prompt channel");
-            notes.push(t.prompts_setup_unverified.to_string());
-        }
-    }
-
+    let unverified = !can_post(lookups, guild, channel, role, thread).await?;
     let tz = TimeZone::get(&zone)
         .map_err(|e| CommandError::Internal(anyhow::anyhow!("zone {zone}: {e}")))?;
     let schedule = Schedule { time, days, tz };
@@ -189,46 +253,65 @@ pub(super) async fn setup(
     app.store.save_schedule(&row, now).await?;
     tracing::info!(guild_id = guild, channel_id = channel, time = %row.local_time, days = row.days, timezone = %zone, "study prompts set up");
 
-    let locale = caller.locale;
-    let mut text = fill(
-        t.prompts_setup_done,
-        &[
-            ("channel", &channel),
-            ("days", &days.label(locale)),
-            ("time", &row.local_time),
-            ("timezone", &zone),
-            ("next", &next.unwrap_or(now)),
-        ],
-    );
-    if let Some(role) = role {
-        text.push('\n');
-        text.push_str(&fill(t.prompts_setup_role, &[("role", &role)]));
-    }
-    if let Some(s) = section {
-        text.push('\n');
-        text.push_str(&fill(
-            t.prompts_setup_section,
-            &[("section", &app.roadmap.section(s).name.get(locale))],
-        ));
-    }
+    let first_item = preview(app, guild, 1)
+        .await?
+        .and_then(|(_, upcoming)| upcoming.first().map(|(_, item, _)| *item));
+    let done = view::SetupDone {
+        channel,
+        days,
+        time: row.local_time,
+        timezone: zone,
+        next: next.unwrap_or(now),
+        role,
+        section,
+        thread,
+        first_item,
+        unverified,
+    };
+    Ok(view::setup_done(&app.roadmap, &done, caller.locale))
+}
+
+/// Whether the bot may post (and open threads, and ping the role) in the channel: an error
+/// naming exactly what is missing; `false` when Discord could not be asked (it is saved anyway,
+/// and the admin is told it could not be checked).
+async fn can_post(
+    lookups: &dyn Lookups,
+    guild: u64,
+    channel: u64,
+    role: Option<u64>,
+    thread: bool,
+) -> Result<bool, CommandError> {
+    let mut required =
+        permissions::VIEW_CHANNEL | permissions::SEND_MESSAGES | permissions::EMBED_LINKS;
     if thread {
-        text.push('\n');
-        text.push_str(t.prompts_setup_thread);
+        required |= permissions::CREATE_PUBLIC_THREADS | permissions::SEND_MESSAGES_IN_THREADS;
     }
-    if let Some((_, upcoming)) = preview(app, guild, 1).await?
-        && let Some((_, item, _)) = upcoming.first()
-    {
-        text.push('\n');
-        text.push_str(&fill(
-            t.prompts_setup_first,
-            &[("item", &app.roadmap.item(*item).name.get(locale))],
-        ));
+    match lookups.channel_access(guild, channel, role).await {
+        Ok(access) => {
+            let missing = required & !access.permissions;
+            let unpingable = role.filter(|_| access.role_pingable == Some(false));
+            if missing != 0 || unpingable.is_some() {
+                return Err(UserError::MissingPermissions {
+                    channel,
+                    missing,
+                    role: unpingable,
+                }
+                .into());
+            }
+            Ok(true)
+        }
+        Err(LookupError::Unavailable) => Ok(false),
+        Err(LookupError::UnknownChannel) => Err(UserError::MissingPermissions {
+            channel,
+            missing: required,
+            role: None,
+        }
+        .into()),
+        Err(LookupError::Discord(detail)) => {
+            tracing::warn!(guild_id = guild, channel_id = channel, %detail, "could not check the prompt channel");
+            Ok(false)
+        }
     }
-    for note in notes {
-        text.push_str("\n\n⚠️ ");
-        text.push_str(&note);
-    }
-    Ok(view::notice(text))
 }
 
 async fn existing(app: &App, guild: u64) -> Result<PromptSchedule, CommandError> {
@@ -239,19 +322,17 @@ async fn existing(app: &App, guild: u64) -> Result<PromptSchedule, CommandError>
 }
 
 /// `/prompts pause`.
-pub(super) async fn pause(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+async fn pause(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     existing(app, guild).await?;
     app.store
         .pause_schedule(guild, &Pause::new(PauseReason::Admin), app.clock.now())
         .await?;
-    Ok(view::notice(
-        caller.locale.texts().prompts_paused.to_string(),
-    ))
+    Ok(view::paused(caller.locale))
 }
 
 /// `/prompts resume`.
-pub(super) async fn resume(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+async fn resume(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let row = existing(app, guild).await?;
     let now = app.clock.now();
@@ -260,37 +341,29 @@ pub(super) async fn resume(app: &App, caller: &Caller) -> Result<Reply, CommandE
         .next_after(Timestamp::from_second(now).unwrap_or(Timestamp::UNIX_EPOCH))
         .map_or(now, |t| t.as_second());
     app.store.resume_schedule(guild, next, now).await?;
-    Ok(view::notice(fill(
-        caller.locale.texts().prompts_resumed,
-        &[("next", &next)],
-    )))
+    Ok(view::resumed(next, caller.locale))
 }
 
 /// `/prompts now`: wakes the scheduler, which posts within moments.
-pub(super) async fn now(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+async fn now(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let row = existing(app, guild).await?;
     if !app.store.request_post(guild, app.clock.now()).await? {
         return Err(UserError::PromptsPaused.into());
     }
     app.prompt_wake.notify_one();
-    Ok(view::notice(fill(
-        caller.locale.texts().prompts_now_requested,
-        &[("channel", &row.channel)],
-    )))
+    Ok(view::now_requested(row.channel, caller.locale))
 }
 
-/// `/prompts status`.
 /// `/prompts digest enabled`: the weekly digest in the prompts channel, on or off. Turning it on
 /// checks the bot may attach the picture there.
-pub(super) async fn digest(
+async fn digest(
     app: &App,
     lookups: &dyn Lookups,
     caller: &Caller,
     enabled: bool,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let t = caller.locale.texts();
     let Some(row) = app.store.schedule(guild).await? else {
         return Err(UserError::PromptsNotConfigured.into());
     };
@@ -312,80 +385,32 @@ pub(super) async fn digest(
     {
         return Err(UserError::PromptsNotConfigured.into());
     }
-    let text = if enabled {
-        fill(t.prompts_digest_on, &[("channel", &row.channel)])
-    } else {
-        t.prompts_digest_off.to_string()
-    };
-    Ok(view::notice(text))
+    Ok(view::digest_switched(enabled, row.channel, caller.locale))
 }
 
-pub(super) async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+/// `/prompts status`.
+async fn status(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let locale = caller.locale;
-    let t = locale.texts();
     let Some((row, upcoming)) = preview(app, guild, UPCOMING).await? else {
         return Err(UserError::PromptsNotConfigured.into());
     };
-    let days = Days(row.days).label(locale);
-    let mut description = fill(
-        t.status_schedule,
-        &[
-            ("channel", &row.channel),
-            ("days", &days),
-            ("time", &row.local_time),
-            ("timezone", &row.timezone),
-        ],
-    );
-    description.push('\n');
-    if let Some(pause) = &row.pause {
-        description.push_str(&view::pause(t, pause, row.channel));
-    } else if let Some(next) = row.next_due_at {
-        description.push_str(&fill(t.status_next, &[("next", &next)]));
-    }
-    if let Some(role) = row.role {
-        description.push('\n');
-        description.push_str(&fill(t.prompts_setup_role, &[("role", &role)]));
-    }
-    if row.digest {
-        description.push('\n');
-        description.push_str(&match app.store.last_digest(guild).await? {
-            Some(last) => fill(
-                t.status_digest_last,
-                &[
-                    ("week", &format!("<t:{}:D>", last.week_start)),
-                    ("status", &view::digest_status(last.status, locale)),
-                ],
-            ),
-            None => t.status_digest_on.to_string(),
-        });
-    }
-    let recent = app
-        .store
-        .recent_posts(guild, 5)
-        .await?
-        .iter()
-        .map(|p| view::status_line(&app.roadmap, p, locale))
-        .collect();
-    let upcoming = if row.pause.is_some() {
-        Vec::new()
-    } else {
-        upcoming
-            .iter()
-            .map(|(at, item, _)| {
-                format!(
-                    "<t:{}:f> · **{}**",
-                    at.as_second(),
-                    app.roadmap.item(*item).name.get(locale)
-                )
-            })
-            .collect()
+    let last_digest = match row.digest {
+        true => app.store.last_digest(guild).await?,
+        false => None,
     };
-    Ok(view::status(
-        t.status_title,
-        description,
-        recent,
+    let recent = app.store.recent_posts(guild, 5).await?;
+    let upcoming = match row.pause {
+        Some(_) => Vec::new(),
+        None => upcoming
+            .iter()
+            .map(|(at, item, _)| (at.as_second(), *item))
+            .collect(),
+    };
+    let status = view::StatusView {
+        schedule: &row,
+        last_digest: last_digest.map(|d| (d.week_start, d.status)),
+        recent: &recent,
         upcoming,
-        locale,
-    ))
+    };
+    Ok(view::status_view(&app.roadmap, &status, caller.locale))
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use rand::seq::IndexedRandom;
 
 use super::args::Caller;
+use super::define::{CommandSpec, Ctx, Leaf, handler};
 use super::error::CommandError;
 use super::presence::touch_in_background;
 use super::progress::member_states;
@@ -16,13 +17,21 @@ use crate::render::quiz as view;
 use crate::reply::Reply;
 use crate::roadmap::{ItemIdx, Node};
 
+/// `/quiz [topic]`: the topic, like `/roadmap`'s, is optional.
+pub static COMMAND: CommandSpec = CommandSpec::member("quiz", handler::<Quiz>());
+
+struct Quiz;
+
+impl Leaf for Quiz {
+    type Options = super::roadmap::TopicOption;
+    async fn run(ctx: Ctx<'_>, o: super::roadmap::TopicOption) -> Result<Reply, CommandError> {
+        run(ctx.app, ctx.caller, o.topic.as_deref()).await
+    }
+}
+
 /// `/quiz [topic]`: a private question on an item, a section's item, or (with no topic) an item
 /// the member is learning or has done.
-pub(super) async fn run(
-    app: &App,
-    caller: &Caller,
-    topic: Option<&str>,
-) -> Result<Reply, CommandError> {
+async fn run(app: &App, caller: &Caller, topic: Option<&str>) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     touch_in_background(app, caller);
     let item = choose_item(app, caller, guild, topic).await?;

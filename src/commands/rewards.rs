@@ -2,6 +2,9 @@
 //! roles is `recognition::roles`.
 
 use super::args::Caller;
+use super::define::{
+    CommandSpec, Ctx, Int, Leaf, RoleId, SubcommandSpec, choice, handler, options,
+};
 use super::error::CommandError;
 use super::leaderboard::section_named;
 use crate::app::App;
@@ -11,40 +14,127 @@ use crate::recognition::Achievement;
 use crate::render::rewards as view;
 use crate::reply::Reply;
 
-/// The largest count an achievement may ask for.
-const MAX_COUNT: u32 = 1000;
+choice! {
+    /// What a reward is given for.
+    pub enum RewardKind {
+        /// A section's requirement met.
+        Section = "section",
+        /// The roadmap's milestone.
+        Milestone = "milestone",
+        /// N items done.
+        Items = "items",
+        /// A streak of N days.
+        Streak = "streak",
+    }
+}
 
-/// What `/rewards add` was given.
-pub struct NewReward {
-    pub kind: String,
-    pub role: u64,
-    pub section: Option<String>,
-    pub count: Option<String>,
-    pub keep: bool,
+/// The largest count an achievement may ask for.
+pub type Count = Int<1, 1000>;
+/// A reward's number (`/rewards list` shows them).
+pub type RewardNumber = Int<1, 1_000_000>;
+
+options! {
+    /// `/rewards add`'s options.
+    pub struct AddOptions {
+        kind: RewardKind,
+        role: RoleId,
+        section: Option<String> => super::roadmap::SECTIONS,
+        /// Items done, or days of streak.
+        count: Option<Count>,
+        keep: Option<bool>,
+    }
+}
+
+options! {
+    /// `/rewards remove <id>`'s options.
+    pub struct RemoveOptions {
+        id: RewardNumber,
+    }
+}
+
+/// `/rewards add | list | remove | sync | announce` (Manage Server).
+pub static COMMAND: CommandSpec = CommandSpec::admin_family(
+    "rewards",
+    &[
+        SubcommandSpec {
+            key: "add",
+            handler: handler::<Add>(),
+        },
+        SubcommandSpec {
+            key: "list",
+            handler: handler::<List>(),
+        },
+        SubcommandSpec {
+            key: "remove",
+            handler: handler::<Remove>(),
+        },
+        SubcommandSpec {
+            key: "sync",
+            handler: handler::<Sync>(),
+        },
+        SubcommandSpec {
+            key: "announce",
+            handler: handler::<Announce>(),
+        },
+    ],
+);
+
+struct Add;
+struct List;
+struct Remove;
+struct Sync;
+struct Announce;
+
+impl Leaf for Add {
+    type Options = AddOptions;
+    async fn run(ctx: Ctx<'_>, o: AddOptions) -> Result<Reply, CommandError> {
+        add(ctx.app, ctx.lookups, ctx.caller, &o).await
+    }
+}
+
+impl Leaf for List {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        list(ctx.app, ctx.caller).await
+    }
+}
+
+impl Leaf for Remove {
+    type Options = RemoveOptions;
+    async fn run(ctx: Ctx<'_>, o: RemoveOptions) -> Result<Reply, CommandError> {
+        remove(ctx.app, ctx.caller, o.id.0).await
+    }
+}
+
+impl Leaf for Sync {
+    type Options = ();
+    async fn run(ctx: Ctx<'_>, (): ()) -> Result<Reply, CommandError> {
+        sync(ctx.app, ctx.lookups, ctx.caller).await
+    }
+}
+
+impl Leaf for Announce {
+    type Options = super::config::EnabledOption;
+    async fn run(ctx: Ctx<'_>, o: super::config::EnabledOption) -> Result<Reply, CommandError> {
+        announce(ctx.app, ctx.caller, o.enabled).await
+    }
 }
 
 /// `/rewards add`: checks what Discord would refuse, then saves the reward.
-pub(super) async fn add(
+async fn add(
     app: &App,
     lookups: &dyn Lookups,
     caller: &Caller,
-    new: &NewReward,
+    new: &AddOptions,
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let count = || -> Result<u32, CommandError> {
-        let raw = new.count.as_deref().unwrap_or("").trim();
-        raw.parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_COUNT).contains(n))
-            .ok_or_else(|| {
-                UserError::RewardBadCount {
-                    value: raw.to_string(),
-                }
-                .into()
-            })
+        // Discord keeps it within 1 to 1000; the kinds that count need one.
+        let count = new.count.ok_or(UserError::RewardNeedsCount)?;
+        Ok(count.0 as u32)
     };
-    let achievement = match new.kind.as_str() {
-        "section" => {
+    let achievement = match new.kind {
+        RewardKind::Section => {
             let query = new
                 .section
                 .as_deref()
@@ -52,7 +142,7 @@ pub(super) async fn add(
             let section = section_named(app, query)?;
             Achievement::Section(app.roadmap.section(section).id.clone())
         }
-        "milestone" => {
+        RewardKind::Milestone => {
             let track = app
                 .roadmap
                 .section_named(new.section.as_deref().unwrap_or_default())
@@ -60,15 +150,11 @@ pub(super) async fn add(
                 .unwrap_or(crate::roadmap::TrackIdx(0));
             Achievement::Milestone(app.roadmap.track(track).id.clone())
         }
-        "items" => Achievement::Items(count()?),
-        "streak" => Achievement::Streak(count()?),
-        other => {
-            return Err(CommandError::Internal(anyhow::anyhow!(
-                "unknown reward kind {other}"
-            )));
-        }
+        RewardKind::Items => Achievement::Items(count()?),
+        RewardKind::Streak => Achievement::Streak(count()?),
     };
-    let role = new.role;
+    let role = new.role.0;
+    let keep = new.keep.unwrap_or(false);
     let mut unverified = false;
     match lookups.role_access(guild, role).await {
         Ok(access) => {
@@ -95,7 +181,7 @@ pub(super) async fn add(
     let now = app.clock.now();
     let id = app
         .store
-        .add_reward(guild, &achievement, role, new.keep, caller.user_id, now)
+        .add_reward(guild, &achievement, role, keep, caller.user_id, now)
         .await?;
     app.roles()
         .sync_guild_in_background(lookups.shared(), guild);
@@ -104,14 +190,14 @@ pub(super) async fn add(
         id,
         &achievement,
         role,
-        new.keep,
+        keep,
         unverified,
         caller.locale,
     ))
 }
 
 /// `/rewards list`.
-pub(super) async fn list(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
+async fn list(app: &App, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     let rewards = app.store.rewards(guild).await?;
     let settings = app.store.guild_settings(guild).await?;
@@ -124,24 +210,17 @@ pub(super) async fn list(app: &App, caller: &Caller) -> Result<Reply, CommandErr
 }
 
 /// `/rewards remove id`.
-pub(super) async fn remove(app: &App, caller: &Caller, id: &str) -> Result<Reply, CommandError> {
+async fn remove(app: &App, caller: &Caller, id: i64) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
-    let parsed: Option<u64> = id.trim().trim_start_matches('#').parse().ok();
-    let removed = match parsed {
-        Some(n) => app.store.remove_reward(guild, n).await?,
-        None => false,
-    };
-    if !removed {
-        return Err(UserError::RewardUnknown {
-            id: id.trim().to_string(),
-        }
-        .into());
+    let id = id as u64;
+    if !app.store.remove_reward(guild, id).await? {
+        return Err(UserError::RewardUnknown { id }.into());
     }
-    Ok(view::removed(id.trim(), caller.locale))
+    Ok(view::removed(id, caller.locale))
 }
 
 /// `/rewards announce enabled`.
-pub(super) async fn announce(app: &App, caller: &Caller, on: bool) -> Result<Reply, CommandError> {
+async fn announce(app: &App, caller: &Caller, on: bool) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     app.store
         .set_announce_rewards(guild, on, app.clock.now())
@@ -150,11 +229,7 @@ pub(super) async fn announce(app: &App, caller: &Caller, on: bool) -> Result<Rep
 }
 
 /// `/rewards sync`: every member with progress or a reward, checked now.
-pub(super) async fn sync(
-    app: &App,
-    lookups: &dyn Lookups,
-    caller: &Caller,
-) -> Result<Reply, CommandError> {
+async fn sync(app: &App, lookups: &dyn Lookups, caller: &Caller) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     // An admin's sync is the retry of paused rewards: they fixed the permission and ask again.
     let resumed = app.store.resume_rewards(guild).await?;

@@ -1,6 +1,7 @@
 //! `/roadmap [topic]`: the overview, a section, a group or an item.
 
 use super::args::Caller;
+use super::define::{CommandSpec, Complete, Ctx, Leaf, handler, options};
 use super::error::CommandError;
 use super::progress::caller_states;
 use crate::app::App;
@@ -10,11 +11,34 @@ use crate::render::roadmap as view;
 use crate::reply::{Choice, Reply, limits};
 use crate::roadmap::Roadmap;
 
-pub(super) async fn run(
-    app: &App,
-    caller: &Caller,
-    topic: Option<&str>,
-) -> Result<Reply, CommandError> {
+options! {
+    /// `/roadmap [topic]`'s options.
+    pub struct TopicOption {
+        topic: Option<String> => TOPICS,
+    }
+}
+
+/// The roadmap's own name, sections, groups and items, best match first.
+pub const TOPICS: Complete = Complete::Typed(choices);
+/// Sections, best match first.
+pub const SECTIONS: Complete = Complete::Typed(section_choices);
+
+/// `/roadmap [topic]`: answers in DMs too.
+pub static COMMAND: CommandSpec = CommandSpec {
+    needs_guild: false,
+    ..CommandSpec::member("roadmap", handler::<Show>())
+};
+
+struct Show;
+
+impl Leaf for Show {
+    type Options = TopicOption;
+    async fn run(ctx: Ctx<'_>, o: TopicOption) -> Result<Reply, CommandError> {
+        run(ctx.app, ctx.caller, o.topic.as_deref()).await
+    }
+}
+
+async fn run(app: &App, caller: &Caller, topic: Option<&str>) -> Result<Reply, CommandError> {
     let locale = caller.locale;
     let roadmap = &app.roadmap;
     let query = topic.map(str::trim).unwrap_or_default();

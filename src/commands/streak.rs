@@ -1,10 +1,10 @@
 //! `/streak view [member]` and `/streak reminder <enabled> [time]`.
 
 use super::args::{Caller, Person};
+use super::define::{CommandSpec, Ctx, Leaf, SubcommandSpec, handler, options};
 use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
-use crate::i18n::fill;
 use crate::progress::streak::{DayKind, calendar, day_of};
 use crate::prompts::schedule::{Days, Schedule, parse_time};
 use crate::recognition::{DEFAULT_REMINDER_TIME, Reminder};
@@ -14,12 +14,55 @@ use crate::reply::Reply;
 /// Weeks the calendar shows.
 const WEEKS: i32 = 12;
 
+options! {
+    /// `/streak view [member]`'s options.
+    pub struct ViewOptions {
+        member: Option<Person>,
+    }
+}
+
+options! {
+    /// `/streak reminder <enabled> [time]`'s options.
+    pub struct ReminderOptions {
+        enabled: bool,
+        time: Option<String>,
+    }
+}
+
+/// `/streak view` and `/streak reminder`.
+pub static COMMAND: CommandSpec = CommandSpec::member_family(
+    "streak",
+    &[
+        SubcommandSpec {
+            key: "view",
+            handler: handler::<View>(),
+        },
+        SubcommandSpec {
+            key: "reminder",
+            handler: handler::<SetReminder>(),
+        },
+    ],
+);
+
+struct View;
+struct SetReminder;
+
+impl Leaf for View {
+    type Options = ViewOptions;
+    async fn run(ctx: Ctx<'_>, o: ViewOptions) -> Result<Reply, CommandError> {
+        show(ctx.app, ctx.caller, o.member).await
+    }
+}
+
+impl Leaf for SetReminder {
+    type Options = ReminderOptions;
+    async fn run(ctx: Ctx<'_>, o: ReminderOptions) -> Result<Reply, CommandError> {
+        reminder(ctx.app, ctx.caller, o.enabled, o.time.as_deref()).await
+    }
+}
+
 /// `/streak view [member]`: the streak, the record, freezes, and the last 12 weeks.
-pub(super) async fn show(
-    app: &App,
-    caller: &Caller,
-    member: Option<Person>,
-) -> Result<Reply, CommandError> {
+async fn show(app: &App, caller: &Caller, member: Option<Person>) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     touch_in_background(app, caller);
     let user = member.map_or(caller.user_id, |p| p.id);
@@ -67,7 +110,7 @@ pub(super) async fn show(
 }
 
 /// `/streak reminder <enabled> [time]`.
-pub(super) async fn reminder(
+async fn reminder(
     app: &App,
     caller: &Caller,
     enabled: bool,
@@ -76,7 +119,6 @@ pub(super) async fn reminder(
     let guild = caller.guild()?;
     let settings = app.store.guild_settings(guild).await?;
     let tz = settings.timezone();
-    let t = caller.locale.texts();
     let raw = time.unwrap_or(DEFAULT_REMINDER_TIME);
     let parsed = parse_time(raw).ok_or_else(|| crate::error::UserError::BadTime {
         value: raw.to_string(),
@@ -111,13 +153,6 @@ pub(super) async fn reminder(
             now,
         )
         .await?;
-    let text = if enabled {
-        fill(
-            t.streak_reminder_on,
-            &[("time", &local_time), ("timezone", &settings.timezone)],
-        )
-    } else {
-        t.streak_reminder_off.to_string()
-    };
-    Ok(crate::render::prompts::notice(text))
+    let on = enabled.then_some((local_time.as_str(), settings.timezone.as_str()));
+    Ok(view::reminder_set(on, caller.locale))
 }

@@ -254,7 +254,7 @@ fn locate(cmd: &CommandInteraction) -> Result<Located, InteractionError> {
         return Ok(Located {
             command: spec,
             subcommand: None,
-            options: spec.options,
+            options: spec.options(),
             values: cmd.data.options.clone(),
         });
     }
@@ -273,7 +273,7 @@ fn locate(cmd: &CommandInteraction) -> Result<Located, InteractionError> {
     Ok(Located {
         command: spec,
         subcommand: Some(sub),
-        options: sub.options,
+        options: sub.handler.options,
         values,
     })
 }
@@ -290,6 +290,7 @@ fn args_of(
         };
         let parsed = match &value.value {
             CommandDataOptionValue::String(s) => Value::String(s.clone()),
+            CommandDataOptionValue::Integer(n) => Value::Integer(*n),
             CommandDataOptionValue::Boolean(b) => Value::Boolean(*b),
             CommandDataOptionValue::User(id) => Value::User(Person {
                 id: id.get(),
@@ -338,7 +339,7 @@ pub fn autocomplete_request(
     Ok(Some(AutocompleteRequest {
         command: located.command,
         subcommand: located.subcommand,
-        option: option.key,
+        option,
         partial,
         args: args_of(located.options, &located.values, &cmd.data.resolved),
         caller: command_caller(cmd),

@@ -1,6 +1,7 @@
 //! The Discord side of [`crate::lookups::Lookups`], over REST.
 
 use std::sync::Arc;
+use tracing::Instrument;
 
 use async_trait::async_trait;
 use serenity::all::{Channel, ChannelId, GuildId, Http, Member, PartialGuild, RoleId, UserId};
@@ -100,7 +101,7 @@ impl Lookups for DiscordLookups {
                     }
                 };
                 (index, answer)
-            });
+            }.in_current_span());
         }
         let mut out = vec![None; users.len()];
         while let Some(joined) = lookups.join_next().await {

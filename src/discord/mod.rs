@@ -20,6 +20,7 @@ use serenity::all::{
 use serenity::async_trait;
 use serenity::gateway::GatewayError;
 use serenity::model::event::Event;
+use tracing::Instrument;
 
 use crate::app::App;
 use crate::commands;
@@ -105,14 +106,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let shards = shards::plan(&http, config.shards).await?;
     app.shards.settle(shards);
     crate::ops::watchdog::start();
-    let health = match config.health_addr {
-        Some(addr) => Some(
-            crate::ops::health::bind(addr)
-                .await
-                .map_err(|cause| StartError::Health { addr, cause })?,
-        ),
-        None => None,
-    };
+    let health = bind_health(config).await?;
     let intents = if config.members_intent {
         GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
     } else {
@@ -138,17 +132,7 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
     let runtime =
         runtime::Runtime::start(config, &app, &client.http, &client.shard_manager, health);
     let scheduler = runtime.scheduler();
-    // Informational, on the side, and paced by the prompts' budget (each check is four calls),
-    // so several processes starting together never burst past Discord's global limit.
-    let (checks, pacer, app2, closing) = (
-        rest.clone(),
-        scheduler.pacer(),
-        app.clone(),
-        in_flight.clone(),
-    );
-    app.background.spawn(async move {
-        check_prompt_channels(&app2, &checks, &pacer, || closing.is_closing()).await
-    });
+    check_prompt_channels_in_background(&app, rest, scheduler.pacer(), in_flight.clone());
     let shutdown = tokio::spawn(runtime::on_signal(
         app.clone(),
         in_flight.clone(),
@@ -183,6 +167,32 @@ pub async fn run(config: &Config, app: App) -> Result<(), anyhow::Error> {
         tracing::info!("stopped; what did not finish in time was abandoned (see above)");
     }
     Ok(())
+}
+
+/// The health listener's socket, bound before connecting (a port in use stops the start).
+async fn bind_health(config: &Config) -> Result<Option<tokio::net::TcpListener>, StartError> {
+    let Some(addr) = config.health_addr else {
+        return Ok(None);
+    };
+    let listener = crate::ops::health::bind(addr).await;
+    Ok(Some(
+        listener.map_err(|cause| StartError::Health { addr, cause })?,
+    ))
+}
+
+/// [`check_prompt_channels`], informational, on the side, and paced by the prompts' budget
+/// (each check is four calls), so several processes starting together never burst past
+/// Discord's global limit; it stops when the process does.
+fn check_prompt_channels_in_background(
+    app: &App,
+    rest: lookups::DiscordLookups,
+    pacer: Arc<crate::scheduler::Pacer>,
+    in_flight: Arc<InFlight>,
+) {
+    let app2 = app.clone();
+    app.background.spawn(async move {
+        check_prompt_channels(&app2, &rest, &pacer, || in_flight.is_closing()).await
+    });
 }
 
 /// Checks the token against Discord's API, learns the application id and registers the slash
@@ -414,94 +424,183 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let received = tokio::time::Instant::now();
-        let ticket = self.in_flight.enter();
-        let lookups = lookups::DiscordLookups {
-            http: ctx.http.clone(),
+        let Some(span) = handover_span(&interaction, ctx.shard_id.0) else {
+            return;
         };
-        let responder = |id, token: &str, locale| respond::Responder {
+        async {
+            let ticket = self.in_flight.enter();
+            // In flight from here: a shutdown waits for it (or answers it with the apology).
+            tracing::debug!("interaction received");
+            let kind = match interaction {
+                Interaction::Command(cmd) => {
+                    self.command(&ctx, &cmd, ticket.is_some(), received).await
+                }
+                Interaction::Autocomplete(cmd) => {
+                    self.autocomplete(&ctx, &cmd, ticket.is_some(), received)
+                        .await
+                }
+                Interaction::Component(component) => {
+                    self.button(&ctx, &component, ticket.is_some(), received)
+                        .await
+                }
+                _ => return,
+            };
+            let elapsed = received.elapsed();
+            self.app.metrics.latency(kind, elapsed.as_secs_f64());
+            tracing::Span::current().record("elapsed_ms", elapsed.as_millis() as u64);
+            tracing::info!("interaction answered");
+            drop(ticket);
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// The span of an interaction the gateway handed over (`None` for kinds trilha does not answer).
+fn handover_span(interaction: &Interaction, shard: u32) -> Option<tracing::Span> {
+    let (id, kind, command, guild, user) = match interaction {
+        Interaction::Command(cmd) => (
+            cmd.id,
+            InteractionKind::Command,
+            cmd.data.name.as_str(),
+            cmd.guild_id,
+            cmd.user.id,
+        ),
+        Interaction::Autocomplete(cmd) => (
+            cmd.id,
+            InteractionKind::Autocomplete,
+            cmd.data.name.as_str(),
+            cmd.guild_id,
+            cmd.user.id,
+        ),
+        Interaction::Component(c) => (
+            c.id,
+            InteractionKind::Button,
+            commands::button_name(crate::component::ComponentId::parse(&c.data.custom_id).as_ref()),
+            c.guild_id,
+            c.user.id,
+        ),
+        _ => return None,
+    };
+    Some(commands::interaction_span(&commands::Handover {
+        interaction_id: id.get(),
+        kind,
+        command,
+        guild_id: guild.map(|g| g.get()),
+        user_id: user.get(),
+        shard: Some(shard),
+    }))
+}
+
+impl Handler {
+    fn responder(
+        &self,
+        ctx: &Context,
+        id: serenity::all::InteractionId,
+        token: &str,
+        received: tokio::time::Instant,
+        locale: Locale,
+    ) -> respond::Responder {
+        respond::Responder {
             http: ctx.http.clone(),
             id,
             token: token.to_string(),
             received,
             metrics: self.app.metrics.clone(),
             locale,
+        }
+    }
+
+    fn lookups(ctx: &Context) -> lookups::DiscordLookups {
+        lookups::DiscordLookups {
+            http: ctx.http.clone(),
+        }
+    }
+
+    /// A slash command: answered in time, deferred when the work runs long.
+    async fn command(
+        &self,
+        ctx: &Context,
+        cmd: &serenity::all::CommandInteraction,
+        open: bool,
+        received: tokio::time::Instant,
+    ) -> InteractionKind {
+        let locale = convert::command_caller(cmd).locale;
+        let public = crate::commands::command(&cmd.data.name).is_some_and(|c| c.public_reply);
+        let lookups = Self::lookups(ctx);
+        let work = async {
+            match (open, convert::invocation(cmd)) {
+                (false, _) => restarting(locale),
+                (true, Ok(invocation)) => commands::respond(&self.app, &lookups, &invocation).await,
+                (true, Err(error)) => {
+                    tracing::warn!(%error, "interaction for a command this release does not know");
+                    crate::render::errors::internal_error(locale)
+                }
+            }
         };
-        let kind = match interaction {
-            Interaction::Command(cmd) => {
-                let name = cmd.data.name.clone();
-                let locale = convert::command_caller(&cmd).locale;
-                let public = crate::commands::command(&name).is_some_and(|c| c.public_reply);
-                let work = async {
-                    match (&ticket, convert::invocation(&cmd)) {
-                        (None, _) => restarting(locale),
-                        (Some(_), Ok(invocation)) => {
-                            commands::respond(&self.app, &lookups, &invocation).await
-                        }
-                        (Some(_), Err(error)) => {
-                            tracing::warn!(%error, "interaction for a command this release does not know");
-                            crate::render::errors::internal_error(locale)
-                        }
-                    }
-                };
-                responder(cmd.id, &cmd.token, locale)
-                    .answer(
-                        &name,
-                        respond::Deferral::NewMessage { ephemeral: !public },
-                        work,
-                    )
-                    .await;
-                tracing::info!(command = %name, interaction_id = cmd.id.get(), shard = ctx.shard_id.0, guild_id = cmd.guild_id.map(|g| g.get()), user_id = cmd.user.id.get(), elapsed_ms = received.elapsed().as_millis() as u64, "command answered");
-                InteractionKind::Command
+        let deferral = respond::Deferral::NewMessage { ephemeral: !public };
+        self.responder(ctx, cmd.id, &cmd.token, received, locale)
+            .answer(&cmd.data.name, deferral, work)
+            .await;
+        InteractionKind::Command
+    }
+
+    /// Autocomplete: it cannot be deferred, so past its bound the member gets no choices.
+    async fn autocomplete(
+        &self,
+        ctx: &Context,
+        cmd: &serenity::all::CommandInteraction,
+        open: bool,
+        received: tokio::time::Instant,
+    ) -> InteractionKind {
+        let choices = match (open, convert::autocomplete_request(cmd)) {
+            (true, Ok(Some(request))) => tokio::time::timeout(
+                AUTOCOMPLETE_WITHIN,
+                commands::autocomplete(&self.app, &request),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                tracing::warn!("autocomplete took too long; answered with no choices");
+                Vec::new()
+            }),
+            (_, Err(error)) => {
+                tracing::warn!(%error, "autocomplete for a command this release does not know");
+                Vec::new()
             }
-            Interaction::Autocomplete(cmd) => {
-                let choices = match (&ticket, convert::autocomplete_request(&cmd)) {
-                    (Some(_), Ok(Some(request))) => tokio::time::timeout(
-                        AUTOCOMPLETE_WITHIN,
-                        commands::autocomplete(&self.app, &request),
-                    )
-                    .await
-                    .unwrap_or_else(|_| {
-                        tracing::warn!(command = %cmd.data.name, "autocomplete took too long; answered with no choices");
-                        Vec::new()
-                    }),
-                    (_, Err(error)) => {
-                        tracing::warn!(%error, "autocomplete for a command this release does not know");
-                        Vec::new()
-                    }
-                    _ => Vec::new(),
-                };
-                let locale = convert::command_caller(&cmd).locale;
-                responder(cmd.id, &cmd.token, locale)
-                    .respond("autocomplete", convert::autocomplete_response(&choices))
-                    .await;
-                InteractionKind::Autocomplete
-            }
-            Interaction::Component(component) => {
-                let press = convert::component_press(&component);
-                let deferral = match commands::press_delivery(&press) {
-                    crate::reply::Delivery::UpdateMessage => respond::Deferral::Update,
-                    crate::reply::Delivery::NewMessage => {
-                        respond::Deferral::NewMessage { ephemeral: true }
-                    }
-                };
-                let locale = press.caller.locale;
-                let work = async {
-                    match &ticket {
-                        Some(_) => commands::press(&self.app, &lookups, &press).await,
-                        None => restarting(locale),
-                    }
-                };
-                responder(component.id, &component.token, locale)
-                    .answer("button", deferral, work)
-                    .await;
-                InteractionKind::Button
-            }
-            _ => return,
+            _ => Vec::new(),
         };
-        self.app
-            .metrics
-            .latency(kind, received.elapsed().as_secs_f64());
-        drop(ticket);
+        let locale = convert::command_caller(cmd).locale;
+        self.responder(ctx, cmd.id, &cmd.token, received, locale)
+            .respond("autocomplete", convert::autocomplete_response(&choices))
+            .await;
+        InteractionKind::Autocomplete
+    }
+
+    /// A button press: the message it is on updated in place, or a new (private) message.
+    async fn button(
+        &self,
+        ctx: &Context,
+        component: &serenity::all::ComponentInteraction,
+        open: bool,
+        received: tokio::time::Instant,
+    ) -> InteractionKind {
+        let press = convert::component_press(component);
+        let deferral = match commands::press_delivery(&press) {
+            crate::reply::Delivery::UpdateMessage => respond::Deferral::Update,
+            crate::reply::Delivery::NewMessage => respond::Deferral::NewMessage { ephemeral: true },
+        };
+        let locale = press.caller.locale;
+        let lookups = Self::lookups(ctx);
+        let work = async {
+            match open {
+                true => commands::press(&self.app, &lookups, &press).await,
+                false => restarting(locale),
+            }
+        };
+        self.responder(ctx, component.id, &component.token, received, locale)
+            .answer("button", deferral, work)
+            .await;
+        InteractionKind::Button
     }
 }
 

@@ -13,6 +13,7 @@ use serenity::all::{
 
 use crate::commands::{CATALOG, CommandSpec, OptionKind, OptionSpec};
 use crate::i18n::Locale;
+use crate::reply::limits;
 
 fn localized(key: &str) -> (&'static str, &'static str, &'static str, &'static str) {
     let (en_name, en_description) = Locale::En.command_texts().get(key).unwrap_or(("?", "?"));
@@ -25,6 +26,7 @@ fn option(path: &str, spec: &OptionSpec) -> CreateCommandOption {
     let (name, description, pt_name, pt_description) = localized(&key);
     let kind = match spec.kind {
         OptionKind::String => CommandOptionType::String,
+        OptionKind::Integer => CommandOptionType::Integer,
         OptionKind::Boolean => CommandOptionType::Boolean,
         OptionKind::User => CommandOptionType::User,
         OptionKind::Channel => CommandOptionType::Channel,
@@ -34,7 +36,12 @@ fn option(path: &str, spec: &OptionSpec) -> CreateCommandOption {
         .name_localized(Locale::PtBr.discord_tag(), pt_name)
         .description_localized(Locale::PtBr.discord_tag(), pt_description)
         .required(spec.required)
-        .set_autocomplete(spec.autocomplete);
+        .set_autocomplete(spec.autocomplete());
+    if let Some((min, max)) = spec.range {
+        // Every range trilha declares is of counts and numbers, from 1 up.
+        let bound = |n: i64| u64::try_from(n).unwrap_or(0);
+        out = out.min_int_value(bound(min)).max_int_value(bound(max));
+    }
     for choice in spec.choices {
         let (en, _, pt, _) = localized(&format!("{key}.{choice}"));
         out = out.add_string_choice_localized(en, *choice, [(Locale::PtBr.discord_tag(), pt)]);
@@ -65,12 +72,12 @@ pub fn build(spec: &CommandSpec) -> CreateCommand {
             CreateCommandOption::new(CommandOptionType::SubCommand, name, description)
                 .name_localized(Locale::PtBr.discord_tag(), pt_name)
                 .description_localized(Locale::PtBr.discord_tag(), pt_description);
-        for o in sub.options {
+        for o in sub.handler.options {
             subcommand = subcommand.add_sub_option(option(&key, o));
         }
         out = out.add_option(subcommand);
     }
-    for o in spec.options {
+    for o in spec.options() {
         out = out.add_option(option(spec.key, o));
     }
     out
@@ -78,7 +85,7 @@ pub fn build(spec: &CommandSpec) -> CreateCommand {
 
 /// Every command's registration payload, in catalog order.
 pub fn all() -> Vec<CreateCommand> {
-    CATALOG.iter().map(build).collect()
+    CATALOG.iter().map(|c| build(c)).collect()
 }
 
 const COMPARED_KEYS: &[&str] = &[
@@ -92,6 +99,8 @@ const COMPARED_KEYS: &[&str] = &[
     "autocomplete",
     "choices",
     "value",
+    "min_value",
+    "max_value",
     "default_member_permissions",
     "contexts",
     "integration_types",
@@ -215,100 +224,102 @@ pub fn valid_name(name: &str) -> bool {
 
 /// Every way the declared commands break Discord's registration rules; empty when valid.
 pub fn catalog_violations() -> Vec<String> {
-    use crate::reply::limits;
     let mut out = Vec::new();
-    let mut check_texts = |key: &str, out: &mut Vec<String>| {
-        for locale in Locale::ALL {
-            match locale.command_texts().get(key) {
-                None => out.push(format!(
-                    "{key}: no {} name/description",
-                    locale.discord_tag()
-                )),
-                Some((name, description)) => {
-                    if !valid_name(name) {
-                        out.push(format!(
-                            "{key}: {} name `{name}` breaks Discord's naming rule",
-                            locale.discord_tag()
-                        ));
-                    }
-                    let n = description.chars().count();
-                    if !(1..=limits::COMMAND_DESCRIPTION).contains(&n) {
-                        out.push(format!(
-                            "{key}: {} description is {n} characters (1-100)",
-                            locale.discord_tag()
-                        ));
-                    }
-                }
-            }
-        }
-        if Locale::En
-            .command_texts()
-            .get(key)
-            .is_some_and(|(name, _)| !key.ends_with(name))
-        {
-            out.push(format!("{key}: the English name must equal the key"));
-        }
-    };
-    let check_options =
-        |path: &str,
-         options: &[OptionSpec],
-         out: &mut Vec<String>,
-         check_texts: &mut dyn FnMut(&str, &mut Vec<String>)| {
-            if options.len() > limits::COMMAND_OPTIONS {
-                out.push(format!("{path}: {} options (limit 25)", options.len()));
-            }
-            let mut seen_optional = false;
-            for o in options {
-                let key = format!("{path}.{}", o.key);
-                check_texts(&key, out);
-                if o.required && seen_optional {
-                    out.push(format!(
-                        "{key}: required options must come before optional ones"
-                    ));
-                }
-                seen_optional |= !o.required;
-                if o.choices.len() > limits::CHOICES {
-                    out.push(format!("{key}: {} choices (limit 25)", o.choices.len()));
-                }
-                if o.autocomplete && !o.choices.is_empty() {
-                    out.push(format!(
-                        "{key}: autocomplete and fixed choices cannot be combined"
-                    ));
-                }
-                for choice in o.choices {
-                    let choice_key = format!("{key}.{choice}");
-                    for locale in Locale::ALL {
-                        match locale.command_texts().get(&choice_key) {
-                            Some((name, _))
-                                if (1..=limits::CHOICE_NAME).contains(&name.chars().count()) => {}
-                            _ => out.push(format!(
-                                "{choice_key}: missing or over-long {} choice name",
-                                locale.discord_tag()
-                            )),
-                        }
-                    }
-                }
-            }
-        };
     if CATALOG.len() > 100 {
         out.push("more than 100 commands".into());
     }
     for spec in CATALOG {
         check_texts(spec.key, &mut out);
-        if !spec.subcommands.is_empty() && !spec.options.is_empty() {
+        if !spec.subcommands.is_empty() && !spec.options().is_empty() {
             out.push(format!(
                 "{}: options and subcommands cannot be combined",
                 spec.key
             ));
         }
-        check_options(spec.key, spec.options, &mut out, &mut check_texts);
+        check_options(spec.key, spec.options(), &mut out);
         for sub in spec.subcommands {
             let key = format!("{}.{}", spec.key, sub.key);
             check_texts(&key, &mut out);
-            check_options(&key, sub.options, &mut out, &mut check_texts);
+            check_options(&key, sub.handler.options, &mut out);
         }
     }
     out
+}
+
+/// A command's, subcommand's or option's name and description, in every language.
+fn check_texts(key: &str, out: &mut Vec<String>) {
+    for locale in Locale::ALL {
+        let tag = locale.discord_tag();
+        let Some((name, description)) = locale.command_texts().get(key) else {
+            out.push(format!("{key}: no {tag} name/description"));
+            continue;
+        };
+        if !valid_name(name) {
+            out.push(format!(
+                "{key}: {tag} name `{name}` breaks Discord's naming rule"
+            ));
+        }
+        let n = description.chars().count();
+        if !(1..=limits::COMMAND_DESCRIPTION).contains(&n) {
+            out.push(format!(
+                "{key}: {tag} description is {n} characters (1-100)"
+            ));
+        }
+    }
+    if Locale::En
+        .command_texts()
+        .get(key)
+        .is_some_and(|(name, _)| !key.ends_with(name))
+    {
+        out.push(format!("{key}: the English name must equal the key"));
+    }
+}
+
+/// The options of one command or subcommand: how many, their order, choices and texts.
+fn check_options(path: &str, options: &[OptionSpec], out: &mut Vec<String>) {
+    if options.len() > limits::COMMAND_OPTIONS {
+        out.push(format!("{path}: {} options (limit 25)", options.len()));
+    }
+    let mut seen_optional = false;
+    for o in options {
+        let key = format!("{path}.{}", o.key);
+        check_texts(&key, out);
+        if o.required && seen_optional {
+            out.push(format!(
+                "{key}: required options must come before optional ones"
+            ));
+        }
+        seen_optional |= !o.required;
+        if o.choices.len() > limits::CHOICES {
+            out.push(format!("{key}: {} choices (limit 25)", o.choices.len()));
+        }
+        if o.autocomplete() && !o.choices.is_empty() {
+            out.push(format!(
+                "{key}: autocomplete and fixed choices cannot be combined"
+            ));
+        }
+        if let Some((min, max)) = o.range
+            && (min < 0 || min > max)
+        {
+            out.push(format!("{key}: the range {min}..={max} is not a count"));
+        }
+        for choice in o.choices {
+            check_choice(&format!("{key}.{choice}"), out);
+        }
+    }
+}
+
+/// A choice's name, in every language.
+fn check_choice(choice_key: &str, out: &mut Vec<String>) {
+    for locale in Locale::ALL {
+        match locale.command_texts().get(choice_key) {
+            Some((name, _)) if (1..=limits::CHOICE_NAME).contains(&name.chars().count()) => {}
+            _ => out.push(format!(
+                "{choice_key}: missing or over-long {} choice name",
+                locale.discord_tag()
+            )),
+        }
+    }
 }
 
 #[cfg(test)]

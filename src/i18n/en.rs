@@ -240,7 +240,7 @@ Next post: <t:{next}:F> (<t:{next}:R>).",
     reward_error_everyone: "@everyone cannot be a reward: everyone has it already.",
     reward_error_unknown_role: "I could not find the role <@&{role}> in this server.",
     reward_error_needs_section: "Name the section: /rewards add kind:section section:<name>.",
-    reward_error_bad_count: "**{value}** does not work: use a whole number from 1 to 1000 in `count`.",
+    reward_error_needs_count: "This kind of reward needs a `count`: a whole number from 1 to 1000.",
     reward_error_unknown: "There is no reward **{id}**. See /rewards list.",
     reward_unverified: "I could not check the permissions right now; if something is missing, the reward will be paused and /rewards list will say why.",
     count_done: Plural {

@@ -434,7 +434,7 @@ texts! {
     reward_error_everyone,
     reward_error_unknown_role,
     reward_error_needs_section,
-    reward_error_bad_count,
+    reward_error_needs_count,
     reward_error_unknown,
     reward_unverified;
     plurals:

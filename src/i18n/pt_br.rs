@@ -240,7 +240,7 @@ Próximo post: <t:{next}:F> (<t:{next}:R>).",
     reward_error_everyone: "@everyone não pode ser uma recompensa: todos já o têm.",
     reward_error_unknown_role: "Não encontrei o cargo <@&{role}> neste servidor.",
     reward_error_needs_section: "Diga a seção: /recompensas adicionar tipo:seção seção:<nome>.",
-    reward_error_bad_count: "**{value}** não serve: use um número inteiro de 1 a 1000 em `quantidade`.",
+    reward_error_needs_count: "Esse tipo de recompensa precisa de uma `quantidade`: um número inteiro de 1 a 1000.",
     reward_error_unknown: "Não existe a recompensa **{id}**. Veja /recompensas listar.",
     reward_unverified: "Não consegui conferir as permissões agora; se algo faltar, a recompensa será pausada e /recompensas listar dirá por quê.",
     count_done: Plural {

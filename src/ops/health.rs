@@ -37,10 +37,10 @@ pub struct Health {
 }
 
 /// How long a client may take to send its request line.
-const READ_TIMEOUT: Duration = Duration::from_secs(2);
+pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
 const MAX_REQUEST: usize = 8 * 1024;
 /// Connections answered at once; more wait in the kernel's backlog (probes and scrapers are few).
-const MAX_CONNECTIONS: usize = 32;
+pub const MAX_CONNECTIONS: usize = 32;
 /// After a failed `accept` (out of file descriptors, say): wait this long, doubling up to
 /// [`ACCEPT_BACKOFF_MAX`], instead of retrying in a loop that pins a core.
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
@@ -115,9 +115,11 @@ async fn answer(mut stream: TcpStream, health: Health) {
             let (status, body) = healthz(&health).await;
             (status, "application/json", body)
         }
+        // The body is OpenMetrics (it ends with `# EOF`), and says so: Prometheus then parses it
+        // as such instead of guessing from the older text format's name.
         ("GET", "/metrics") => (
             200,
-            "text/plain; version=0.0.4; charset=utf-8",
+            crate::ops::metrics::CONTENT_TYPE,
             health.metrics.render(),
         ),
         ("GET", _) => (

@@ -3,6 +3,7 @@
 //! time, or cannot be drawn, is left out: the text answer always goes, alone if it must.
 
 use std::sync::Arc;
+use tracing::Instrument;
 
 use jiff::Timestamp;
 
@@ -58,7 +59,7 @@ async fn draw(
     build: impl FnOnce() -> super::scene::Scene + Send + 'static,
 ) -> Option<Picture> {
     let within = app.picture_wait;
-    let task = tokio::spawn(async move { shared().picture(key, build).await });
+    let task = tokio::spawn(async move { shared().picture(key, build).await }.in_current_span());
     let outcome = match tokio::time::timeout(within, task).await {
         Ok(Ok(Ok(picture))) => Ok(picture),
         Ok(Ok(Err(error))) => Err((PictureOutcome::Failed, error.to_string())),

@@ -35,6 +35,10 @@ pub enum PictureError {
     Encode(String),
     #[error("rendering did not finish: {0}")]
     Aborted(String),
+    /// Too many pictures already wait for a renderer: this one is not queued (the reply goes
+    /// without it rather than waiting behind a crowd).
+    #[error("{0} pictures already wait to be drawn")]
+    Busy(usize),
 }
 
 /// The tallest picture drawn. A roadmap that would need more (thousands of items) gets its

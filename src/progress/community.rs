@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn movers_are_ranked_and_unknown_ids_dropped() {
-        let roadmap = crate::roadmap::shipped();
+        let roadmap = crate::roadmap::shipped_for_tests();
         let counts = CommunityCounts {
             active: 10,
             done: vec![("kafka".into(), 4), ("gone-from-the-roadmap".into(), 9)],

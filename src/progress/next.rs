@@ -62,7 +62,7 @@ mod tests {
     use super::*;
     use crate::progress::standing::standing;
 
-    use crate::roadmap::shipped as roadmap;
+    use crate::roadmap::shipped_for_tests as roadmap;
 
     #[test]
     fn the_first_unmet_requirement_comes_first_learning_then_related_then_popular() {

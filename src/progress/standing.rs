@@ -173,7 +173,7 @@ pub fn achievements(before: &[TrackStanding], after: &[TrackStanding]) -> Achiev
 mod tests {
     use super::*;
 
-    use crate::roadmap::shipped as roadmap;
+    use crate::roadmap::shipped_for_tests as roadmap;
 
     fn states(r: &Roadmap, marks: &[(&str, State)]) -> ItemStates {
         marks

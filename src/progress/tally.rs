@@ -192,7 +192,7 @@ pub struct Ranked {
 mod tests {
     use super::*;
 
-    use crate::roadmap::shipped as roadmap;
+    use crate::roadmap::shipped_for_tests as roadmap;
 
     fn mark(item: &str, state: State, since: i64) -> Mark {
         Mark {

@@ -83,7 +83,7 @@ pub fn preview(
 mod tests {
     use super::*;
 
-    use crate::roadmap::shipped as roadmap;
+    use crate::roadmap::shipped_for_tests as roadmap;
 
     #[test]
     fn every_option_comes_once_before_any_repeats() {

@@ -4,6 +4,7 @@
 //! time alone). Refusals pause a reward instead of retrying it in a loop.
 
 use std::sync::Arc;
+use tracing::Instrument;
 
 use tokio_util::task::TaskTracker;
 
@@ -134,6 +135,8 @@ impl Roles {
                 Err(refused) => self.refused(reward, user, give, refused, now).await?,
             }
         }
+        // Field order matters to tests reading text logs: who, then why.
+        tracing::debug!(user_id = user, trigger = ?trigger, guild_id = guild, given = changed.given, taken = changed.taken, "reward roles checked");
         Ok(changed)
     }
 
@@ -238,11 +241,14 @@ impl Roles {
     /// qualify.
     pub fn sync_guild_in_background(&self, lookups: Arc<dyn Lookups>, guild: u64) {
         let roles = self.clone();
-        self.background.spawn(async move {
-            if let Err(error) = roles.sync_guild(lookups.as_ref(), guild).await {
-                tracing::warn!(guild_id = guild, %error, "could not check reward roles");
+        self.background.spawn(
+            async move {
+                if let Err(error) = roles.sync_guild(lookups.as_ref(), guild).await {
+                    tracing::warn!(guild_id = guild, %error, "could not check reward roles");
+                }
             }
-        });
+            .in_current_span(),
+        );
     }
 
     /// The start-up check (which also follows a roadmap change, loaded at start): every server
@@ -271,7 +277,7 @@ impl Roles {
                     Err(error) => tracing::warn!(guild_id = guild, %error, "could not check reward roles at start-up"),
                 }
             }
-        });
+        }.in_current_span());
     }
 
     /// Streak rewards are lost with time alone (a missed day past the freezes), when no change
@@ -306,6 +312,6 @@ impl Roles {
             {
                 tracing::warn!(guild_id = guild, user_id = user, %error, "could not check reward roles");
             }
-        });
+        }.in_current_span());
     }
 }

@@ -136,10 +136,7 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
         UserError::QuizAnswered => simple(t.quiz_error_answered),
         UserError::QuizExpired => simple(t.quiz_error_expired),
         UserError::QuizGone => simple(t.quiz_error_gone),
-        UserError::RewardBadCount { value } => simple(&fill(
-            t.reward_error_bad_count,
-            &[("value", &truncate(value, 40))],
-        )),
+        UserError::RewardNeedsCount => simple(t.reward_error_needs_count),
         UserError::RewardNeedsSection => simple(t.reward_error_needs_section),
         UserError::RewardEveryone => simple(t.reward_error_everyone),
         UserError::RewardUnknownRole { role } => {
@@ -152,9 +149,7 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
         UserError::RewardRoleAbove { role } => {
             simple(&fill(t.reward_error_role_above, &[("role", role)]))
         }
-        UserError::RewardUnknown { id } => {
-            simple(&fill(t.reward_error_unknown, &[("id", &truncate(id, 40))]))
-        }
+        UserError::RewardUnknown { id } => simple(&fill(t.reward_error_unknown, &[("id", id)])),
     }
 }
 

@@ -4,6 +4,7 @@
 //! by construction: long lists are split into several fields ([`pack_lines`]) and too many
 //! fields into pages ([`paginate`]); nothing is cut silently.
 
+pub mod config;
 pub mod errors;
 pub mod leaderboard;
 pub mod progress;

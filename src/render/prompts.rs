@@ -5,10 +5,11 @@ use crate::component::{ComponentId, MarkAction};
 use crate::i18n::{Locale, Texts, fill};
 use crate::outbox::SendStatus;
 use crate::prompts::records::{self, PromptPost};
+use crate::prompts::schedule::Days;
 use crate::reply::{
     Button, ButtonStyle, Delivery, Embed, Field, Mentions, Reply, limits, truncate,
 };
-use crate::roadmap::{ItemIdx, Roadmap};
+use crate::roadmap::{ItemIdx, Roadmap, SectionIdx};
 
 /// A study prompt as posted in the server's channel, in the server's language. The configured
 /// role is the only mention it may make.
@@ -235,6 +236,150 @@ pub fn notice(text: String) -> Reply {
         colour: COLOUR_BRAND,
         ..Embed::default()
     })
+}
+
+/// What `/prompts setup` saved, for its answer.
+pub struct SetupDone {
+    pub channel: u64,
+    pub days: Days,
+    /// "HH:MM" in `timezone`.
+    pub time: String,
+    pub timezone: String,
+    /// The first post.
+    pub next: i64,
+    pub role: Option<u64>,
+    pub section: Option<SectionIdx>,
+    pub thread: bool,
+    /// What the first post is about.
+    pub first_item: Option<ItemIdx>,
+    /// Discord could not be asked whether the bot may post there.
+    pub unverified: bool,
+}
+
+/// `/prompts setup`'s answer: where, when, what, and what could not be checked.
+pub fn setup_done(roadmap: &Roadmap, done: &SetupDone, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let mut text = fill(
+        t.prompts_setup_done,
+        &[
+            ("channel", &done.channel),
+            ("days", &done.days.label(locale)),
+            ("time", &done.time),
+            ("timezone", &done.timezone),
+            ("next", &done.next),
+        ],
+    );
+    let mut line = |more: String| {
+        text.push('\n');
+        text.push_str(&more);
+    };
+    if let Some(role) = done.role {
+        line(fill(t.prompts_setup_role, &[("role", &role)]));
+    }
+    if let Some(s) = done.section {
+        let section = roadmap.section(s).name.get(locale);
+        line(fill(t.prompts_setup_section, &[("section", &section)]));
+    }
+    if done.thread {
+        line(t.prompts_setup_thread.to_string());
+    }
+    if let Some(item) = done.first_item {
+        let item = roadmap.item(item).name.get(locale);
+        line(fill(t.prompts_setup_first, &[("item", &item)]));
+    }
+    if done.unverified {
+        text.push_str("\n\n⚠️ ");
+        text.push_str(t.prompts_setup_unverified);
+    }
+    notice(text)
+}
+
+/// `/prompts pause`'s answer.
+pub fn paused(locale: Locale) -> Reply {
+    notice(locale.texts().prompts_paused.to_string())
+}
+
+/// `/prompts resume`'s answer: when the next post is.
+pub fn resumed(next: i64, locale: Locale) -> Reply {
+    notice(fill(locale.texts().prompts_resumed, &[("next", &next)]))
+}
+
+/// `/prompts now`'s answer.
+pub fn now_requested(channel: u64, locale: Locale) -> Reply {
+    notice(fill(
+        locale.texts().prompts_now_requested,
+        &[("channel", &channel)],
+    ))
+}
+
+/// `/prompts digest`'s answer.
+pub fn digest_switched(on: bool, channel: u64, locale: Locale) -> Reply {
+    let t = locale.texts();
+    notice(if on {
+        fill(t.prompts_digest_on, &[("channel", &channel)])
+    } else {
+        t.prompts_digest_off.to_string()
+    })
+}
+
+/// What `/prompts status` shows.
+pub struct StatusView<'a> {
+    pub schedule: &'a records::PromptSchedule,
+    /// The last digest (when digests are on): its week and how it went.
+    pub last_digest: Option<(i64, SendStatus)>,
+    pub recent: &'a [PromptPost],
+    /// The next posts: when, and about what.
+    pub upcoming: Vec<(i64, ItemIdx)>,
+}
+
+/// `/prompts status`: the schedule, why it is paused if it is, the digest, the last posts and
+/// the next ones.
+pub fn status_view(roadmap: &Roadmap, view: &StatusView<'_>, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let row = view.schedule;
+    let mut description = fill(
+        t.status_schedule,
+        &[
+            ("channel", &row.channel),
+            ("days", &Days(row.days).label(locale)),
+            ("time", &row.local_time),
+            ("timezone", &row.timezone),
+        ],
+    );
+    description.push('\n');
+    if let Some(paused) = &row.pause {
+        description.push_str(&pause(t, paused, row.channel));
+    } else if let Some(next) = row.next_due_at {
+        description.push_str(&fill(t.status_next, &[("next", &next)]));
+    }
+    if let Some(role) = row.role {
+        description.push('\n');
+        description.push_str(&fill(t.prompts_setup_role, &[("role", &role)]));
+    }
+    if row.digest {
+        description.push('\n');
+        description.push_str(&match view.last_digest {
+            Some((week, status)) => fill(
+                t.status_digest_last,
+                &[
+                    ("week", &format!("<t:{week}:D>")),
+                    ("status", &digest_status(status, locale)),
+                ],
+            ),
+            None => t.status_digest_on.to_string(),
+        });
+    }
+    let recent = view
+        .recent
+        .iter()
+        .map(|p| status_line(roadmap, p, locale))
+        .collect();
+    let upcoming = view
+        .upcoming
+        .iter()
+        .map(|(at, item)| format!("<t:{at}:f> · **{}**", roadmap.item(*item).name.get(locale)))
+        .collect();
+    status(t.status_title, description, recent, upcoming, locale)
 }
 
 pub fn status(

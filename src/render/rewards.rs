@@ -138,7 +138,7 @@ pub fn list(roadmap: &Roadmap, rewards: &[Reward], announce: bool, locale: Local
 }
 
 /// `/rewards remove`'s answer.
-pub fn removed(id: &str, locale: Locale) -> Reply {
+pub fn removed(id: u64, locale: Locale) -> Reply {
     notice(fill(locale.texts().rewards_removed, &[("id", &id)]))
 }
 

@@ -88,6 +88,18 @@ pub fn streak(view: &StreakView) -> Reply {
         ..Embed::default()
     })
 }
+/// `/streak reminder`'s answer: on at a time (in the server's time zone), or off.
+pub fn reminder_set(on: Option<(&str, &str)>, locale: Locale) -> Reply {
+    let t = locale.texts();
+    crate::render::prompts::notice(match on {
+        Some((time, timezone)) => fill(
+            t.streak_reminder_on,
+            &[("time", &time), ("timezone", &timezone)],
+        ),
+        None => t.streak_reminder_off.to_string(),
+    })
+}
+
 /// The streak reminder DM: the streak at stake, the server and its time zone.
 pub fn reminder_dm(current: u32, server: Option<&str>, timezone: &str, locale: Locale) -> Reply {
     let t = locale.texts();

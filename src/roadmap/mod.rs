@@ -10,6 +10,7 @@ mod map;
 mod model;
 pub mod quiz;
 pub mod search;
+mod source;
 
 pub use load::{LoadError, LoadErrors, MIN_QUESTIONS, load_dir, load_str, load_str_with_quiz};
 pub use map::Roadmap;
@@ -18,10 +19,10 @@ pub use model::{
     SectionIdx, Text, Track, TrackIdx,
 };
 pub use search::{Resolution, Suggestion};
+pub use source::{DEFAULT_DIR, Source, load, shipped};
 
-/// The roadmap this repository ships, for unit tests.
+/// The shipped roadmap, for unit tests.
 #[cfg(test)]
-pub(crate) fn shipped() -> Roadmap {
-    load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roadmap"))
-        .expect("the shipped roadmap loads")
+pub(crate) fn shipped_for_tests() -> Roadmap {
+    shipped().expect("the shipped roadmap loads")
 }

@@ -167,10 +167,8 @@ impl Scheduler {
             let now = app.clock.now();
             match self.tick(now).await {
                 Ok(report) => {
-                    if report != TickReport::default() {
-                        tracing::debug!(?report, "prompt tick");
-                    }
                     app.metrics.prompt_tick(now);
+                    tracing::debug!(?report, "prompt tick done");
                 }
                 Err(error) => tracing::error!(%error, "prompt tick failed"),
             }

@@ -330,7 +330,7 @@ pub struct TableCopy {
 }
 
 /// How a long copy is going.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Progress {
     pub table: &'static str,
     pub copied: u64,
@@ -463,60 +463,23 @@ where
             .await?;
         totals.push(n.max(0) as u64);
     }
-    let total_all = totals.iter().sum();
     let mut writing = target.begin().await?;
-    let mut copied_all = 0;
+    let mut count = Progress {
+        total_all: totals.iter().sum(),
+        ..Progress::default()
+    };
     let mut copies = Vec::new();
     for ((table, columns), total) in TABLES.iter().zip(totals) {
-        let list = columns
-            .iter()
-            .map(|(c, _)| *c)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut checksum = Checksum::default();
-        let mut rows = 0u64;
-        let mut batch: Vec<Vec<Cell>> = Vec::with_capacity(BATCH);
-        let select = format!("SELECT {list} FROM {table}");
-        let mut stream = sqlx::query(&select).fetch(&mut *reading);
-        while let Some(row) = stream
-            .try_next()
-            .await
-            .map_err(|cause| CopyError::Copy { table, cause })?
-        {
-            let cells =
-                read_row::<S>(&row, columns).map_err(|cause| CopyError::Copy { table, cause })?;
-            checksum.add(&cells);
-            batch.push(cells);
-            if batch.len() == BATCH {
-                insert::<T>(&mut writing, table, &list, &batch).await?;
-                rows += batch.len() as u64;
-                copied_all += batch.len() as u64;
-                batch.clear();
-                progress(Progress {
-                    table,
-                    copied: rows,
-                    total,
-                    copied_all,
-                    total_all,
-                });
-            }
-        }
-        drop(stream);
-        if !batch.is_empty() {
-            insert::<T>(&mut writing, table, &list, &batch).await?;
-            rows += batch.len() as u64;
-            copied_all += batch.len() as u64;
-        }
-        progress(Progress {
-            table,
-            copied: rows,
-            total,
-            copied_all,
-            total_all,
-        });
+        count.table = table;
+        count.copied = 0;
+        count.total = total;
+        let select = format!("SELECT {} FROM {table}", column_list(columns));
+        let stream = sqlx::query(&select).fetch(&mut *reading);
+        let checksum =
+            copy_rows::<S, T>(stream, &mut writing, columns, &mut count, progress).await?;
         copies.push(TableCopy {
             table,
-            rows,
+            rows: count.copied,
             checksum,
         });
     }
@@ -529,6 +492,64 @@ where
         verify::<T>(target, copy).await?;
     }
     Ok(copies)
+}
+
+fn column_list(columns: &[(&str, Kind)]) -> String {
+    columns
+        .iter()
+        .map(|(c, _)| *c)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Copies one table's rows from `stream` into `writing` in batches, counting them in `count`
+/// (reported after each batch); returns the checksum of what was read.
+async fn copy_rows<S: Backend, T: Backend>(
+    mut stream: futures_util::stream::BoxStream<'_, Result<S::Row, sqlx::Error>>,
+    writing: &mut sqlx::Transaction<'static, T>,
+    columns: &[(&'static str, Kind)],
+    count: &mut Progress,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Checksum, CopyError>
+where
+    usize: sqlx::ColumnIndex<S::Row>,
+    i64: Column<S> + Column<T>,
+    String: Column<S> + Column<T>,
+    bool: Column<S> + Column<T>,
+    for<'c> &'c mut T::Connection: sqlx::Executor<'c, Database = T>,
+    for<'q> T::Arguments<'q>: sqlx::IntoArguments<'q, T>,
+    Option<i64>: for<'q> sqlx::Encode<'q, T>,
+    Option<String>: for<'q> sqlx::Encode<'q, T>,
+{
+    let (table, list) = (count.table, column_list(columns));
+    let mut checksum = Checksum::default();
+    let mut batch: Vec<Vec<Cell>> = Vec::with_capacity(BATCH);
+    loop {
+        let row = stream
+            .try_next()
+            .await
+            .map_err(|cause| CopyError::Copy { table, cause })?;
+        if let Some(row) = &row {
+            let cells =
+                read_row::<S>(row, columns).map_err(|cause| CopyError::Copy { table, cause })?;
+            checksum.add(&cells);
+            batch.push(cells);
+        }
+        let done = row.is_none();
+        if batch.len() == BATCH || (done && !batch.is_empty()) {
+            insert::<T>(writing, table, &list, &batch).await?;
+            count.copied += batch.len() as u64;
+            count.copied_all += batch.len() as u64;
+            batch.clear();
+            if !done {
+                progress(*count);
+            }
+        }
+        if done {
+            progress(*count);
+            return Ok(checksum);
+        }
+    }
 }
 
 fn read_row<DB: Backend>(row: &DB::Row, columns: &[(&str, Kind)]) -> Result<Vec<Cell>, sqlx::Error>

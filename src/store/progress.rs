@@ -42,6 +42,43 @@ pub(super) fn day(reached_at: i64) -> i64 {
     reached_at / 86_400
 }
 
+/// How a member's tallies move: each key's value before and after (`None`: no row).
+type TallyMoves<'a> = BTreeMap<&'a TallyKey, (Option<TallyValue>, Option<TallyValue>)>;
+
+/// The tallies that change: the computed writes over the current rows (and, on a full
+/// rewrite, every current row that no write keeps), without those that end where they were.
+fn tally_moves<'a>(
+    current: &'a BTreeMap<TallyKey, TallyValue>,
+    writes: &'a [TallyWrite],
+    full: bool,
+) -> TallyMoves<'a> {
+    let mut moves = TallyMoves::new();
+    if full {
+        for (key, value) in current {
+            moves.insert(key, (Some(*value), None));
+        }
+    }
+    for (key, value) in writes {
+        moves.insert(key, (current.get(key).copied(), *value));
+    }
+    moves.retain(|_, (from, to)| from != to);
+    moves
+}
+
+/// A member's marks after a change of one item (`current`: its new mark, if any), by item id.
+fn marks_after(before: &[Mark], item_id: &str, current: Option<&Mark>) -> Vec<Mark> {
+    let mut after: Vec<Mark> = before
+        .iter()
+        .filter(|m| m.item_id != item_id)
+        .cloned()
+        .collect();
+    if let Some(c) = current {
+        after.push(c.clone());
+        after.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+    }
+    after
+}
+
 /// Members rebuilt per batch: bounds memory on large servers.
 const REBUILD_BATCH: i64 = 2_000;
 /// Rows per multi-row INSERT (7 values each, far below both engines' parameter limits).
@@ -80,27 +117,8 @@ facade! {
         };
         let (to, cause) = match change.target {
             Target::Set(state) => (state, Cause::Mark),
-            Target::Undo => {
-                if previous.is_none() {
-                    return Ok(unchanged(true));
-                }
-                let last: Option<(Option<String>, String)> = sqlx::query_as(
-                    "SELECT from_state, cause FROM progress_events
-                     WHERE guild_id = $1 AND user_id = $2 AND item_id = $3 ORDER BY id DESC LIMIT 1",
-                )
-                .bind(guild)
-                .bind(user)
-                .bind(change.item_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let to = match last {
-                    Some((from, cause)) if cause == Cause::Mark.as_str() => {
-                        from.as_deref().and_then(State::parse)
-                    }
-                    _ => None,
-                };
-                (to, Cause::Undo)
-            }
+            Target::Undo if previous.is_none() => return Ok(unchanged(true)),
+            Target::Undo => (Self::undone_state_in(&mut tx, change).await?, Cause::Undo),
         };
         if to == previous.as_ref().map(|m| m.state) {
             return Ok(unchanged(false));
@@ -111,78 +129,16 @@ facade! {
         if rejoined {
             Self::adjust_item_counts(&mut tx, change.guild, &before, 1).await?;
         }
-
-        match to {
-            Some(state) => {
-                sqlx::query(
-                    "INSERT INTO progress (guild_id, user_id, item_id, state, since) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET state = excluded.state, since = excluded.since",
-                )
-                .bind(guild)
-                .bind(user)
-                .bind(change.item_id)
-                .bind(state.as_str())
-                .bind(change.at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "DELETE FROM progress WHERE guild_id = $1 AND user_id = $2 AND item_id = $3",
-                )
-                .bind(guild)
-                .bind(user)
-                .bind(change.item_id)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        sqlx::query(
-            "INSERT INTO progress_events (guild_id, user_id, item_id, from_state, to_state, cause, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(guild)
-        .bind(user)
-        .bind(change.item_id)
-        .bind(previous.as_ref().map(|m| m.state.as_str()))
-        .bind(to.map(State::as_str))
-        .bind(cause.as_str())
-        .bind(change.at)
-        .execute(&mut *tx)
-        .await?;
-
-        let (old_learning, old_done) = counter(previous.as_ref().map(|m| m.state));
-        let (new_learning, new_done) = counter(to);
-        // The new row starts at the changes clamped to zero (a CHECK holds on it even when the
-        // row exists); an existing one moves by them, never below zero.
-        sqlx::query(
-            "INSERT INTO item_counts (guild_id, item_id, learning, done)
-             VALUES ($1, $2, CASE WHEN $3 < 0 THEN 0 ELSE $3 END, CASE WHEN $4 < 0 THEN 0 ELSE $4 END)
-             ON CONFLICT (guild_id, item_id) DO UPDATE SET
-                 learning = CASE WHEN item_counts.learning + $3 < 0 THEN 0 ELSE item_counts.learning + $3 END,
-                 done = CASE WHEN item_counts.done + $4 < 0 THEN 0 ELSE item_counts.done + $4 END",
-        )
-        .bind(guild)
-        .bind(change.item_id)
-        .bind(new_learning - old_learning)
-        .bind(new_done - old_done)
-        .execute(&mut *tx)
-        .await?;
-
-        let mut after: Vec<Mark> = before
-            .iter()
-            .filter(|m| m.item_id != change.item_id)
-            .cloned()
-            .collect();
+        let from = previous.as_ref().map(|m| m.state);
+        Self::set_state_in(&mut tx, change, to).await?;
+        Self::log_event_in(&mut tx, change, from, to, cause).await?;
+        Self::move_item_count_in(&mut tx, change, from, to).await?;
         let current = to.map(|state| Mark {
             item_id: change.item_id.to_string(),
             state,
             since: change.at,
         });
-        if let Some(c) = &current {
-            after.push(c.clone());
-            after.sort_by(|a, b| a.item_id.cmp(&b.item_id));
-        }
+        let after = marks_after(&before, change.item_id, current.as_ref());
         let writes = tallies(TallyInput {
             marks: &after,
             previous: previous.as_ref(),
@@ -247,6 +203,109 @@ facade! {
 }
 
 queries! {
+    /// What an undo goes back to: the state before the item's last mark (nothing, when its last
+    /// event was itself an undo: undoing again clears the item).
+    async fn undone_state_in(
+        tx: &mut Transaction<'static, DB>,
+        change: &Change<'_>,
+    ) -> Result<Option<State>, StoreError> {
+        let last: Option<(Option<String>, String)> = sqlx::query_as(
+            "SELECT from_state, cause FROM progress_events
+             WHERE guild_id = $1 AND user_id = $2 AND item_id = $3 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(to_db_id(change.guild))
+        .bind(to_db_id(change.user))
+        .bind(change.item_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match last {
+            Some((from, cause)) if cause == Cause::Mark.as_str() => {
+                from.as_deref().and_then(State::parse)
+            }
+            _ => None,
+        })
+    }
+
+    /// The item's progress row: written with the new state, or removed.
+    async fn set_state_in(
+        tx: &mut Transaction<'static, DB>,
+        change: &Change<'_>,
+        to: Option<State>,
+    ) -> Result<(), StoreError> {
+        let (guild, user) = (to_db_id(change.guild), to_db_id(change.user));
+        match to {
+            Some(state) => sqlx::query(
+                "INSERT INTO progress (guild_id, user_id, item_id, state, since) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET state = excluded.state, since = excluded.since",
+            )
+            .bind(guild)
+            .bind(user)
+            .bind(change.item_id)
+            .bind(state.as_str())
+            .bind(change.at),
+            None => sqlx::query(
+                "DELETE FROM progress WHERE guild_id = $1 AND user_id = $2 AND item_id = $3",
+            )
+            .bind(guild)
+            .bind(user)
+            .bind(change.item_id),
+        }
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The change in the event log, with why it happened.
+    async fn log_event_in(
+        tx: &mut Transaction<'static, DB>,
+        change: &Change<'_>,
+        from: Option<State>,
+        to: Option<State>,
+        cause: Cause,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO progress_events (guild_id, user_id, item_id, from_state, to_state, cause, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(to_db_id(change.guild))
+        .bind(to_db_id(change.user))
+        .bind(change.item_id)
+        .bind(from.map(State::as_str))
+        .bind(to.map(State::as_str))
+        .bind(cause.as_str())
+        .bind(change.at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The item's popularity counts, moved from the old state to the new one.
+    async fn move_item_count_in(
+        tx: &mut Transaction<'static, DB>,
+        change: &Change<'_>,
+        from: Option<State>,
+        to: Option<State>,
+    ) -> Result<(), StoreError> {
+        let (old_learning, old_done) = counter(from);
+        let (new_learning, new_done) = counter(to);
+        // The new row starts at the changes clamped to zero (a CHECK holds on it even when the
+        // row exists); an existing one moves by them, never below zero.
+        sqlx::query(
+            "INSERT INTO item_counts (guild_id, item_id, learning, done)
+             VALUES ($1, $2, CASE WHEN $3 < 0 THEN 0 ELSE $3 END, CASE WHEN $4 < 0 THEN 0 ELSE $4 END)
+             ON CONFLICT (guild_id, item_id) DO UPDATE SET
+                 learning = CASE WHEN item_counts.learning + $3 < 0 THEN 0 ELSE item_counts.learning + $3 END,
+                 done = CASE WHEN item_counts.done + $4 < 0 THEN 0 ELSE item_counts.done + $4 END",
+        )
+        .bind(to_db_id(change.guild))
+        .bind(change.item_id)
+        .bind(new_learning - old_learning)
+        .bind(new_done - old_done)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// A member's marks in a server, ordered by item id: on the pool, or inside a transaction.
     pub(super) async fn marks_in<'e>(
         executor: impl Executor<'e, Database = DB>,
@@ -322,72 +381,89 @@ queries! {
         full: bool,
     ) -> Result<(), StoreError> {
         let current = Self::member_tallies_in(tx, guild, user).await?;
-        let mut moves: BTreeMap<&TallyKey, (Option<TallyValue>, Option<TallyValue>)> =
-            BTreeMap::new();
-        if full {
-            for (key, value) in &current {
-                moves.insert(key, (Some(*value), None));
-            }
-        }
-        for (key, value) in writes {
-            moves.insert(key, (current.get(key).copied(), *value));
-        }
-        moves.retain(|_, (from, to)| from != to);
+        let moves = tally_moves(&current, writes, full);
         if moves.is_empty() {
             return Ok(());
         }
-        let g = to_db_id(guild);
-        let u = to_db_id(user);
-
+        let (g, u) = (to_db_id(guild), to_db_id(user));
         let upserts: Vec<(&TallyKey, TallyValue)> = moves
             .iter()
             .filter_map(|(key, (_, to))| to.map(|to| (*key, to)))
             .collect();
-        if !upserts.is_empty() {
-            let sql = format!(
-                "INSERT INTO done_tallies (guild_id, scope, period, starts, user_id, done, reached_at) VALUES {}
-                 ON CONFLICT (guild_id, scope, period, starts, user_id)
-                 DO UPDATE SET done = excluded.done, reached_at = excluded.reached_at",
-                DB::values(1, upserts.len(), 7)
-            );
-            let mut upsert = sqlx::query(&sql);
-            for (key, value) in &upserts {
-                upsert = upsert
-                    .bind(g)
-                    .bind(&key.scope)
-                    .bind(key.period.as_str())
-                    .bind(key.starts)
-                    .bind(u)
-                    .bind(value.done)
-                    .bind(value.reached_at);
-            }
-            upsert.execute(&mut **tx).await?;
-        }
+        Self::upsert_tallies_in(tx, g, u, &upserts).await?;
         let removed: Vec<&TallyKey> = moves
             .iter()
             .filter(|(_, (_, to))| to.is_none())
             .map(|(key, _)| *key)
             .collect();
-        if !removed.is_empty() {
-            let sql = format!(
-                "DELETE FROM done_tallies WHERE guild_id = $1 AND user_id = $2 AND (scope, period, starts) IN (VALUES {})",
-                DB::values(3, removed.len(), 3)
-            );
-            let mut delete = sqlx::query(&sql).bind(g).bind(u);
-            for key in removed {
-                delete = delete
-                    .bind(&key.scope)
-                    .bind(key.period.as_str())
-                    .bind(key.starts);
-            }
-            delete.execute(&mut **tx).await?;
-        }
+        Self::delete_tallies_in(tx, g, u, &removed).await?;
+        Self::move_histograms_in(tx, g, &moves).await
+    }
 
-        // Both histograms, as net changes per row (a member moving from 20 to 21 done is -1 on
-        // 20 and +1 on 21; rows whose changes cancel out are not written).
+    async fn upsert_tallies_in(
+        tx: &mut Transaction<'static, DB>,
+        guild: i64,
+        user: i64,
+        upserts: &[(&TallyKey, TallyValue)],
+    ) -> Result<(), StoreError> {
+        if upserts.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO done_tallies (guild_id, scope, period, starts, user_id, done, reached_at) VALUES {}
+             ON CONFLICT (guild_id, scope, period, starts, user_id)
+             DO UPDATE SET done = excluded.done, reached_at = excluded.reached_at",
+            DB::values(1, upserts.len(), 7)
+        );
+        let mut upsert = sqlx::query(&sql);
+        for (key, value) in upserts {
+            upsert = upsert
+                .bind(guild)
+                .bind(&key.scope)
+                .bind(key.period.as_str())
+                .bind(key.starts)
+                .bind(user)
+                .bind(value.done)
+                .bind(value.reached_at);
+        }
+        upsert.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    async fn delete_tallies_in(
+        tx: &mut Transaction<'static, DB>,
+        guild: i64,
+        user: i64,
+        removed: &[&TallyKey],
+    ) -> Result<(), StoreError> {
+        if removed.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "DELETE FROM done_tallies WHERE guild_id = $1 AND user_id = $2 AND (scope, period, starts) IN (VALUES {})",
+            DB::values(3, removed.len(), 3)
+        );
+        let mut delete = sqlx::query(&sql).bind(guild).bind(user);
+        for key in removed {
+            delete = delete
+                .bind(&key.scope)
+                .bind(key.period.as_str())
+                .bind(key.starts);
+        }
+        delete.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Both histograms, as net changes per row (a member moving from 20 to 21 done is -1 on 20
+    /// and +1 on 21; rows whose changes cancel out are not written).
+    async fn move_histograms_in(
+        tx: &mut Transaction<'static, DB>,
+        guild: i64,
+        moves: &TallyMoves<'_>,
+    ) -> Result<(), StoreError> {
         let mut counts: BTreeMap<(&TallyKey, i64), i64> = BTreeMap::new();
         let mut days: BTreeMap<(&TallyKey, i64, i64), i64> = BTreeMap::new();
-        for (key, (from, to)) in &moves {
+        for (key, (from, to)) in moves {
             for (value, delta) in [(from, -1), (to, 1)] {
                 if let Some(v) = value {
                     *counts.entry((*key, v.done)).or_default() += delta;
@@ -406,7 +482,7 @@ queries! {
             let mut upsert = sqlx::query(&sql);
             for ((key, done), delta) in &counts {
                 upsert = upsert
-                    .bind(g)
+                    .bind(guild)
                     .bind(&key.scope)
                     .bind(key.period.as_str())
                     .bind(key.starts)
@@ -424,7 +500,7 @@ queries! {
             let mut upsert = sqlx::query(&sql);
             for ((key, done, day), delta) in &days {
                 upsert = upsert
-                    .bind(g)
+                    .bind(guild)
                     .bind(&key.scope)
                     .bind(key.period.as_str())
                     .bind(key.starts)
@@ -499,11 +575,7 @@ queries! {
         compute: &impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
     ) -> Result<usize, StoreError> {
         let g = to_db_id(guild);
-        sqlx::query("DELETE FROM done_tallies WHERE guild_id = $1")
-            .bind(g)
-            .execute(&mut **tx)
-            .await?;
-        for table in ["done_histogram", "done_days"] {
+        for table in ["done_tallies", "done_histogram", "done_days"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = $1"))
                 .bind(g)
                 .execute(&mut **tx)
@@ -511,88 +583,92 @@ queries! {
         }
         let mut written = 0;
         let mut after = i64::MIN;
-        let mut pending: Vec<(i64, TallyKey, TallyValue)> = Vec::new();
         loop {
             // The next batch of members who have anything done and are still in the server.
             let users: Vec<i64> = sqlx::query_scalar(
                 "SELECT DISTINCT p.user_id FROM progress p
-             LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
-             WHERE p.guild_id = $1 AND p.user_id > $2 AND p.state = 'done' AND m.left_at IS NULL
-             ORDER BY p.user_id LIMIT $3",
+                 LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
+                 WHERE p.guild_id = $1 AND p.user_id > $2 AND p.state = 'done' AND m.left_at IS NULL
+                 ORDER BY p.user_id LIMIT $3",
             )
             .bind(g)
             .bind(after)
             .bind(REBUILD_BATCH)
             .fetch_all(&mut **tx)
             .await?;
-            let (Some(&first), Some(&last)) = (users.first(), users.last()) else {
+            let Some(&last) = users.last() else {
                 break;
             };
-            let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-                "SELECT user_id, item_id, since FROM progress
-             WHERE guild_id = $1 AND user_id BETWEEN $2 AND $3 AND state = 'done' ORDER BY user_id",
-            )
-            .bind(g)
-            .bind(first)
-            .bind(last)
-            .fetch_all(&mut **tx)
-            .await?;
-            let mut start = 0;
-            while start < rows.len() {
-                let user = rows[start].0;
-                let end = rows[start..]
-                    .iter()
-                    .position(|r| r.0 != user)
-                    .map_or(rows.len(), |p| start + p);
-                if users.binary_search(&user).is_ok() {
-                    let marks: Vec<Mark> = rows[start..end]
-                        .iter()
-                        .map(|(_, item_id, since)| Mark {
-                            item_id: item_id.clone(),
-                            state: State::Done,
-                            since: *since,
-                        })
-                        .collect();
-                    pending.extend(compute(&marks).into_iter().map(|(k, v)| (user, k, v)));
-                }
-                start = end;
-            }
-            written += Self::insert_tallies(tx, g, &pending).await?;
-            pending.clear();
+            let tallies = Self::batch_tallies_in(tx, g, &users, compute).await?;
+            written += Self::insert_tallies(tx, g, &tallies).await?;
             after = last;
         }
-        sqlx::query(
-            "INSERT INTO done_histogram (guild_id, scope, period, starts, done, members)
-         SELECT guild_id, scope, period, starts, done, COUNT(*) FROM done_tallies
-         WHERE guild_id = $1 GROUP BY guild_id, scope, period, starts, done",
-        )
-        .bind(g)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO done_days (guild_id, scope, period, starts, done, day, members)
-         SELECT guild_id, scope, period, starts, done, reached_at / 86400, COUNT(*) FROM done_tallies
-         WHERE guild_id = $1 GROUP BY guild_id, scope, period, starts, done, reached_at / 86400",
-        )
-        .bind(g)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query("DELETE FROM item_counts WHERE guild_id = $1")
-            .bind(g)
-            .execute(&mut **tx)
-            .await?;
-        // Of members still in the server, like the tallies.
-        sqlx::query(
-        "INSERT INTO item_counts (guild_id, item_id, learning, done)
-         SELECT p.guild_id, p.item_id, CAST(SUM(CASE WHEN p.state = 'learning' THEN 1 ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN p.state = 'done' THEN 1 ELSE 0 END) AS BIGINT)
-         FROM progress p LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
-         WHERE p.guild_id = $1 AND m.left_at IS NULL GROUP BY p.guild_id, p.item_id",
-    )
-    .bind(g)
-    .execute(&mut **tx)
-    .await?;
+        Self::rebuild_counts_in(tx, g).await?;
         Ok(written)
+    }
+
+    /// The tallies of a batch of members (sorted ids), from their done items.
+    async fn batch_tallies_in(
+        tx: &mut Transaction<'static, DB>,
+        guild: i64,
+        users: &[i64],
+        compute: &impl Fn(&[Mark]) -> Vec<(TallyKey, TallyValue)>,
+    ) -> Result<Vec<(i64, TallyKey, TallyValue)>, StoreError> {
+        let (Some(&first), Some(&last)) = (users.first(), users.last()) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT user_id, item_id, since FROM progress
+             WHERE guild_id = $1 AND user_id BETWEEN $2 AND $3 AND state = 'done' ORDER BY user_id",
+        )
+        .bind(guild)
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut tallies = Vec::new();
+        for member in rows.chunk_by(|a, b| a.0 == b.0) {
+            let user = member[0].0;
+            // Between the batch's first and last ids, only its members (others have left).
+            if users.binary_search(&user).is_err() {
+                continue;
+            }
+            let marks: Vec<Mark> = member
+                .iter()
+                .map(|(_, item_id, since)| Mark {
+                    item_id: item_id.clone(),
+                    state: State::Done,
+                    since: *since,
+                })
+                .collect();
+            tallies.extend(compute(&marks).into_iter().map(|(k, v)| (user, k, v)));
+        }
+        Ok(tallies)
+    }
+
+    /// Both histograms from the rebuilt tallies, and the item counts from `progress` (of members
+    /// still in the server, like the tallies).
+    async fn rebuild_counts_in(
+        tx: &mut Transaction<'static, DB>,
+        guild: i64,
+    ) -> Result<(), StoreError> {
+        for sql in [
+            "INSERT INTO done_histogram (guild_id, scope, period, starts, done, members)
+             SELECT guild_id, scope, period, starts, done, COUNT(*) FROM done_tallies
+             WHERE guild_id = $1 GROUP BY guild_id, scope, period, starts, done",
+            "INSERT INTO done_days (guild_id, scope, period, starts, done, day, members)
+             SELECT guild_id, scope, period, starts, done, reached_at / 86400, COUNT(*) FROM done_tallies
+             WHERE guild_id = $1 GROUP BY guild_id, scope, period, starts, done, reached_at / 86400",
+            "DELETE FROM item_counts WHERE guild_id = $1",
+            "INSERT INTO item_counts (guild_id, item_id, learning, done)
+             SELECT p.guild_id, p.item_id, CAST(SUM(CASE WHEN p.state = 'learning' THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN p.state = 'done' THEN 1 ELSE 0 END) AS BIGINT)
+             FROM progress p LEFT JOIN members m ON m.guild_id = p.guild_id AND m.user_id = p.user_id
+             WHERE p.guild_id = $1 AND m.left_at IS NULL GROUP BY p.guild_id, p.item_id",
+        ] {
+            sqlx::query(sql).bind(guild).execute(&mut **tx).await?;
+        }
+        Ok(())
     }
 
     async fn insert_tallies(

@@ -3,7 +3,6 @@
 //! sets it). Each run gets a fresh, empty database of its own, dropped afterwards.
 
 use std::future::Future;
-use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::Connection;
@@ -22,20 +21,24 @@ pub enum Engine {
     Postgres,
 }
 
-/// The PostgreSQL server for tests, if one was given; says once per run when there is none.
+/// Whether the suite runs under CI, where a half that cannot run is a failure, not a skip.
+pub fn under_ci() -> bool {
+    #[allow(clippy::disallowed_methods)] // A test switch, not the bot's configuration.
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The PostgreSQL server for tests, if one was given. Under CI there must be one: every test
+/// that would skip its PostgreSQL half fails instead. (Without CI, `halves::postgres_half`
+/// shows as ignored in `cargo test`'s output, with how to run it.)
 pub fn postgres_admin_url() -> Option<String> {
-    static NOTICE: Once = Once::new();
     #[allow(clippy::disallowed_methods)] // A test switch, not the bot's configuration.
     let url = std::env::var(POSTGRES_VARIABLE)
         .ok()
         .filter(|u| !u.trim().is_empty());
-    if url.is_none() {
-        NOTICE.call_once(|| {
-            eprintln!(
-                "note: the PostgreSQL half of the store and end-to-end tests was not run: set {POSTGRES_VARIABLE} (for example postgres://postgres@127.0.0.1:5432/postgres) to run it, as `bash .ci/run` does"
-            );
-        });
-    }
+    assert!(
+        url.is_some() || !under_ci(),
+        "CI is set and {POSTGRES_VARIABLE} is not: the PostgreSQL half of the tests must run (bash .ci/run sets it)"
+    );
     url
 }
 

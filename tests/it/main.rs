@@ -13,12 +13,16 @@
 //! - `schema`: both engines' migrations give the same schema;
 //! - `migrate`: moving a community between engines, and PostgreSQL URLs;
 //! - `pictures`: the member's card and the heat map, on their layout and their pixels;
-//! - `e2e`: the real binary against the local Discord (scenarios, operations, hardening).
+//! - `e2e`: the real binary against the local Discord (scenarios, operations, hardening);
+//! - `halves`: what was not run here for want of a service, said in the default output;
+//! - `layers`: the house's layering, held.
 
 mod ask;
 mod docs;
 mod e2e;
 mod engines;
+mod halves;
+mod health;
 mod layers;
 mod lookup;
 mod migrate;
@@ -26,6 +30,7 @@ mod pictures;
 mod prompts;
 mod quiz;
 mod replies;
+mod rewards;
 mod roadmap_files;
 mod schema;
 mod store;

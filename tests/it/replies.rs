@@ -250,7 +250,7 @@ fn streak_and_reward_views_fit_in_both_languages_with_roles_as_ids() {
             ("/rewards sync", true),
             ("/rewards announce enabled:true", true),
             ("/rewards remove id:99", true),
-            ("/rewards add kind:items count:muitos role:81", true),
+            ("/rewards add kind:items role:81", true),
             ("/rewards add kind:section role:81", true),
         ] {
             let mut args = vec![command, "--json", "--locale", tag, "--guild", "5"];
@@ -262,6 +262,14 @@ fn streak_and_reward_views_fit_in_both_languages_with_roles_as_ids() {
             let body = json(&out);
             assert_valid(&format!("{command} ({tag})"), &body);
         }
+    }
+    // A count is a Discord integer from 1 to 1000: the client (here, the console) refuses the rest.
+    for count in ["muitos", "0", "1001"] {
+        let add = format!("/rewards add kind:items count:{count} role:81");
+        let out = sandbox.ask(&[&add, "--guild", "5", "--admin"]);
+        assert_eq!(out.status.code(), Some(2), "{add}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("from 1 to 1000"), "{add}: {stderr}");
     }
     let list = json(&sandbox.ask(&["/rewards list", "--json", "--guild", "5", "--admin"]));
     let text = list.to_string();

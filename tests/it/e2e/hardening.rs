@@ -315,11 +315,13 @@ async fn a_full_disk_fails_writes_and_the_first_hundred_after_freeing_it_all_suc
         "{}",
         progress.text()
     );
+    // SQLite rolled the failed writes back by itself, so sqlx's own ROLLBACK failed and left the
+    // connection's transaction depth at 1: the writer was closed and replaced (the repair ran),
+    // and no later write ever met the stale depth.
     let logs = player.bot.log_text();
     assert!(
-        logs.contains("left inside a failed transaction; it is closed and replaced")
-            || !logs.contains("non-zero transaction depth"),
-        "{logs}"
+        logs.contains("left inside a failed transaction; it is closed and replaced"),
+        "the repair of a connection left in a failed transaction ran:\n{logs}"
     );
     assert!(!logs.contains("non-zero transaction depth"), "{logs}");
 }
@@ -330,11 +332,16 @@ async fn shutdown_with_the_write_lock_held_fits_dockers_grace_and_a_second_signa
     player.command("bruno", "/done kafka").await;
     let lock = hold_write_lock(player.sandbox().database(), Duration::from_secs(30)).await;
     // A write waiting on the lock when the signal comes.
+    let received = player.bot.log_count("interaction received");
     let pending = player
         .discord
         .slash("bruno", "/done redis", &Context::default())
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    player
+        .bot
+        .wait_log("interaction received", received + 1, Duration::from_secs(5))
+        .await
+        .unwrap();
     let signalled = Instant::now();
     player.bot.terminate();
     let exit = tokio::task::block_in_place(|| player.bot.wait_exit(Duration::from_secs(15)));
@@ -358,13 +365,24 @@ async fn shutdown_with_the_write_lock_held_fits_dockers_grace_and_a_second_signa
         .await
         .unwrap();
     let lock = hold_write_lock(player.sandbox().database(), Duration::from_secs(30)).await;
+    let received = player.bot.log_count("interaction received");
     player
         .discord
         .slash("bruno", "/done git", &Context::default())
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    player
+        .bot
+        .wait_log("interaction received", received + 1, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let shutting_down = player.bot.log_count("shutting down");
     player.bot.terminate();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The second signal comes once the first is being handled (the drain is under way).
+    player
+        .bot
+        .wait_log("shutting down", shutting_down + 1, Duration::from_secs(5))
+        .await
+        .unwrap();
     let second = Instant::now();
     player.bot.terminate();
     let exit = tokio::task::block_in_place(|| player.bot.wait_exit(Duration::from_secs(5)));
@@ -607,4 +625,48 @@ async fn sigterm_while_a_shard_restarts_stops_the_process_even_when_the_gateway_
     );
     let after = player.discord.with_world(|w| w.gateway.identifies);
     eprintln!("identifies after the signal: {}", after - identifies);
+}
+
+/// A response that reaches Discord after its 3 s (Discord itself was that slow) is refused by
+/// Discord (10062, unknown interaction), and trilha counts it as late in `/metrics` and says so
+/// in its log: the operator sees members who got "The application did not respond".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_that_reaches_discord_after_three_seconds_is_counted_late() {
+    let player = Player::launch(BotSettings::allowing_errors()).await;
+    // Every REST call now takes 3.2 s: the reply is ready at once, and arrives too late.
+    player.discord.set_rest_delay(Duration::from_millis(3_200));
+    let id = player
+        .discord
+        .slash("bruno", "/roadmap kafka", &Context::default())
+        .unwrap();
+    player
+        .bot
+        .wait_log("could not answer the interaction", 1, ANSWER_TIMEOUT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
+    player.discord.set_rest_delay(Duration::ZERO);
+    let logs = player.bot.log_text();
+    assert!(
+        logs.contains("reason=\"late\"") || logs.contains("reason=late"),
+        "{logs}"
+    );
+    let metrics = player.metrics().await;
+    assert!(
+        metrics.contains("trilha_interaction_responses_failed_total{reason=\"late\"} 1\n"),
+        "{metrics}"
+    );
+    let timeouts: Vec<_> = player
+        .discord
+        .violations()
+        .into_iter()
+        .filter(|v| format!("{v:?}").contains("INTERACTION_TIMEOUT"))
+        .collect();
+    assert_eq!(timeouts.len(), 1, "Discord saw one late first response");
+    assert!(
+        player
+            .discord
+            .response(id, Duration::from_millis(10))
+            .await
+            .is_err()
+    );
 }

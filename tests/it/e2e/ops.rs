@@ -239,7 +239,12 @@ async fn healthz_and_metrics_report_what_they_document() {
             .0,
         200
     );
-    let text = raw_get(port, "/metrics").await;
+    let (head, text) = raw_response(port, "/metrics").await;
+    // What the body is: OpenMetrics (Prometheus negotiates and parses it as such).
+    assert!(
+        head.contains("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        "{head}"
+    );
     for expected in [
         "trilha_interactions_total{kind=\"command\",command=\"roadmap\",outcome=\"ok\"} 1\n",
         "trilha_interactions_total{kind=\"command\",command=\"undo\",outcome=\"user_error\"} 1\n",
@@ -315,7 +320,8 @@ async fn trilha_health(health_addr: String) -> std::process::Output {
 }
 
 /// The raw text of a GET (the test client parses JSON only).
-async fn raw_get(port: u16, path: &str) -> String {
+/// A whole HTTP response, as (status line and headers, body).
+async fn raw_response(port: u16, path: &str) -> (String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -327,7 +333,7 @@ async fn raw_get(port: u16, path: &str) -> String {
     let mut out = String::new();
     stream.read_to_string(&mut out).await.unwrap();
     out.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
+        .map(|(head, body)| (head.to_string(), body.to_string()))
         .unwrap_or_default()
 }
 
@@ -608,7 +614,7 @@ async fn json_logs_are_one_object_per_line_with_fields() {
         .unwrap();
     player
         .bot
-        .wait_log("command answered", 2, Duration::from_secs(5))
+        .wait_log("interaction answered", 2, Duration::from_secs(5))
         .await
         .unwrap();
     let logs = player.bot.logs.lock().unwrap().clone();
@@ -623,13 +629,39 @@ async fn json_logs_are_one_object_per_line_with_fields() {
                 && value["target"].is_string(),
             "{line}"
         );
-        if value["message"] == "command answered" && answered.is_none() {
+        // Whatever happened inside an interaction is logged under its span.
+        if value["message"] == "database busy; the member was asked to try again" {
+            assert_eq!(value["span"]["command"], "done", "{line}");
+        }
+        if value["message"] == "interaction answered" && answered.is_none() {
             answered = Some(value);
         }
     }
-    let answered = answered.expect("a `command answered` line");
-    assert_eq!(answered["command"], "roadmap");
-    assert_eq!(answered["user_id"], player.discord.user_id("bruno"));
+    // One line per interaction, on the span the gateway opened: who, what, how it ended, when.
+    // The work inside (here the store's queries, logged at trace) inherits the span.
+    let inside = logs
+        .iter()
+        .filter_map(|(_, l)| serde_json::from_str::<serde_json::Value>(l).ok());
+    let nested = inside
+        .filter(|v| v["message"] != "interaction answered")
+        .filter_map(|v| v["spans"].as_array().cloned())
+        .any(|spans| {
+            spans[0]["name"] == "interaction" && spans[0]["command"] == "done" && spans.len() > 1
+        });
+    assert!(nested, "events of the work carry the interaction's span");
+    let answered = answered.expect("an `interaction answered` line");
+    let span = &answered["span"];
+    assert_eq!(span["name"], "interaction", "{answered}");
+    assert_eq!(span["command"], "roadmap");
+    assert_eq!(span["kind"], "command");
+    assert_eq!(span["outcome"], "ok");
+    assert_eq!(span["user_id"], player.discord.user_id("bruno"));
+    assert_eq!(span["shard"], 0);
+    assert!(
+        span["interaction_id"].as_u64().is_some_and(|id| id > 0),
+        "{answered}"
+    );
+    assert!(span["elapsed_ms"].as_u64().is_some(), "{answered}");
     assert!(
         logs.iter().any(|(_, l)| l.contains("\"level\":\"TRACE\"")),
         "trace lines were written"

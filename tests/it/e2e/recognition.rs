@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use local_discord::Context;
+
 use super::scenario::{BotSettings, Player};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -191,7 +193,18 @@ async fn a_completed_section_gives_its_role_and_undo_takes_it_back_unless_kept()
     assert!(kept.text().contains("Recompensa **3**"), "{}", kept.text());
     player.command("carla", "/done redis").await;
     wait_roles(&player, "carla", "gets Mensageria", has("Mensageria")).await;
+    let undo_checked = format!(
+        "reward roles checked user_id={} trigger=MemberChange",
+        player.discord.user_id("carla")
+    );
+    let checks = player.bot.log_count(&undo_checked);
     player.command("carla", "/undo redis").await;
+    // The undo's own check has run (after its reply) before anything is concluded.
+    player
+        .bot
+        .wait_log(&undo_checked, checks + 1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
     // A sync checks everyone after the undo (as the undo's own check does): the role stays.
     let synced = player.command("ana", "/rewards sync").await;
     assert!(
@@ -201,7 +214,6 @@ async fn a_completed_section_gives_its_role_and_undo_takes_it_back_unless_kept()
         "{}",
         synced.text()
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(has("Mensageria")(&player.discord.member_roles("carla")));
     let carla = player.discord.user_id("carla");
     let taken: Vec<RoleRequest> = role_requests(&player)
@@ -240,14 +252,62 @@ async fn rewards_discord_would_refuse_are_refused_and_a_later_403_pauses_the_rew
         "{}",
         managed.text()
     );
-    let bad = player
-        .command(
-            "ana",
-            "/rewards add kind:items count:muitos role:@Mensageria",
-        )
+    // Without Manage Roles the bot could give no role: said before anything is saved.
+    let everyone = local_discord::world::permissions::EVERYONE;
+    let manage_roles = local_discord::world::permissions::MANAGE_ROLES;
+    player.discord.set_role_permissions("trilha", everyone);
+    let unable = player
+        .command("ana", "/rewards add kind:items count:1 role:@Mensageria")
         .await;
     assert!(
-        bad.text().contains("**muitos** não serve"),
+        unable
+            .text()
+            .contains("me falta a permissão **Gerenciar cargos**"),
+        "{}",
+        unable.text()
+    );
+    player
+        .discord
+        .set_role_permissions("trilha", everyone | manage_roles);
+    // A role deleted between choosing it and sending the command: Discord still sends its id.
+    let ctx = Context::default();
+    let typed = "/rewards add kind:items count:1 role:@Mensageria";
+    let gone = player
+        .discord
+        .slash_deformed("ana", typed, &ctx, |p| {
+            for option in p["data"]["options"][0]["options"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+            {
+                if option["name"] == "role" {
+                    option["value"] = serde_json::json!("999999999999999999");
+                }
+            }
+        })
+        .unwrap();
+    let gone = player.discord.answer(gone, WAIT).await.unwrap();
+    assert!(
+        gone.text()
+            .contains("Não encontrei o cargo <@&999999999999999999>"),
+        "{}",
+        gone.text()
+    );
+    // The count is a Discord integer from 1 to 1000: the client refuses anything else, and a kind
+    // that counts needs one.
+    for (count, why) in [("muitos", "whole number"), ("0", "from 1 to 1000")] {
+        let typed = format!("/rewards add kind:items count:{count} role:@Mensageria");
+        let refused = player.discord.slash("ana", &typed, &ctx);
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains(why)),
+            "{typed}: {refused:?}"
+        );
+    }
+    let bad = player
+        .command("ana", "/rewards add kind:items role:@Mensageria")
+        .await;
+    assert!(
+        bad.text().contains("precisa de uma `quantidade`"),
         "{}",
         bad.text()
     );
@@ -299,9 +359,19 @@ async fn rewards_discord_would_refuse_are_refused_and_a_later_403_pauses_the_rew
     };
     assert_eq!(attempts().len(), 1, "one refused attempt: {:?}", attempts());
     assert_eq!(attempts()[0].status, 403);
-    // Paused means no retry loop: another member qualifying makes no request.
+    // Paused means no retry loop: another member qualifying makes no request (once their check
+    // has run).
+    let carla_checked = format!(
+        "reward roles checked user_id={} trigger=MemberChange",
+        player.discord.user_id("carla")
+    );
+    let checks = player.bot.log_count(&carla_checked);
     player.command("carla", "/done redis").await;
-    player.command("ana", "/rewards list").await;
+    player
+        .bot
+        .wait_log(&carla_checked, checks + 1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
     assert_eq!(
         attempts().len(),
         1,
@@ -344,6 +414,38 @@ async fn rewards_discord_would_refuse_are_refused_and_a_later_403_pauses_the_rew
     .await;
     let listed = player.command("ana", "/rewards list").await;
     assert!(!listed.text().contains("pausada"), "{}", listed.text());
+
+    // The role is deleted in Discord: the next grant gets 404 (code 10011) and the reward pauses,
+    // saying the role is gone.
+    player.discord.with_world(|w| {
+        for guild in &mut w.guilds {
+            guild.roles.retain(|r| r.name != "Mensageria");
+        }
+    });
+    let ana_checked = format!(
+        "reward roles checked user_id={} trigger=MemberChange",
+        player.discord.user_id("ana")
+    );
+    let checks = player.bot.log_count(&ana_checked);
+    player.command("ana", "/done docker").await;
+    player
+        .bot
+        .wait_log(&ana_checked, checks + 1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", player.bot.log_text()));
+    let refused: Vec<RoleRequest> = role_requests(&player)
+        .into_iter()
+        .filter(|r| r.role == brokers && r.status == 404)
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    let listed = player.command("ana", "/rewards list").await;
+    assert!(
+        listed
+            .text()
+            .contains("pausada: o cargo não existe mais (404)"),
+        "{}",
+        listed.text()
+    );
     player.assert_no_violations();
 }
 
