@@ -33,6 +33,8 @@ pub mod picture_waits {
 #[derive(Clone, Debug)]
 pub struct App {
     pub roadmap: Arc<Roadmap>,
+    /// Where the roadmap came from (a folder, or the copy built into the binary).
+    pub roadmap_source: crate::roadmap::Source,
     pub store: Store,
     pub clock: Clock,
     /// Wakes the prompt scheduler at once (after `/prompts now`) instead of at its next tick.
@@ -52,6 +54,7 @@ impl App {
     pub fn new(roadmap: Arc<Roadmap>, store: Store, clock: Clock) -> App {
         App {
             roadmap,
+            roadmap_source: crate::roadmap::Source::Shipped,
             store,
             clock,
             prompt_wake: Default::default(),

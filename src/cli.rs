@@ -170,20 +170,25 @@ pub fn main() -> ExitCode {
     code
 }
 
-fn load_roadmap(config: &Config) -> Result<Arc<Roadmap>, roadmap::LoadErrors> {
-    roadmap::load_dir(&config.roadmap_dir).map(Arc::new)
+/// The roadmap `ROADMAP_DIR` names, else `./roadmap`, else the one built into the binary; and
+/// which of them it is.
+fn load_roadmap(config: &Config) -> Result<(Arc<Roadmap>, roadmap::Source), roadmap::LoadErrors> {
+    roadmap::load(config.roadmap_dir.as_deref())
+        .map(|(roadmap, source)| (Arc::new(roadmap), source))
 }
 
 /// Builds the shared state: roadmap first (cheap, and its errors are the likeliest), then the
 /// database.
 async fn app(config: &Config) -> Result<App, anyhow::Error> {
-    let roadmap = load_roadmap(config)?;
+    let (roadmap, source) = load_roadmap(config)?;
+    tracing::debug!(roadmap = %source, "roadmap loaded");
     let store = Store::connect(&config.database).await?;
     let clock = match &config.clock_file {
         Some(path) => crate::clock::Clock::file(path.clone()),
         None => crate::clock::Clock::System,
     };
-    let app = App::new(roadmap, store, clock);
+    let mut app = App::new(roadmap, store, clock);
+    app.roadmap_source = source;
     crate::app::reconcile(&app).await?;
     Ok(app)
 }
@@ -193,7 +198,7 @@ async fn run(config: &Config) -> ExitCode {
         config.require_token()?;
         let app = app(config).await?;
         tracing::info!(
-            roadmap = %config.roadmap_dir.display(),
+            roadmap = %app.roadmap_source,
             sections = app.roadmap.section_count(),
             items = app.roadmap.item_count(),
             database = %config.database,
@@ -222,66 +227,16 @@ async fn run(config: &Config) -> ExitCode {
 }
 
 fn check(config: &Config) -> ExitCode {
-    let mut ok = true;
-    match load_roadmap(config) {
-        Ok(roadmap) => {
-            let texts = roadmap_text_count(&roadmap);
-            println!(
-                "roadmap: {} ({} file{}): {} section{}, {} group{}, {} item{}",
-                config.roadmap_dir.display(),
-                roadmap.tracks().len(),
-                if roadmap.tracks().len() == 1 { "" } else { "s" },
-                roadmap.section_count(),
-                if roadmap.section_count() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                roadmap.groups().len(),
-                if roadmap.groups().len() == 1 { "" } else { "s" },
-                roadmap.item_count(),
-                if roadmap.item_count() == 1 { "" } else { "s" },
-            );
-            for track in roadmap.tracks() {
-                println!("  {}: {} / {}", track.id, track.name.pt_br, track.name.en);
-            }
-            println!("translations: complete, {texts} texts in both pt-BR and en");
-            let lacking: Vec<&str> = roadmap
-                .items()
-                .filter(|(i, _)| roadmap.questions_of(*i).count() < crate::roadmap::MIN_QUESTIONS)
-                .map(|(_, item)| item.id.as_str())
-                .collect();
-            if lacking.is_empty() {
-                println!(
-                    "quiz: {} questions in pt-BR and en; every item has at least {}",
-                    roadmap.questions().len(),
-                    crate::roadmap::MIN_QUESTIONS
-                );
-            } else {
-                println!(
-                    "quiz: {} questions; {} item{} have fewer than {}: {}",
-                    roadmap.questions().len(),
-                    lacking.len(),
-                    if lacking.len() == 1 { "" } else { "s" },
-                    crate::roadmap::MIN_QUESTIONS,
-                    lacking.join(", ")
-                );
-            }
-            let undrawable = crate::picture::undrawable(&roadmap);
-            if undrawable.is_empty() {
-                println!("pictures: every name draws with the embedded fonts");
-            }
-            for (id, characters) in undrawable {
-                println!(
-                    "warning: pictures cannot draw `{characters}` in the name of `{id}`: the card leaves those characters out (the fonts cover Latin, Greek, Cyrillic and emoji)"
-                );
-            }
+    let mut ok = match load_roadmap(config) {
+        Ok((roadmap, source)) => {
+            report_roadmap(&roadmap, &source);
+            true
         }
         Err(errors) => {
-            ok = false;
             eprint!("{errors}");
+            false
         }
-    }
+    };
     let violations = crate::discord::register::catalog_violations();
     if violations.is_empty() {
         println!(
@@ -294,6 +249,64 @@ fn check(config: &Config) -> ExitCode {
             eprintln!("commands: {v}");
         }
     }
+    report_settings(config);
+    if ok {
+        println!("OK");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("check failed");
+        ExitCode::FAILURE
+    }
+}
+
+/// "1 item", "62 items".
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `trilha check`'s roadmap lines: where it comes from, its size, translations, quiz, pictures.
+fn report_roadmap(roadmap: &Roadmap, source: &roadmap::Source) {
+    println!(
+        "roadmap: {source} ({}): {}, {}, {}",
+        counted(roadmap.tracks().len(), "file"),
+        counted(roadmap.section_count(), "section"),
+        counted(roadmap.groups().len(), "group"),
+        counted(roadmap.item_count(), "item"),
+    );
+    for track in roadmap.tracks() {
+        println!("  {}: {} / {}", track.id, track.name.pt_br, track.name.en);
+    }
+    let texts = roadmap_text_count(roadmap);
+    println!("translations: complete, {texts} texts in both pt-BR and en");
+    let minimum = crate::roadmap::MIN_QUESTIONS;
+    let lacking: Vec<&str> = roadmap
+        .items()
+        .filter(|(i, _)| roadmap.questions_of(*i).count() < minimum)
+        .map(|(_, item)| item.id.as_str())
+        .collect();
+    let questions = roadmap.questions().len();
+    if lacking.is_empty() {
+        println!("quiz: {questions} questions in pt-BR and en; every item has at least {minimum}");
+    } else {
+        println!(
+            "quiz: {questions} questions; {} have fewer than {minimum}: {}",
+            counted(lacking.len(), "item"),
+            lacking.join(", ")
+        );
+    }
+    let undrawable = crate::picture::undrawable(roadmap);
+    if undrawable.is_empty() {
+        println!("pictures: every name draws with the embedded fonts");
+    }
+    for (id, characters) in undrawable {
+        println!(
+            "warning: pictures cannot draw `{characters}` in the name of `{id}`: the card leaves those characters out (the fonts cover Latin, Greek, Cyrillic and emoji)"
+        );
+    }
+}
+
+/// `trilha check`'s settings lines: the database, where commands register, REST, the token.
+fn report_settings(config: &Config) {
     match &config.database {
         crate::config::Database::Sqlite(path) => println!("database: SQLite, {}", path.display()),
         crate::config::Database::Postgres(url) => println!("database: PostgreSQL, {url}"),
@@ -308,13 +321,6 @@ fn check(config: &Config) -> ExitCode {
     match &config.token {
         Some(_) => println!("token: set (well-formed; Discord checks it at start-up)"),
         None => println!("token: not set (needed by `trilha run`, not by `check` or `ask`)"),
-    }
-    if ok {
-        println!("OK");
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("check failed");
-        ExitCode::FAILURE
     }
 }
 
@@ -637,7 +643,7 @@ fn peak_memory_kib() -> Option<u64> {
 /// `trilha render-sample --out DIR`.
 fn render_sample(config: &Config, out: &std::path::Path) -> ExitCode {
     let roadmap = match load_roadmap(config) {
-        Ok(roadmap) => roadmap,
+        Ok((roadmap, _)) => roadmap,
         Err(errors) => {
             eprintln!("{errors}");
             return ExitCode::FAILURE;

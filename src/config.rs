@@ -4,6 +4,7 @@
 //! `std::env::var` elsewhere). Every error names the variable and says how to fix it, and never
 //! repeats a secret's value.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -73,7 +74,9 @@ pub struct Config {
     pub token: Option<DiscordToken>,
     /// The database: a SQLite file (the default) or a PostgreSQL server.
     pub database: Database,
-    pub roadmap_dir: PathBuf,
+    /// The roadmap folder `ROADMAP_DIR` names (which must exist); unset: `./roadmap` when there
+    /// is one, else the shipped roadmap built into the binary.
+    pub roadmap_dir: Option<PathBuf>,
     /// `RUST_LOG` when set; each command picks its own default otherwise.
     pub log_filter: Option<String>,
     pub log_format: LogFormat,
@@ -198,7 +201,6 @@ impl ShardPlan {
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/trilha.db";
-pub const DEFAULT_ROADMAP_DIR: &str = "roadmap";
 /// Our own logs at info; chatty dependencies only when something is wrong.
 pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn,sqlx=warn,rustls=warn,hyper=warn,hyper_util=warn,reqwest=warn,tungstenite=warn,tokio_tungstenite=warn,h2=warn";
 
@@ -230,175 +232,34 @@ impl Config {
         Config::from_raw(|name| std::env::var_os(name))
     }
 
-    /// Reads the configuration through `lookup`, so tests can pass variables explicitly.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        Config::from_raw(|name| lookup(name).map(std::ffi::OsString::from))
-    }
-
     /// Reads the configuration from raw environment values: a value that is not valid UTF-8 is
     /// an error naming its variable, never taken as unset (that would silently use a default,
     /// such as a new empty database).
-    pub fn from_raw(
-        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
-    ) -> Result<Config, ConfigError> {
-        let get = |name: &'static str| -> Result<Option<String>, ConfigError> {
-            match lookup(name) {
-                None => Ok(None),
-                Some(raw) => match raw.into_string() {
-                    Ok(value) => Ok(Some(value).filter(|v| !v.trim().is_empty())),
-                    Err(_) => Err(ConfigError {
-                        variable: name,
-                        problem: "is not valid UTF-8".into(),
-                        hint: "Set it again as plain text (check the file or shell that sets it for a stray byte or a wrong encoding).".into(),
-                    }),
-                },
-            }
-        };
-
-        let token = match get("DISCORD_TOKEN")? {
-            None => None,
-            Some(raw) => Some(DiscordToken::parse(&raw).map_err(|problem| ConfigError {
-                variable: "DISCORD_TOKEN",
-                problem,
-                hint: "Copy the token from https://discord.com/developers/applications > your app > Bot > Reset Token.".into(),
-            })?),
-        };
-
-        let database_url = get("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        let database = parse_database_url(&database_url)?;
-
-        let roadmap_dir =
-            PathBuf::from(get("ROADMAP_DIR")?.unwrap_or_else(|| DEFAULT_ROADMAP_DIR.into()));
-
-        let log_filter = get("RUST_LOG")?;
-        let log_format = match get("LOG_FORMAT")?.as_deref().map(str::trim) {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError {
-                    variable: "LOG_FORMAT",
-                    problem: format!("`{other}` is not a log format"),
-                    hint: "Use `text` (the default) or `json`.".into(),
-                });
-            }
-        };
-
-        let dev_guild_id = match get("DEV_GUILD_ID")? {
-            None => None,
-            Some(raw) => Some(parse_snowflake(&raw).ok_or_else(|| ConfigError {
-                variable: "DEV_GUILD_ID",
-                problem: format!("`{}` is not a server id", raw.trim()),
-                hint: "Right-click the server with Developer Mode on > Copy Server ID (a number like 123456789012345678), or leave it empty to register commands globally.".into(),
-            })?),
-        };
-
-        let proxy_url = match get("DISCORD_PROXY_URL")? {
-            None => None,
-            Some(raw) => {
-                let url = raw.trim().trim_end_matches('/').to_string();
-                let valid = (url.starts_with("http://") || url.starts_with("https://"))
-                    && url
-                        .split("://")
-                        .nth(1)
-                        .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
-                if !valid {
-                    return Err(ConfigError {
-                        variable: "DISCORD_PROXY_URL",
-                        problem: format!("`{url}` is not a base URL"),
-                        hint: "Give scheme, host and port only, like http://127.0.0.1:8080 (trilha appends /api/v10/...).".into(),
-                    });
-                }
-                Some(url)
-            }
-        };
-
-        let clock_file = get("TRILHA_CLOCK_FILE")?.map(PathBuf::from);
-        let health_addr = match get("HEALTH_ADDR")? {
-            None => None,
-            Some(raw) => Some(raw.trim().parse::<std::net::SocketAddr>().map_err(|_| ConfigError {
-                variable: "HEALTH_ADDR",
-                problem: format!("`{}` is not an address and port", raw.trim()),
-                hint: "Use host:port, e.g. 127.0.0.1:8080 (or 0.0.0.0:8080 in a container), or leave it unset to turn the listener off.".into(),
-            })?),
-        };
-        let number = |variable: &'static str,
-                      default: f64,
-                      min: f64,
-                      max: f64,
-                      hint: &str|
-         -> Result<f64, ConfigError> {
-            match get(variable)? {
-                None => Ok(default),
-                Some(raw) => raw
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && (min..=max).contains(v))
-                    .ok_or_else(|| ConfigError {
-                        variable,
-                        problem: format!(
-                            "`{}` is not a number between {min} and {max}",
-                            raw.trim()
-                        ),
-                        hint: hint.to_string(),
-                    }),
-            }
-        };
-        let prompt_grace_minutes = number(
-            "PROMPT_GRACE_MINUTES",
-            120.0,
-            0.0,
-            24.0 * 60.0,
-            "Use whole minutes, e.g. 120 (the default).",
-        )? as i64;
-        let prompt_tick = std::time::Duration::from_secs_f64(number(
-            "PROMPT_TICK_SECONDS",
-            15.0,
-            0.05,
-            3600.0,
-            "Use seconds, e.g. 15 (the default).",
-        )?);
-        let prompt_posts_per_second = number(
-            "PROMPT_POSTS_PER_SECOND",
-            40.0,
-            0.1,
-            50.0,
-            "Discord allows 50 requests per second per bot; the default is 40.",
-        )?;
-        let members_intent = match get("DISCORD_MEMBERS_INTENT")?
-            .as_deref()
-            .map(|v| v.trim().to_ascii_lowercase())
-        {
-            None => false,
-            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
-            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
-            Some(v) => {
-                return Err(ConfigError {
-                    variable: "DISCORD_MEMBERS_INTENT",
-                    problem: format!("`{v}` is not true or false"),
-                    hint: "Use true (and enable Server Members Intent on the Bot page) or false."
-                        .into(),
-                });
-            }
-        };
-
-        let shards = ShardPlan::parse(get("SHARDS")?.as_deref(), get("SHARD_TOTAL")?.as_deref())?;
-
+    pub fn from_raw(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Config, ConfigError> {
+        let env = RawEnv(lookup);
+        // Fields are evaluated in the order written: with several bad values, the one reported
+        // is always the first of them here.
         Ok(Config {
-            shards,
-            health_addr,
-            prompt_grace_minutes,
-            prompt_tick,
-            prompt_posts_per_second,
-            clock_file,
-            members_intent,
-            token,
-            database,
-            roadmap_dir,
-            log_filter,
-            log_format,
-            dev_guild_id,
-            proxy_url,
+            token: env.parsed("DISCORD_TOKEN", parse_token)?,
+            database: parse_database_url(
+                &env.get("DATABASE_URL")?
+                    .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            )?,
+            roadmap_dir: env.get("ROADMAP_DIR")?.map(PathBuf::from),
+            log_filter: env.get("RUST_LOG")?,
+            log_format: parse_log_format(env.get("LOG_FORMAT")?.as_deref())?,
+            dev_guild_id: env.parsed("DEV_GUILD_ID", parse_dev_guild_id)?,
+            proxy_url: env.parsed("DISCORD_PROXY_URL", parse_proxy_url)?,
+            clock_file: env.get("TRILHA_CLOCK_FILE")?.map(PathBuf::from),
+            health_addr: env.parsed("HEALTH_ADDR", parse_health_addr)?,
+            prompt_grace_minutes: env.number(&PROMPT_GRACE_MINUTES)? as i64,
+            prompt_tick: std::time::Duration::from_secs_f64(env.number(&PROMPT_TICK_SECONDS)?),
+            prompt_posts_per_second: env.number(&PROMPT_POSTS_PER_SECOND)?,
+            members_intent: parse_members_intent(env.get("DISCORD_MEMBERS_INTENT")?.as_deref())?,
+            shards: ShardPlan::parse(
+                env.get("SHARDS")?.as_deref(),
+                env.get("SHARD_TOTAL")?.as_deref(),
+            )?,
         })
     }
 
@@ -415,6 +276,166 @@ impl Config {
 /// A Discord id: a positive 64-bit integer.
 pub fn parse_snowflake(raw: &str) -> Option<u64> {
     raw.trim().parse::<u64>().ok().filter(|&id| id > 0)
+}
+
+/// The environment as `Config::from_raw` sees it: a lookup of raw (possibly non-UTF-8) values.
+struct RawEnv<F>(F);
+
+impl<F: Fn(&str) -> Option<OsString>> RawEnv<F> {
+    /// The value of `name`, with a blank value counting as unset.
+    fn get(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
+        let Some(raw) = (self.0)(name) else {
+            return Ok(None);
+        };
+        match raw.into_string() {
+            Ok(value) => Ok(Some(value).filter(|v| !v.trim().is_empty())),
+            Err(_) => Err(ConfigError {
+                variable: name,
+                problem: "is not valid UTF-8".into(),
+                hint: "Set it again as plain text (check the file or shell that sets it for a stray byte or a wrong encoding).".into(),
+            }),
+        }
+    }
+
+    /// The value of `name` read by `parse`, or `None` when unset.
+    fn parsed<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, ConfigError>,
+    ) -> Result<Option<T>, ConfigError> {
+        self.get(name)?.as_deref().map(parse).transpose()
+    }
+
+    /// The number `setting` names, within its bounds, or its default when unset.
+    fn number(&self, setting: &NumberSetting) -> Result<f64, ConfigError> {
+        let NumberSetting {
+            variable,
+            default,
+            min,
+            max,
+            hint,
+        } = *setting;
+        let Some(raw) = self.get(variable)? else {
+            return Ok(default);
+        };
+        raw.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && (min..=max).contains(v))
+            .ok_or_else(|| ConfigError {
+                variable,
+                problem: format!("`{}` is not a number between {min} and {max}", raw.trim()),
+                hint: hint.to_string(),
+            })
+    }
+}
+
+/// A numeric variable: its default, the values it accepts and how to fix a bad one.
+struct NumberSetting {
+    variable: &'static str,
+    default: f64,
+    min: f64,
+    max: f64,
+    hint: &'static str,
+}
+
+const PROMPT_GRACE_MINUTES: NumberSetting = NumberSetting {
+    variable: "PROMPT_GRACE_MINUTES",
+    default: 120.0,
+    min: 0.0,
+    max: 24.0 * 60.0,
+    hint: "Use whole minutes, e.g. 120 (the default).",
+};
+
+const PROMPT_TICK_SECONDS: NumberSetting = NumberSetting {
+    variable: "PROMPT_TICK_SECONDS",
+    default: 15.0,
+    min: 0.05,
+    max: 3600.0,
+    hint: "Use seconds, e.g. 15 (the default).",
+};
+
+const PROMPT_POSTS_PER_SECOND: NumberSetting = NumberSetting {
+    variable: "PROMPT_POSTS_PER_SECOND",
+    default: 40.0,
+    min: 0.1,
+    max: 50.0,
+    hint: "Discord allows 50 requests per second per bot; the default is 40.",
+};
+
+/// `DISCORD_TOKEN`, checked for shape; the error never quotes it.
+fn parse_token(raw: &str) -> Result<DiscordToken, ConfigError> {
+    DiscordToken::parse(raw).map_err(|problem| ConfigError {
+        variable: "DISCORD_TOKEN",
+        problem,
+        hint: "Copy the token from https://discord.com/developers/applications > your app > Bot > Reset Token.".into(),
+    })
+}
+
+/// `LOG_FORMAT`: `text` (the default) or `json`.
+fn parse_log_format(raw: Option<&str>) -> Result<LogFormat, ConfigError> {
+    match raw.map(str::trim) {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(ConfigError {
+            variable: "LOG_FORMAT",
+            problem: format!("`{other}` is not a log format"),
+            hint: "Use `text` (the default) or `json`.".into(),
+        }),
+    }
+}
+
+/// `DEV_GUILD_ID`: the server to register commands in while developing.
+fn parse_dev_guild_id(raw: &str) -> Result<u64, ConfigError> {
+    parse_snowflake(raw).ok_or_else(|| ConfigError {
+        variable: "DEV_GUILD_ID",
+        problem: format!("`{}` is not a server id", raw.trim()),
+        hint: "Right-click the server with Developer Mode on > Copy Server ID (a number like 123456789012345678), or leave it empty to register commands globally.".into(),
+    })
+}
+
+/// `DISCORD_PROXY_URL`: a scheme, host and port only (trilha appends the API path), without a
+/// trailing slash.
+fn parse_proxy_url(raw: &str) -> Result<String, ConfigError> {
+    let url = raw.trim().trim_end_matches('/').to_string();
+    let valid = (url.starts_with("http://") || url.starts_with("https://"))
+        && url
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+    if !valid {
+        return Err(ConfigError {
+            variable: "DISCORD_PROXY_URL",
+            problem: format!("`{url}` is not a base URL"),
+            hint: "Give scheme, host and port only, like http://127.0.0.1:8080 (trilha appends /api/v10/...).".into(),
+        });
+    }
+    Ok(url)
+}
+
+/// `HEALTH_ADDR`: where to serve `/healthz` and `/metrics`.
+fn parse_health_addr(raw: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    raw.trim().parse().map_err(|_| ConfigError {
+        variable: "HEALTH_ADDR",
+        problem: format!("`{}` is not an address and port", raw.trim()),
+        hint: "Use host:port, e.g. 127.0.0.1:8080 (or 0.0.0.0:8080 in a container), or leave it unset to turn the listener off.".into(),
+    })
+}
+
+/// `DISCORD_MEMBERS_INTENT`: a yes or no, off when unset.
+fn parse_members_intent(raw: Option<&str>) -> Result<bool, ConfigError> {
+    let Some(value) = raw.map(|v| v.trim().to_ascii_lowercase()) else {
+        return Ok(false);
+    };
+    match value.as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError {
+            variable: "DISCORD_MEMBERS_INTENT",
+            problem: format!("`{value}` is not true or false"),
+            hint: "Use true (and enable Server Members Intent on the Bot page) or false.".into(),
+        }),
+    }
 }
 
 /// Where the database is, as `DATABASE_URL` says.
@@ -575,7 +596,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Config::from_lookup(|name| map.get(name).cloned())
+        Config::from_raw(|name| map.get(name).map(OsString::from))
     }
 
     #[test]
@@ -586,7 +607,10 @@ mod tests {
             c.database,
             Database::Sqlite(PathBuf::from("data/trilha.db"))
         );
-        assert_eq!(c.roadmap_dir, PathBuf::from("roadmap"));
+        assert_eq!(
+            c.roadmap_dir, None,
+            "the folder, or the shipped roadmap, is found at load"
+        );
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(
             c.require_token()
@@ -648,7 +672,7 @@ mod tests {
     fn a_value_that_is_not_utf8_names_its_variable_instead_of_being_ignored() {
         use std::os::unix::ffi::OsStringExt;
         let e = Config::from_raw(|name| {
-            (name == "DATABASE_URL").then(|| std::ffi::OsString::from_vec(vec![b's', 0xff]))
+            (name == "DATABASE_URL").then(|| OsString::from_vec(vec![b's', 0xff]))
         })
         .unwrap_err();
         assert_eq!(e.variable, "DATABASE_URL");

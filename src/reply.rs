@@ -5,6 +5,8 @@
 //! reply against them, so tests (and the adapter, as a last guard) can prove nothing we send
 //! would be refused with "Invalid Form Body".
 
+use std::collections::HashSet;
+
 /// How a reply reaches the member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
@@ -58,6 +60,41 @@ impl Attachment {
     /// How an embed shows this file: `attachment://<name>`.
     pub fn url(&self) -> String {
         format!("attachment://{}", self.name)
+    }
+
+    /// How this file breaks Discord's limits: its name, its size, its alt text.
+    fn violations(&self) -> Vec<String> {
+        use limits::{ATTACHMENT_BYTES, ATTACHMENT_DESCRIPTION, ATTACHMENT_NAME};
+        let mut out = Vec::new();
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= ATTACHMENT_NAME
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        if !name_ok {
+            out.push(format!(
+                "attachment name `{}` is not a plain file name",
+                self.name
+            ));
+        }
+        if self.data.len() > ATTACHMENT_BYTES {
+            out.push(format!(
+                "attachment `{}` is {} bytes (limit {ATTACHMENT_BYTES})",
+                self.name,
+                self.data.len()
+            ));
+        }
+        if let Some(description) = &self.description
+            && count(description) > ATTACHMENT_DESCRIPTION
+        {
+            out.push(format!(
+                "attachment `{}` description is {} characters (limit {ATTACHMENT_DESCRIPTION})",
+                self.name,
+                count(description)
+            ));
+        }
+        out
     }
 }
 
@@ -123,8 +160,18 @@ impl Reply {
 
     /// Every way this reply breaks Discord's limits; empty when it is safe to send.
     pub fn violations(&self) -> Vec<String> {
-        use limits::*;
         let mut out = Vec::new();
+        self.content_violations(&mut out);
+        self.embed_violations(&mut out);
+        self.attachment_violations(&mut out);
+        self.image_violations(&mut out);
+        self.row_violations(&mut out);
+        out
+    }
+
+    /// The text's length, and that there is something to show at all.
+    fn content_violations(&self, out: &mut Vec<String>) {
+        use limits::CONTENT;
         if let Some(content) = &self.content {
             let n = count(content);
             if n > CONTENT {
@@ -134,6 +181,11 @@ impl Reply {
         if self.content.as_deref().is_none_or(str::is_empty) && self.embeds.is_empty() {
             out.push("a message needs content or an embed".into());
         }
+    }
+
+    /// How many embeds, each embed's own limits, and their characters together.
+    fn embed_violations(&self, out: &mut Vec<String>) {
+        use limits::{EMBED_TOTAL, EMBEDS};
         if self.embeds.len() > EMBEDS {
             out.push(format!("{} embeds (limit {EMBEDS})", self.embeds.len()));
         }
@@ -152,49 +204,30 @@ impl Reply {
                 "embeds hold {total} characters together (limit {EMBED_TOTAL})"
             ));
         }
+    }
+
+    /// How many files, each file's name, size and alt text, and their bytes together.
+    fn attachment_violations(&self, out: &mut Vec<String>) {
+        use limits::{ATTACHMENTS, REQUEST_BYTES};
         if self.attachments.len() > ATTACHMENTS {
             out.push(format!(
                 "{} attachments (limit {ATTACHMENTS})",
                 self.attachments.len()
             ));
         }
-        let mut bytes = 0;
         for file in &self.attachments {
-            bytes += file.data.len();
-            let name_ok = !file.name.is_empty()
-                && file.name.len() <= ATTACHMENT_NAME
-                && file
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-            if !name_ok {
-                out.push(format!(
-                    "attachment name `{}` is not a plain file name",
-                    file.name
-                ));
-            }
-            if file.data.len() > ATTACHMENT_BYTES {
-                out.push(format!(
-                    "attachment `{}` is {} bytes (limit {ATTACHMENT_BYTES})",
-                    file.name,
-                    file.data.len()
-                ));
-            }
-            if let Some(description) = &file.description
-                && count(description) > ATTACHMENT_DESCRIPTION
-            {
-                out.push(format!(
-                    "attachment `{}` description is {} characters (limit {ATTACHMENT_DESCRIPTION})",
-                    file.name,
-                    count(description)
-                ));
-            }
+            out.extend(file.violations());
         }
+        let bytes: usize = self.attachments.iter().map(|file| file.data.len()).sum();
         if bytes > REQUEST_BYTES {
             out.push(format!(
                 "attachments hold {bytes} bytes together (limit {REQUEST_BYTES})"
             ));
         }
+    }
+
+    /// An embed's image must be one of this message's files or a public https URL.
+    fn image_violations(&self, out: &mut Vec<String>) {
         for (i, embed) in self.embeds.iter().enumerate() {
             if let Some(image) = &embed.image {
                 let known = self.attachments.iter().any(|a| a.url() == *image);
@@ -205,13 +238,19 @@ impl Reply {
                 }
             }
         }
+    }
+
+    /// How many rows, buttons per row, and each button; a `custom_id` must be unique across
+    /// the whole message, not just its row.
+    fn row_violations(&self, out: &mut Vec<String>) {
+        use limits::{ACTION_ROWS, BUTTONS_PER_ROW};
         if self.rows.len() > ACTION_ROWS {
             out.push(format!(
                 "{} action rows (limit {ACTION_ROWS})",
                 self.rows.len()
             ));
         }
-        let mut ids = std::collections::HashSet::new();
+        let mut ids = HashSet::new();
         for (r, row) in self.rows.iter().enumerate() {
             if row.is_empty() || row.len() > BUTTONS_PER_ROW {
                 out.push(format!(
@@ -220,34 +259,9 @@ impl Reply {
                 ));
             }
             for button in row {
-                let n = count(&button.label);
-                if n == 0 || n > BUTTON_LABEL {
-                    out.push(format!(
-                        "button label `{}` is {n} characters (1 to {BUTTON_LABEL})",
-                        button.label
-                    ));
-                }
-                match &button.action {
-                    ButtonAction::Custom(id) => {
-                        let n = count(id);
-                        if n == 0 || n > CUSTOM_ID {
-                            out.push(format!(
-                                "custom_id `{id}` is {n} characters (1 to {CUSTOM_ID})"
-                            ));
-                        }
-                        if !ids.insert(id.clone()) {
-                            out.push(format!("custom_id `{id}` is used twice"));
-                        }
-                    }
-                    ButtonAction::Link(url) => {
-                        if count(url) > URL || !url.starts_with("https://") {
-                            out.push(format!("link button url `{url}` is invalid"));
-                        }
-                    }
-                }
+                out.extend(button.violations(&mut ids));
             }
         }
-        out
     }
 }
 
@@ -395,6 +409,39 @@ impl Button {
     pub fn disabled(mut self, disabled: bool) -> Button {
         self.disabled = disabled;
         self
+    }
+
+    /// How this button breaks Discord's limits. `seen_ids` holds the `custom_id`s of the
+    /// message's earlier buttons, as a message may not repeat one.
+    fn violations(&self, seen_ids: &mut HashSet<String>) -> Vec<String> {
+        use limits::{BUTTON_LABEL, CUSTOM_ID, URL};
+        let mut out = Vec::new();
+        let n = count(&self.label);
+        if n == 0 || n > BUTTON_LABEL {
+            out.push(format!(
+                "button label `{}` is {n} characters (1 to {BUTTON_LABEL})",
+                self.label
+            ));
+        }
+        match &self.action {
+            ButtonAction::Custom(id) => {
+                let n = count(id);
+                if n == 0 || n > CUSTOM_ID {
+                    out.push(format!(
+                        "custom_id `{id}` is {n} characters (1 to {CUSTOM_ID})"
+                    ));
+                }
+                if !seen_ids.insert(id.clone()) {
+                    out.push(format!("custom_id `{id}` is used twice"));
+                }
+            }
+            ButtonAction::Link(url) => {
+                if count(url) > URL || !url.starts_with("https://") {
+                    out.push(format!("link button url `{url}` is invalid"));
+                }
+            }
+        }
+        out
     }
 }
 

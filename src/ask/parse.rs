@@ -94,12 +94,9 @@ struct Parsed {
 }
 
 fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
-    let mut words = tokens(input.trim())?;
     let trailing_space = input.ends_with(char::is_whitespace);
-    if words.is_empty() {
-        return Err(ParseError::Empty);
-    }
-    let first = words.remove(0);
+    let mut words = tokens(input.trim())?.into_iter();
+    let first = words.next().ok_or(ParseError::Empty)?;
     let name = first.trim_start_matches('/');
     let command = find_command(name).ok_or_else(|| {
         ParseError::UnknownCommand(
@@ -111,10 +108,63 @@ fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
                 .join(", "),
         )
     })?;
-    let mut path = command.key.to_string();
-    let mut subcommand = None;
-    let mut options = command.options();
-    if !command.subcommands.is_empty() {
+    let target = Target::of(command, &mut words)?;
+    let mut raw = target.assign(words)?;
+    if complete && trailing_space && raw.is_empty() {
+        // "/roadmap " with nothing typed yet: complete the first option that autocompletes.
+        if let Some(option) = target.options.iter().find(|o| o.autocomplete()) {
+            raw.push((option, String::new()));
+        }
+    }
+    let last = raw.last().cloned();
+    // While completing, the option being typed is partial text: it is not parsed yet.
+    let typing = last.as_ref().filter(|_| complete).map(|(o, _)| o.key);
+    let mut args = Args::default();
+    for (option, value) in &raw {
+        if typing == Some(option.key) {
+            continue;
+        }
+        args.0
+            .insert(option.key, parse_value(&target.path, option, value)?);
+    }
+    if !complete
+        && let Some(missing) = target
+            .options
+            .iter()
+            .find(|o| o.required && !args.0.contains_key(o.key))
+    {
+        return Err(ParseError::MissingOption(missing.key.into()));
+    }
+    Ok(Parsed {
+        command,
+        subcommand: target.subcommand,
+        args,
+        last,
+    })
+}
+
+/// What the words after the command's name fill: the command itself, or the subcommand the
+/// first of them names.
+struct Target {
+    subcommand: Option<&'static SubcommandSpec>,
+    /// The key its option names are looked up under: `command` or `command.subcommand`.
+    path: String,
+    options: &'static [OptionSpec],
+}
+
+impl Target {
+    /// Takes the subcommand's name from `words` when `command` has subcommands.
+    fn of(
+        command: &'static CommandSpec,
+        words: &mut impl Iterator<Item = String>,
+    ) -> Result<Target, ParseError> {
+        if command.subcommands.is_empty() {
+            return Ok(Target {
+                subcommand: None,
+                path: command.key.to_string(),
+                options: command.options(),
+            });
+        }
         let list = || {
             command
                 .subcommands
@@ -123,7 +173,7 @@ fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let Some(typed) = (!words.is_empty()).then(|| words.remove(0)) else {
+        let Some(typed) = words.next() else {
             return Err(ParseError::MissingSubcommand(command.key.into(), list()));
         };
         let sub = command
@@ -133,72 +183,54 @@ fn parse(input: &str, complete: bool) -> Result<Parsed, ParseError> {
             .ok_or_else(|| {
                 ParseError::UnknownSubcommand(command.key.into(), typed.clone(), list())
             })?;
-        path = format!("{}.{}", command.key, sub.key);
-        subcommand = Some(sub);
-        options = sub.handler.options;
+        Ok(Target {
+            subcommand: Some(sub),
+            path: format!("{}.{}", command.key, sub.key),
+            options: sub.handler.options,
+        })
     }
 
-    let mut args = Args::default();
-    let mut raw: Vec<(&'static OptionSpec, String)> = Vec::new();
-    let mut positional: Vec<String> = Vec::new();
-    for word in words {
-        let named = word.split_once(':').and_then(|(name, value)| {
-            options
-                .iter()
-                .find(|o| names_match(&format!("{path}.{}", o.key), name))
-                .map(|o| (o, value.to_string()))
-        });
-        match named {
-            Some(pair) => raw.push(pair),
-            None => positional.push(word),
+    /// Pairs each option with its raw text: `name:value` words first, in the order typed, then
+    /// the other words fill the options left in order, the last of them taking all the rest.
+    fn assign(
+        &self,
+        words: impl Iterator<Item = String>,
+    ) -> Result<Vec<(&'static OptionSpec, String)>, ParseError> {
+        let mut raw: Vec<(&'static OptionSpec, String)> = Vec::new();
+        let mut positional: Vec<String> = Vec::new();
+        for word in words {
+            let named = word.split_once(':').and_then(|(name, value)| {
+                self.options
+                    .iter()
+                    .find(|o| names_match(&format!("{}.{}", self.path, o.key), name))
+                    .map(|o| (o, value.to_string()))
+            });
+            match named {
+                Some(pair) => raw.push(pair),
+                None => positional.push(word),
+            }
         }
-    }
-    let mut free: Vec<&'static OptionSpec> = options
-        .iter()
-        .filter(|o| raw.iter().all(|(r, _)| r.key != o.key))
-        .collect();
-    let mut positional = positional.into_iter().peekable();
-    while positional.peek().is_some() {
-        if free.is_empty() {
-            return Err(ParseError::Extra(positional.collect::<Vec<_>>().join(" ")));
-        }
-        let option = free.remove(0);
-        let value = if free.is_empty() {
-            // The last free option takes the rest: `/roadmap message brokers`.
-            positional.by_ref().collect::<Vec<_>>().join(" ")
-        } else {
-            positional.next().unwrap_or_default()
-        };
-        raw.push((option, value));
-    }
-    if complete && trailing_space && raw.is_empty() {
-        // "/roadmap " with nothing typed yet: complete the first option that autocompletes.
-        if let Some(option) = options.iter().find(|o| o.autocomplete()) {
-            raw.push((option, String::new()));
-        }
-    }
-    let last = raw.last().cloned();
-    for (option, value) in &raw {
-        let is_last = last.as_ref().is_some_and(|(o, _)| o.key == option.key);
-        if complete && is_last {
-            continue;
-        }
-        let parsed = parse_value(&path, option, value)?;
-        args.0.insert(option.key, parsed);
-    }
-    if !complete
-        && let Some(missing) = options
+        let mut free: Vec<&'static OptionSpec> = self
+            .options
             .iter()
-            .find(|o| o.required && !args.0.contains_key(o.key))
-    {
-        return Err(ParseError::MissingOption(missing.key.into()));
+            .filter(|o| raw.iter().all(|(r, _)| r.key != o.key))
+            .collect();
+        let mut positional = positional.into_iter().peekable();
+        while positional.peek().is_some() {
+            if free.is_empty() {
+                return Err(ParseError::Extra(positional.collect::<Vec<_>>().join(" ")));
+            }
+            let option = free.remove(0);
+            let value = if free.is_empty() {
+                // The last free option takes the rest: `/roadmap message brokers`.
+                positional.by_ref().collect::<Vec<_>>().join(" ")
+            } else {
+                positional.next().unwrap_or_default()
+            };
+            raw.push((option, value));
+        }
+        Ok(raw)
     }
-    Ok(Parsed {
-        command,
-        subcommand,
-        args,
-        last,
-    })
 }
 
 fn parse_value(path: &str, option: &OptionSpec, raw: &str) -> Result<Value, ParseError> {

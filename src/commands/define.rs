@@ -52,6 +52,9 @@ pub struct Ctx<'a> {
     pub app: &'a App,
     pub lookups: &'a dyn Lookups,
     pub caller: &'a Caller,
+    /// The caller's marks and notices in the server, read once before the command ran (none
+    /// outside a server, or when that read failed: then a command reads what it needs itself).
+    pub member: Option<&'a crate::progress::MemberView>,
 }
 
 /// The kind of an option's value, as Discord types it.

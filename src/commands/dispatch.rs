@@ -12,8 +12,8 @@ use crate::component::{ComponentId, MarkAction};
 use crate::error::UserError;
 use crate::lookups::Lookups;
 use crate::ops::metrics::{InteractionKind, Outcome};
-use crate::progress::State;
 use crate::progress::change::Target;
+use crate::progress::{MemberView, State};
 use crate::reply::{Choice, Delivery, Reply};
 
 /// Who asked what, for the span a transport opens around an interaction.
@@ -50,18 +50,43 @@ pub fn interaction_span(handover: &Handover<'_>) -> tracing::Span {
 /// Runs a command and always produces a reply.
 pub async fn respond(app: &App, lookups: &dyn Lookups, invocation: &Invocation) -> Reply {
     let caller = &invocation.caller;
-    let spec = invocation.command;
-    let result = execute(app, lookups, invocation).await;
-    let reply = finish(app, result, caller, InteractionKind::Command, spec.key);
-    with_notice(app, caller, reply).await
+    // One read before the work: what the reply needs of the member (their marks, a notice).
+    let member = member_view(app, caller).await;
+    let ctx = Ctx {
+        app,
+        lookups,
+        caller,
+        member: member.as_ref(),
+    };
+    let result = execute(ctx, invocation).await;
+    let reply = finish(
+        app,
+        result,
+        caller,
+        InteractionKind::Command,
+        invocation.command.key,
+    );
+    match member.is_some_and(|m| m.notice_pending) {
+        true => with_notice(app, caller, reply).await,
+        false => reply,
+    }
+}
+
+/// The caller's marks and notices in the server; `None` outside one, or when they cannot be
+/// read (logged: the command then reads what it needs itself, and reports a failure).
+async fn member_view(app: &App, caller: &Caller) -> Option<MemberView> {
+    let guild = caller.guild_id?;
+    match app.store.member_view(guild, caller.user_id).await {
+        Ok(view) => Some(view),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the member's marks and notices");
+            None
+        }
+    }
 }
 
 /// Checks who may run the command, then runs the leaf the invocation names.
-async fn execute(
-    app: &App,
-    lookups: &dyn Lookups,
-    invocation: &Invocation,
-) -> Result<Reply, CommandError> {
+async fn execute(ctx: Ctx<'_>, invocation: &Invocation) -> Result<Reply, CommandError> {
     let (spec, caller) = (invocation.command, &invocation.caller);
     if spec.needs_guild {
         caller.guild()?;
@@ -79,11 +104,6 @@ async fn execute(
                 .into(),
             )
         })?,
-    };
-    let ctx = Ctx {
-        app,
-        lookups,
-        caller,
     };
     (handler.run)(ctx, &invocation.args, spec.key).await
 }
@@ -210,22 +230,12 @@ pub async fn autocomplete(app: &App, request: &AutocompleteRequest) -> Vec<Choic
 /// A notice waiting for the member (their streak reminder was turned off because Discord
 /// refused the DM), shown once, above the reply. Only on a private reply: a public one would
 /// tell the channel about the member's DMs, so the notice waits for the next private one.
-async fn with_notice(app: &App, caller: &Caller, mut reply: Reply) -> Reply {
+async fn with_notice(app: &App, caller: &Caller, reply: Reply) -> Reply {
     let Some(guild) = caller.guild_id.filter(|_| reply.ephemeral) else {
         return reply;
     };
     match app.store.take_reminder_notice(guild, caller.user_id).await {
-        Ok(true) => {
-            let notice = caller.locale.texts().streak_notice_dms_closed;
-            reply.content = Some(match reply.content.take() {
-                Some(content) => crate::reply::truncate(
-                    &format!("{notice}\n\n{content}"),
-                    crate::reply::limits::CONTENT,
-                ),
-                None => notice.to_string(),
-            });
-            reply
-        }
+        Ok(true) => crate::render::streak::with_dms_closed_notice(reply, caller.locale),
         Ok(false) => reply,
         Err(error) => {
             tracing::warn!(%error, "could not read the member's notices");

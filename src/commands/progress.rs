@@ -79,6 +79,15 @@ pub(super) async fn verified_items(
         .collect())
 }
 
+/// The caller's states, from the read made before the command when there was one (nothing
+/// outside a server).
+pub(super) async fn states_in(ctx: Ctx<'_>) -> Result<Option<ItemStates>, CommandError> {
+    match ctx.member {
+        Some(view) => Ok(Some(states_of(&ctx.app.roadmap, &view.marks))),
+        None => caller_states(ctx.app, ctx.caller).await,
+    }
+}
+
 /// The caller's states, for views that show them (nothing outside a server).
 pub(super) async fn caller_states(
     app: &App,

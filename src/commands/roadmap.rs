@@ -34,15 +34,15 @@ struct Show;
 impl Leaf for Show {
     type Options = TopicOption;
     async fn run(ctx: Ctx<'_>, o: TopicOption) -> Result<Reply, CommandError> {
-        run(ctx.app, ctx.caller, o.topic.as_deref()).await
+        run(ctx, o.topic.as_deref()).await
     }
 }
 
-async fn run(app: &App, caller: &Caller, topic: Option<&str>) -> Result<Reply, CommandError> {
-    let locale = caller.locale;
-    let roadmap = &app.roadmap;
+async fn run(ctx: Ctx<'_>, topic: Option<&str>) -> Result<Reply, CommandError> {
+    let locale = ctx.caller.locale;
+    let roadmap = &ctx.app.roadmap;
     let query = topic.map(str::trim).unwrap_or_default();
-    let states = caller_states(app, caller).await?;
+    let states = super::progress::states_in(ctx).await?;
     let marks = states.as_ref();
     // Nothing, or the roadmap's own name ("backend", "Roadmap backend"): the overview.
     if query.is_empty() || roadmap.track_named(query).is_some() {

@@ -192,116 +192,73 @@ impl std::fmt::Debug for Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
-        let mut registry = Registry::default();
-        let interactions = Family::<InteractionLabels, Counter>::default();
-        registry.register(
-            "trilha_interactions",
-            "Interactions answered, by kind, command and outcome",
-            interactions.clone(),
-        );
-        let latency: Histograms = Family::new_with_constructor(latency_histogram);
-        registry.register(
-            "trilha_interaction_duration_seconds",
-            "Time from receiving an interaction to answering it",
-            latency.clone(),
-        );
-        let deferred = Family::<CommandLabels, Counter>::default();
-        registry.register(
-            "trilha_interactions_deferred",
-            "Interactions deferred because their work took longer than the deferral threshold, by command",
-            deferred.clone(),
-        );
-        let responses_failed = Family::<FailureLabels, Counter>::default();
-        registry.register(
-            "trilha_interaction_responses_failed",
-            "Responses Discord refused or that arrived after its 3 s deadline, by reason",
-            responses_failed.clone(),
-        );
-        let events_unparsed = Family::<EventLabels, Counter>::default();
-        registry.register(
-            "trilha_gateway_events_unparsed",
-            "Gateway events serenity could not parse, by event name (interactions among them were answered from the raw payload)",
-            events_unparsed.clone(),
-        );
-        let frames_dropped = Counter::default();
-        registry.register(
-            "trilha_gateway_frames_dropped",
-            "Gateway frames serenity could not read at all and dropped",
-            frames_dropped.clone(),
-        );
-        let prompts_posted = Counter::default();
-        registry.register(
-            "trilha_prompts_posted",
-            "Study prompts posted",
-            prompts_posted.clone(),
-        );
-        let prompt_last_tick = Gauge::default();
-        registry.register(
-            "trilha_prompt_scheduler_last_tick_seconds",
-            "The time (Unix seconds, by the bot's clock) the prompt scheduler's last completed tick handled: every slot due by then is posted, skipped or retrying",
-            prompt_last_tick.clone(),
-        );
-        let prompts_failed = Family::<PromptLabels, Counter>::default();
-        registry.register(
-            "trilha_prompts_failed",
-            "Prompt slots not posted, by reason",
-            prompts_failed.clone(),
-        );
-        let gateway_connected = Gauge::default();
-        registry.register(
-            "trilha_gateway_connected",
-            "Whether the gateway connection is up",
-            gateway_connected.clone(),
-        );
-        let gateway_reconnects = Counter::default();
-        registry.register(
-            "trilha_gateway_reconnects",
-            "Gateway connections after the first (resumes and new sessions)",
-            gateway_reconnects.clone(),
-        );
-        let pictures = Family::<PictureLabels, Counter>::default();
-        registry.register(
-            "trilha_pictures",
-            "Pictures replies asked for, by picture and outcome (late or failed ones left the text answer alone)",
-            pictures.clone(),
-        );
-        let shard_up = Family::<ShardLabels, Gauge>::default();
-        registry.register(
-            "trilha_gateway_shard_connected",
-            "Whether each gateway shard of this process is connected",
-            shard_up.clone(),
-        );
-        let shard_latency = Family::<ShardLabels, Gauge<f64, AtomicU64>>::default();
-        registry.register(
-            "trilha_gateway_shard_latency_seconds",
-            "Each shard's last heartbeat round trip",
-            shard_latency.clone(),
-        );
-        Metrics {
-            shard_up,
-            shard_latency,
-            shards: Default::default(),
-            registry,
-            interactions,
-            latency,
-            deferred,
-            responses_failed,
-            events_unparsed,
-            frames_dropped,
+        let mut metrics = Metrics {
+            registry: Registry::default(),
+            interactions: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram),
+            deferred: Family::default(),
+            responses_failed: Family::default(),
+            events_unparsed: Family::default(),
+            frames_dropped: Counter::default(),
             frames_seen: AtomicU64::new(0),
-            prompts_posted,
-            prompt_last_tick,
-            prompts_failed,
-            gateway_connected,
+            prompts_posted: Counter::default(),
+            prompt_last_tick: Gauge::default(),
+            prompts_failed: Family::default(),
+            gateway_connected: Gauge::default(),
             gateway_up: AtomicBool::new(false),
-            gateway_reconnects,
+            gateway_reconnects: Counter::default(),
             gateway_sessions: AtomicU64::new(0),
-            pictures,
-        }
+            pictures: Family::default(),
+            shard_up: Family::default(),
+            shard_latency: Family::default(),
+            shards: Default::default(),
+        };
+        metrics.register_families();
+        metrics
     }
 }
 
 impl Metrics {
+    /// Registers every metric under its exposed name and help text. The registry shares each
+    /// metric with its field (a clone is a handle), and `/metrics` lists them in this order.
+    fn register_families(&mut self) {
+        macro_rules! register {
+            ($($field:ident: $name:literal, $help:literal;)*) => {$(
+                self.registry.register($name, $help, self.$field.clone());
+            )*};
+        }
+        register! {
+            interactions: "trilha_interactions",
+                "Interactions answered, by kind, command and outcome";
+            latency: "trilha_interaction_duration_seconds",
+                "Time from receiving an interaction to answering it";
+            deferred: "trilha_interactions_deferred",
+                "Interactions deferred because their work took longer than the deferral threshold, by command";
+            responses_failed: "trilha_interaction_responses_failed",
+                "Responses Discord refused or that arrived after its 3 s deadline, by reason";
+            events_unparsed: "trilha_gateway_events_unparsed",
+                "Gateway events serenity could not parse, by event name (interactions among them were answered from the raw payload)";
+            frames_dropped: "trilha_gateway_frames_dropped",
+                "Gateway frames serenity could not read at all and dropped";
+            prompts_posted: "trilha_prompts_posted",
+                "Study prompts posted";
+            prompt_last_tick: "trilha_prompt_scheduler_last_tick_seconds",
+                "The time (Unix seconds, by the bot's clock) the prompt scheduler's last completed tick handled: every slot due by then is posted, skipped or retrying";
+            prompts_failed: "trilha_prompts_failed",
+                "Prompt slots not posted, by reason";
+            gateway_connected: "trilha_gateway_connected",
+                "Whether the gateway connection is up";
+            gateway_reconnects: "trilha_gateway_reconnects",
+                "Gateway connections after the first (resumes and new sessions)";
+            pictures: "trilha_pictures",
+                "Pictures replies asked for, by picture and outcome (late or failed ones left the text answer alone)";
+            shard_up: "trilha_gateway_shard_connected",
+                "Whether each gateway shard of this process is connected";
+            shard_latency: "trilha_gateway_shard_latency_seconds",
+                "Each shard's last heartbeat round trip";
+        }
+    }
+
     /// An interaction and how it ended.
     pub fn interaction(&self, kind: InteractionKind, name: &str, outcome: Outcome) {
         self.interactions

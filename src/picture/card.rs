@@ -107,7 +107,6 @@ impl Look for CardLook<'_> {
 
 /// Lays the card out.
 pub fn scene(card: &Card) -> Scene {
-    let t = card.locale.texts();
     let roadmap = card.roadmap;
     let standings = standing(roadmap, card.states);
     let track_standing = standings
@@ -115,8 +114,28 @@ pub fn scene(card: &Card) -> Scene {
         .find(|s| s.track == card.track)
         .expect("every track has a standing");
     let mut canvas = Canvas::default();
-    let width = Canvas::inner_width();
+    header(&mut canvas, card);
+    milestone(&mut canvas, card, &track_standing);
+    legend(&mut canvas, &legend_entries(card));
+    let look = CardLook {
+        states: card.states,
+        verified: card.verified,
+        standing: &track_standing,
+        locale: card.locale,
+    };
+    canvas.sections(roadmap, card.track, &look, card.locale);
+    footer(
+        &mut canvas,
+        roadmap.track(card.track).name.get(card.locale),
+        card.locale,
+    );
+    canvas.finish()
+}
 
+/// The member's name, then the server's and the date.
+fn header(canvas: &mut Canvas, card: &Card) {
+    let t = card.locale.texts();
+    let width = Canvas::inner_width();
     let member = text::best_name(card.member).unwrap_or_else(|| t.picture_member.to_string());
     let title = layout::line_block(&member, TITLE, palette::TEXT, MARGIN, canvas.y, width);
     canvas.y += TITLE.line_height();
@@ -132,23 +151,25 @@ pub fn scene(card: &Card) -> Scene {
     );
     canvas.y += SUBTITLE.line_height() + 14.0;
     canvas.push_text(subtitle);
+}
 
-    // The milestone: its name, how many sections are met, a bar.
-    let track = roadmap.track(card.track);
+/// The milestone: its name (with a graduation cap once reached), how many sections are met, a
+/// bar.
+fn milestone(canvas: &mut Canvas, card: &Card, track_standing: &TrackStanding) {
+    let t = card.locale.texts();
+    let width = Canvas::inner_width();
+    let track = card.roadmap.track(card.track);
     let required = track_standing.required_sections();
     let met = track_standing.met_sections();
     let count = t.picture_sections.fill(required, &[("met", &met)]);
     let count_width = text::measure(&count, BODY) + 2.0;
-    let milestone = layout::line_block(
-        &format!(
-            "{}{}",
-            if track_standing.milestone() {
-                "🎓 "
-            } else {
-                ""
-            },
-            track.milestone.get(card.locale)
-        ),
+    let cap = if track_standing.milestone() {
+        "🎓 "
+    } else {
+        ""
+    };
+    let name = layout::line_block(
+        &format!("{cap}{}", track.milestone.get(card.locale)),
         HEADING,
         palette::TEXT,
         MARGIN,
@@ -164,7 +185,7 @@ pub fn scene(card: &Card) -> Scene {
         count_width,
     ));
     canvas.y += HEADING.line_height() + 6.0;
-    canvas.push_text(milestone);
+    canvas.push_text(name);
     canvas.marks.push(Mark::Bar {
         rect: Rect::new(MARGIN, canvas.y, width, 12.0),
         fraction: if required == 0 {
@@ -176,9 +197,14 @@ pub fn scene(card: &Card) -> Scene {
         track: palette::OUTLINE,
     });
     canvas.y += 12.0 + 14.0;
+}
 
-    // The legend, with the member's count in each state.
-    let track_items: Vec<ItemIdx> = track
+/// The legend's entries: each state's icon with the member's count of the track's items in it.
+fn legend_entries(card: &Card) -> [(Icon, String); 5] {
+    let t = card.locale.texts();
+    let roadmap = card.roadmap;
+    let track_items: Vec<ItemIdx> = roadmap
+        .track(card.track)
         .sections
         .iter()
         .flat_map(|&s| roadmap.section(s).items.iter().copied())
@@ -189,7 +215,11 @@ pub fn scene(card: &Card) -> Scene {
             .filter(|i| card.states.get(i).copied() == state)
             .count()
     };
-    let entries = [
+    let verified = track_items
+        .iter()
+        .filter(|i| card.verified.contains(i))
+        .count();
+    [
         (
             Icon::Done,
             t.count_done.fill(count_of(Some(State::Done)), &[]),
@@ -203,28 +233,8 @@ pub fn scene(card: &Card) -> Scene {
             t.count_skipped.fill(count_of(Some(State::Skipped)), &[]),
         ),
         (Icon::Pending, t.count_pending.fill(count_of(None), &[])),
-        (
-            Icon::Verified,
-            t.count_verified.fill(
-                track_items
-                    .iter()
-                    .filter(|i| card.verified.contains(i))
-                    .count(),
-                &[],
-            ),
-        ),
-    ];
-    legend(&mut canvas, &entries);
-
-    let look = CardLook {
-        states: card.states,
-        verified: card.verified,
-        standing: &track_standing,
-        locale: card.locale,
-    };
-    canvas.sections(roadmap, card.track, &look, card.locale);
-    footer(&mut canvas, track.name.get(card.locale), card.locale);
-    canvas.finish()
+        (Icon::Verified, t.count_verified.fill(verified, &[])),
+    ]
 }
 
 /// A row of icons, each followed by its label.

@@ -105,9 +105,24 @@ impl Look for HeatLook<'_> {
 
 /// Lays the heat map out.
 pub fn scene(heat: &Heat) -> Scene {
-    let t = heat.locale.texts();
     let roadmap = heat.roadmap;
     let mut canvas = Canvas::default();
+    header(&mut canvas, heat);
+    week(&mut canvas, heat);
+    scale(&mut canvas, heat.locale);
+    let look = HeatLook { heat };
+    canvas.sections(roadmap, heat.track, &look, heat.locale);
+    footer(
+        &mut canvas,
+        roadmap.track(heat.track).name.get(heat.locale),
+        heat.locale,
+    );
+    canvas.finish()
+}
+
+/// The server's name, then how many members are active and the date.
+fn header(canvas: &mut Canvas, heat: &Heat) {
+    let t = heat.locale.texts();
     let width = Canvas::inner_width();
     let server = text::best_name(heat.server).unwrap_or_else(|| t.picture_server.to_string());
     canvas.push_text(layout::line_block(
@@ -129,9 +144,12 @@ pub fn scene(heat: &Heat) -> Scene {
         width,
     ));
     canvas.y += SUBTITLE.line_height() + 14.0;
+}
 
-    // This week, in two columns.
-    let column = (width - 24.0) / 2.0;
+/// The week's most completed and most started items, in two columns side by side.
+fn week(canvas: &mut Canvas, heat: &Heat) {
+    let t = heat.locale.texts();
+    let column = (Canvas::inner_width() - 24.0) / 2.0;
     let top = canvas.y;
     let mut bottom = top;
     let (done_title, learning_title) = if heat.last_week {
@@ -157,24 +175,40 @@ pub fn scene(heat: &Heat) -> Scene {
             column,
         ));
         y += HEADING.line_height() + 2.0;
-        let lines: Vec<String> = entries
-            .iter()
-            .take(5)
-            .map(|(item, n)| format!("{} (+{n})", roadmap.item(*item).name.get(heat.locale)))
-            .collect();
-        let body = if lines.is_empty() {
-            t.heat_week_none.to_string()
-        } else {
-            lines.join(" · ")
-        };
-        let block = layout::text_block(&body, BODY, palette::MUTED, x, y, column, 3);
+        let block = layout::text_block(
+            &week_list(heat, entries),
+            BODY,
+            palette::MUTED,
+            x,
+            y,
+            column,
+            3,
+        );
         y += block.bounds().h;
         canvas.push_text(block);
         bottom = bottom.max(y);
     }
     canvas.y = bottom + 16.0;
+}
 
-    // The scale: five swatches from none to every active member.
+/// Up to five items with how many members moved on each, or a note that nobody did.
+fn week_list(heat: &Heat, entries: &[(ItemIdx, u64)]) -> String {
+    if entries.is_empty() {
+        return heat.locale.texts().heat_week_none.to_string();
+    }
+    entries
+        .iter()
+        .take(5)
+        .map(|(item, n)| {
+            let name = heat.roadmap.item(*item).name.get(heat.locale);
+            format!("{name} (+{n})")
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The scale: five swatches from none to every active member, and what they mean.
+fn scale(canvas: &mut Canvas, locale: Locale) {
     let lh = BODY.line_height();
     let mut x = MARGIN;
     for step in 0..5 {
@@ -192,23 +226,14 @@ pub fn scene(heat: &Heat) -> Scene {
         });
         x += layout::MARKER + 4.0;
     }
-    let scale_note = fill(t.heat_legend, &[]);
+    let scale_note = fill(locale.texts().heat_legend, &[]);
     canvas.push_text(layout::line_block(
         &scale_note,
         SMALL,
         palette::MUTED,
         x + 8.0,
         canvas.y + (lh - SMALL.line_height()) / 2.0,
-        MARGIN + width - x - 8.0,
+        MARGIN + Canvas::inner_width() - x - 8.0,
     ));
     canvas.y += lh + 18.0;
-
-    let look = HeatLook { heat };
-    canvas.sections(roadmap, heat.track, &look, heat.locale);
-    footer(
-        &mut canvas,
-        roadmap.track(heat.track).name.get(heat.locale),
-        heat.locale,
-    );
-    canvas.finish()
 }

@@ -62,6 +62,14 @@ pub struct Mark {
     pub since: i64,
 }
 
+/// What a member's reply reads about them before the command runs: their marks in the server,
+/// and whether a notice waits for them (their streak reminder was turned off).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberView {
+    pub marks: Vec<Mark>,
+    pub notice_pending: bool,
+}
+
 /// A member's marks keyed by roadmap item, dropping ids the roadmap no longer has.
 pub fn states_of(roadmap: &crate::roadmap::Roadmap, marks: &[Mark]) -> ItemStates {
     marks

@@ -4,85 +4,32 @@ use super::{COLOUR_ERROR, COLOUR_NOT_FOUND};
 use crate::error::UserError;
 use crate::i18n::{Locale, fill};
 use crate::reply::{Embed, Reply, truncate};
-use crate::roadmap::Roadmap;
+use crate::roadmap::{ItemIdx, Node, Roadmap};
 
+/// The reply explaining a member's mistake, in their language.
 pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply {
     let t = locale.texts();
-    let simple = |text: &str| {
-        Reply::ephemeral(Embed {
-            description: text.to_string(),
-            colour: COLOUR_NOT_FOUND,
-            ..Embed::default()
-        })
-    };
+    let item_name = |item: ItemIdx| roadmap.item(item).name.get(locale);
     match error {
-        UserError::NeedsGuild => simple(t.needs_guild),
-        UserError::NeedsManageGuild => simple(t.needs_manage_guild),
-        UserError::StaleButton => simple(t.stale_button),
+        UserError::NeedsGuild => notice(t.needs_guild),
+        UserError::NeedsManageGuild => notice(t.needs_manage_guild),
+        UserError::StaleButton => notice(t.stale_button),
         UserError::UnknownItem { query, suggestions } => {
-            let mut reply = super::roadmap::not_found(roadmap, query, suggestions, locale);
-            if let Some(embed) = reply.embeds.first_mut() {
-                embed.title = fill(
-                    t.unknown_item_title,
-                    &[("query", &truncate(query.trim(), 100))],
-                );
-            }
-            reply
+            unknown_item(roadmap, query, suggestions, locale)
         }
-        UserError::NotAnItem { node, items } => {
-            let names = items
-                .iter()
-                .take(5)
-                .map(|&i| format!("**{}**", roadmap.item(i).name.get(locale)))
-                .collect::<Vec<_>>()
-                .join(t.list_separator);
-            simple(&fill(
-                t.not_an_item,
-                &[
-                    ("name", &roadmap.node_name(*node, locale)),
-                    ("items", &names),
-                ],
-            ))
+        UserError::NotAnItem { node, items } => notice(&not_an_item(roadmap, *node, items, locale)),
+        UserError::NothingToUndo { item } => {
+            notice(&fill(t.nothing_to_undo, &[("item", &item_name(*item))]))
         }
-        UserError::NothingToUndo { item } => simple(&fill(
-            t.nothing_to_undo,
-            &[("item", &roadmap.item(*item).name.get(locale))],
-        )),
-        UserError::UnknownSection { query } => {
-            let sections = roadmap
-                .sections()
-                .map(|(_, s)| format!("**{}**", s.name.get(locale)))
-                .collect::<Vec<_>>()
-                .join(t.list_separator);
-            simple(&fill(
-                t.unknown_section,
-                &[
-                    ("query", &truncate(query.trim(), 100)),
-                    ("sections", &sections),
-                ],
-            ))
-        }
+        UserError::UnknownSection { query } => notice(&unknown_section(roadmap, query, locale)),
         UserError::UnknownTimezone { query, suggestions } => {
-            let mut text = fill(
-                t.config_timezone_unknown,
-                &[("timezone", &truncate(query.trim(), 100))],
-            );
-            if !suggestions.is_empty() {
-                let list = suggestions
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(t.list_separator);
-                text.push_str("\n\n");
-                text.push_str(&fill(t.not_found_suggestions, &[("suggestions", &list)]));
-            }
-            simple(&text)
+            notice(&unknown_timezone(query, suggestions, locale))
         }
-        UserError::BadTime { value } => simple(&fill(
+        UserError::BadTime { value } => notice(&fill(
             t.prompts_bad_time,
             &[("value", &truncate(value, 60))],
         )),
-        UserError::BadDays { value } => simple(&fill(
+        UserError::BadDays { value } => notice(&fill(
             t.prompts_bad_days,
             &[("value", &truncate(value, 60))],
         )),
@@ -90,67 +37,147 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
             channel,
             missing,
             role,
-        } => {
-            use crate::lookups::permissions::*;
-            let mut names: Vec<String> = [
-                (VIEW_CHANNEL, t.perm_view_channel),
-                (SEND_MESSAGES, t.perm_send_messages),
-                (EMBED_LINKS, t.perm_embed_links),
-                (ATTACH_FILES, t.perm_attach_files),
-                (CREATE_PUBLIC_THREADS, t.perm_create_public_threads),
-                (SEND_MESSAGES_IN_THREADS, t.perm_send_messages_in_threads),
-            ]
-            .iter()
-            .filter(|(bit, _)| missing & bit != 0)
-            .map(|(_, name)| format!("**{name}**"))
-            .collect();
-            if let Some(role) = role {
-                names.push(fill(t.perm_mention_role, &[("role", role)]));
-            }
-            simple(&fill(
-                t.prompts_missing_permissions,
-                &[
-                    ("channel", channel),
-                    ("missing", &names.join(t.list_separator)),
-                ],
-            ))
-        }
-        UserError::PromptsNotConfigured => simple(t.prompts_not_configured),
-        UserError::PromptsPaused => simple(t.prompts_now_paused),
-        UserError::NotYourCard => simple(t.share_not_yours),
-        UserError::PictureUnavailable => simple(t.share_unavailable),
-        UserError::QuizLocked { item, until } => simple(&fill(
+        } => notice(&missing_permissions(*channel, *missing, *role, locale)),
+        UserError::PromptsNotConfigured => notice(t.prompts_not_configured),
+        UserError::PromptsPaused => notice(t.prompts_now_paused),
+        UserError::NotYourCard => notice(t.share_not_yours),
+        UserError::PictureUnavailable => notice(t.share_unavailable),
+        UserError::QuizLocked { item, until } => notice(&fill(
             t.quiz_error_locked,
             &[
-                ("item", &roadmap.item(*item).name.get(locale)),
+                ("item", &item_name(*item)),
                 ("until", until),
                 ("id", &roadmap.item(*item).id),
             ],
         )),
-        UserError::NoQuestions { item } => simple(&fill(
+        UserError::NoQuestions { item } => notice(&fill(
             t.quiz_error_no_questions,
-            &[("item", &roadmap.item(*item).name.get(locale))],
+            &[("item", &item_name(*item))],
         )),
-        UserError::NothingToQuiz => simple(t.quiz_error_nothing),
-        UserError::QuizNotYours => simple(t.quiz_error_not_yours),
-        UserError::QuizAnswered => simple(t.quiz_error_answered),
-        UserError::QuizExpired => simple(t.quiz_error_expired),
-        UserError::QuizGone => simple(t.quiz_error_gone),
-        UserError::RewardNeedsCount => simple(t.reward_error_needs_count),
-        UserError::RewardNeedsSection => simple(t.reward_error_needs_section),
-        UserError::RewardEveryone => simple(t.reward_error_everyone),
+        UserError::NothingToQuiz => notice(t.quiz_error_nothing),
+        UserError::QuizNotYours => notice(t.quiz_error_not_yours),
+        UserError::QuizAnswered => notice(t.quiz_error_answered),
+        UserError::QuizExpired => notice(t.quiz_error_expired),
+        UserError::QuizGone => notice(t.quiz_error_gone),
+        UserError::RewardNeedsCount => notice(t.reward_error_needs_count),
+        UserError::RewardNeedsSection => notice(t.reward_error_needs_section),
+        UserError::RewardEveryone => notice(t.reward_error_everyone),
         UserError::RewardUnknownRole { role } => {
-            simple(&fill(t.reward_error_unknown_role, &[("role", role)]))
+            notice(&fill(t.reward_error_unknown_role, &[("role", role)]))
         }
-        UserError::RewardNoManageRoles => simple(t.reward_error_no_manage_roles),
+        UserError::RewardNoManageRoles => notice(t.reward_error_no_manage_roles),
         UserError::RewardManagedRole { role } => {
-            simple(&fill(t.reward_error_role_managed, &[("role", role)]))
+            notice(&fill(t.reward_error_role_managed, &[("role", role)]))
         }
         UserError::RewardRoleAbove { role } => {
-            simple(&fill(t.reward_error_role_above, &[("role", role)]))
+            notice(&fill(t.reward_error_role_above, &[("role", role)]))
         }
-        UserError::RewardUnknown { id } => simple(&fill(t.reward_error_unknown, &[("id", id)])),
+        UserError::RewardUnknown { id } => notice(&fill(t.reward_error_unknown, &[("id", id)])),
     }
+}
+
+/// A one-paragraph explanation, seen only by the member who made the mistake.
+fn notice(text: &str) -> Reply {
+    Reply::ephemeral(Embed {
+        description: text.to_string(),
+        colour: COLOUR_NOT_FOUND,
+        ..Embed::default()
+    })
+}
+
+/// The "not found" reply with its suggestions, titled with what the member typed.
+fn unknown_item(roadmap: &Roadmap, query: &str, suggestions: &[Node], locale: Locale) -> Reply {
+    let mut reply = super::roadmap::not_found(roadmap, query, suggestions, locale);
+    if let Some(embed) = reply.embeds.first_mut() {
+        embed.title = fill(
+            locale.texts().unknown_item_title,
+            &[("query", &truncate(query.trim(), 100))],
+        );
+    }
+    reply
+}
+
+/// A section or group named where an item is needed, with a few of the items it holds.
+fn not_an_item(roadmap: &Roadmap, node: Node, items: &[ItemIdx], locale: Locale) -> String {
+    let t = locale.texts();
+    let names = items
+        .iter()
+        .take(5)
+        .map(|&i| format!("**{}**", roadmap.item(i).name.get(locale)))
+        .collect::<Vec<_>>()
+        .join(t.list_separator);
+    fill(
+        t.not_an_item,
+        &[
+            ("name", &roadmap.node_name(node, locale)),
+            ("items", &names),
+        ],
+    )
+}
+
+/// No section matches the query: every section is listed, as there are few.
+fn unknown_section(roadmap: &Roadmap, query: &str, locale: Locale) -> String {
+    let t = locale.texts();
+    let sections = roadmap
+        .sections()
+        .map(|(_, s)| format!("**{}**", s.name.get(locale)))
+        .collect::<Vec<_>>()
+        .join(t.list_separator);
+    fill(
+        t.unknown_section,
+        &[
+            ("query", &truncate(query.trim(), 100)),
+            ("sections", &sections),
+        ],
+    )
+}
+
+/// Not a time zone, followed by the closest zone names when there are any.
+fn unknown_timezone(query: &str, suggestions: &[String], locale: Locale) -> String {
+    let t = locale.texts();
+    let mut text = fill(
+        t.config_timezone_unknown,
+        &[("timezone", &truncate(query.trim(), 100))],
+    );
+    if !suggestions.is_empty() {
+        let list = suggestions
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(t.list_separator);
+        text.push_str("\n\n");
+        text.push_str(&fill(t.not_found_suggestions, &[("suggestions", &list)]));
+    }
+    text
+}
+
+/// The permissions the bot lacks in `channel`, by the names Discord's settings use, and the
+/// role it cannot ping if any.
+fn missing_permissions(channel: u64, missing: u64, role: Option<u64>, locale: Locale) -> String {
+    use crate::lookups::permissions::*;
+    let t = locale.texts();
+    let mut names: Vec<String> = [
+        (VIEW_CHANNEL, t.perm_view_channel),
+        (SEND_MESSAGES, t.perm_send_messages),
+        (EMBED_LINKS, t.perm_embed_links),
+        (ATTACH_FILES, t.perm_attach_files),
+        (CREATE_PUBLIC_THREADS, t.perm_create_public_threads),
+        (SEND_MESSAGES_IN_THREADS, t.perm_send_messages_in_threads),
+    ]
+    .iter()
+    .filter(|(bit, _)| missing & bit != 0)
+    .map(|(_, name)| format!("**{name}**"))
+    .collect();
+    if let Some(role) = role {
+        names.push(fill(t.perm_mention_role, &[("role", &role)]));
+    }
+    fill(
+        t.prompts_missing_permissions,
+        &[
+            ("channel", &channel),
+            ("missing", &names.join(t.list_separator)),
+        ],
+    )
 }
 
 /// The reply as it can be sent, and how the original broke Discord's limits: the reply itself

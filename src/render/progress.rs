@@ -8,7 +8,9 @@ use crate::i18n::{Locale, fill};
 use crate::progress::change::Outcome;
 use crate::progress::community::Community;
 use crate::progress::next::NextStep;
-use crate::progress::standing::{Achievements, ScopeStanding, TrackStanding};
+use crate::progress::standing::{
+    Achievements, ScopeStanding, SectionStanding, TrackStanding, section_standing,
+};
 use crate::progress::{ItemStates, State};
 use crate::reply::{Button, ButtonStyle, Embed, Field, Reply, limits, truncate};
 use crate::roadmap::{ItemIdx, Roadmap};
@@ -65,7 +67,6 @@ pub fn marked(
 ) -> Reply {
     let t = locale.texts();
     let it = roadmap.item(item);
-    let name = it.name.get(locale);
     let current = outcome.current.as_ref().map(|m| m.state);
     let (title, colour) = match current {
         Some(State::Done) => (t.mark_title_done, COLOUR_DONE),
@@ -73,8 +74,37 @@ pub fn marked(
         Some(State::Skipped) => (t.mark_title_skipped, COLOUR_SKIPPED),
         None => (t.mark_title_pending, COLOUR_BRAND),
     };
+    let section = section_standing(roadmap, it.section, states);
+    let mut fields = pack_lines_if_any(
+        t.mark_field_standing,
+        &standing_lines(roadmap, &section, locale),
+        locale,
+    );
+    fields.extend(pack_lines_if_any(
+        t.mark_field_achievements,
+        &achievement_lines(roadmap, achieved, locale),
+        locale,
+    ));
+    let embed = Embed {
+        image: None,
+        title: truncate(
+            &fill(title, &[("item", &it.name.get(locale))]),
+            limits::EMBED_TITLE,
+        ),
+        description: mark_description(outcome, locale),
+        url: None,
+        colour,
+        fields,
+        footer: Some(fill(t.item_footer, &[("id", &it.id)])),
+    };
+    Reply::ephemeral(embed).with_rows(vec![mark_buttons(&it.id, current.is_some(), locale)])
+}
+
+/// What the mark did: the state it replaced and when, or since when nothing changed.
+fn mark_description(outcome: &Outcome, locale: Locale) -> String {
+    let t = locale.texts();
     let from = state_name(outcome.previous.as_ref().map(|m| m.state), locale);
-    let description = match (&outcome.current, outcome.changed) {
+    match (&outcome.current, outcome.changed) {
         (Some(current), true) => fill(
             t.mark_changed,
             &[
@@ -90,36 +120,30 @@ pub fn marked(
                 &format!("<t:{}:D>", current.as_ref().map_or(0, |m| m.since)),
             )],
         ),
-    };
-    let mut fields = Vec::new();
-    let section = crate::progress::standing::section_standing(roadmap, it.section, states);
-    let lines: Vec<String> = section
+    }
+}
+
+/// Where the item's section stands now, one line per requirement, ticked when met.
+fn standing_lines(roadmap: &Roadmap, section: &SectionStanding, locale: Locale) -> Vec<String> {
+    let template = locale.texts().mark_standing_line;
+    section
         .scopes
         .iter()
         .map(|scope| {
-            let line = fill(
-                t.mark_standing_line,
-                &[
-                    ("scope", &scope_name(roadmap, scope, locale)),
-                    ("done", &scope.done),
-                    ("needed", &scope.needed),
-                    (
-                        "requirement",
-                        &requirement_label(Some(scope.requirement), locale),
-                    ),
-                ],
-            );
+            let line = fill_scope(template, roadmap, scope, locale);
             if scope.met() {
                 format!("✅ {line}")
             } else {
                 format!("▫️ {line}")
             }
         })
-        .collect();
-    if !lines.is_empty() {
-        fields.extend(pack_lines(t.mark_field_standing, &lines, locale));
-    }
-    let mut wins: Vec<String> = achieved
+        .collect()
+}
+
+/// What this mark completed: groups, then whole sections, then milestones.
+fn achievement_lines(roadmap: &Roadmap, achieved: &Achievements, locale: Locale) -> Vec<String> {
+    let t = locale.texts();
+    let groups = achieved
         .scopes
         .iter()
         .filter(|s| s.group.is_some())
@@ -128,55 +152,48 @@ pub fn marked(
                 t.achieved_scope,
                 &[("scope", &scope_name(roadmap, s, locale))],
             )
-        })
-        .collect();
-    wins.extend(achieved.sections.iter().map(|&s| {
+        });
+    let sections = achieved.sections.iter().map(|&s| {
         fill(
             t.achieved_section,
             &[("section", &roadmap.section(s).name.get(locale))],
         )
-    }));
-    wins.extend(achieved.milestones.iter().map(|&tr| {
+    });
+    let milestones = achieved.milestones.iter().map(|&tr| {
         fill(
             t.achieved_milestone,
             &[("milestone", &roadmap.track(tr).milestone.get(locale))],
         )
-    }));
-    if !wins.is_empty() {
-        fields.extend(pack_lines(t.mark_field_achievements, &wins, locale));
-    }
-    let buttons = match current {
-        Some(_) => vec![mark_button(
+    });
+    groups.chain(sections).chain(milestones).collect()
+}
+
+/// Undo for a marked item; otherwise the two ways to start on it.
+fn mark_buttons(item_id: &str, is_marked: bool, locale: Locale) -> Vec<Button> {
+    let t = locale.texts();
+    if is_marked {
+        vec![mark_button(
             t.button_undo,
             ButtonStyle::Secondary,
-            &it.id,
+            item_id,
             MarkAction::Undo,
-        )],
-        None => vec![
+        )]
+    } else {
+        vec![
             mark_button(
                 t.button_learning,
                 ButtonStyle::Secondary,
-                &it.id,
+                item_id,
                 MarkAction::Learning,
             ),
             mark_button(
                 t.button_done,
                 ButtonStyle::Success,
-                &it.id,
+                item_id,
                 MarkAction::Done,
             ),
-        ],
-    };
-    let embed = Embed {
-        image: None,
-        title: truncate(&fill(title, &[("item", &name)]), limits::EMBED_TITLE),
-        description,
-        url: None,
-        colour,
-        fields,
-        footer: Some(fill(t.item_footer, &[("id", &it.id)])),
-    };
-    Reply::ephemeral(embed).with_rows(vec![buttons])
+        ]
+    }
 }
 
 /// `/progress`: per-section bars, counts and the milestone.
@@ -191,117 +208,33 @@ pub fn progress(
 ) -> Reply {
     let t = locale.texts();
     if states.is_empty() {
-        let text = if is_self {
-            t.progress_empty_self.to_string()
-        } else {
-            fill(t.progress_empty_other, &[("user", &user)])
-        };
-        return Reply::ephemeral(Embed {
-            title: t.progress_title.into(),
-            description: text,
-            colour: COLOUR_BRAND,
-            ..Embed::default()
-        });
+        return empty_progress(user, is_self, locale);
     }
-    let count = |s: State| states.values().filter(|v| **v == s).count();
-    let mut description = String::new();
+    let mut summaries = Vec::new();
     let mut fields = Vec::new();
     for track in standing {
-        let tr = roadmap.track(track.track);
-        if !description.is_empty() {
-            description.push_str("\n\n");
-        }
-        description.push_str(&fill(
-            t.progress_of,
-            &[("user", &user), ("track", &tr.name.get(locale))],
-        ));
-        description.push('\n');
-        let milestone = tr.milestone.get(locale);
-        if track.milestone() {
-            description.push_str(&fill(
-                t.progress_milestone_reached,
-                &[("milestone", &milestone)],
-            ));
-        } else {
-            let required = track.required_sections();
-            description.push_str(&t.progress_milestone.fill(
-                required,
-                &[
-                    ("milestone", &milestone),
-                    ("met", &track.met_sections()),
-                    ("required", &required),
-                ],
-            ));
-        }
-        let lines: Vec<String> = track
+        summaries.push(track_summary(roadmap, user, track, locale));
+        let sections: Vec<String> = track
             .sections
             .iter()
-            .map(|s| {
-                let name = roadmap.section(s.section).name.get(locale);
-                let needed: usize = s.scopes.iter().map(|x| x.needed).sum();
-                let got: usize = s.scopes.iter().map(|x| x.done.min(x.needed)).sum();
-                let mark = if !s.required() {
-                    ""
-                } else if s.met() {
-                    " ✅"
-                } else {
-                    ""
-                };
-                let learning = if s.learning > 0 {
-                    format!(" · 📖 {}", s.learning)
-                } else {
-                    String::new()
-                };
-                if s.required() {
-                    format!(
-                        "`{}` **{name}** {got}/{needed}{mark}{learning}",
-                        bar(s.fraction())
-                    )
-                } else {
-                    format!(
-                        "`{}` **{name}** {}/{}{learning}",
-                        bar(s.fraction()),
-                        s.done,
-                        s.items
-                    )
-                }
-            })
+            .map(|s| section_line(roadmap, s, locale))
             .collect();
-        fields.extend(pack_lines(t.progress_field_sections, &lines, locale));
+        fields.extend(pack_lines(t.progress_field_sections, &sections, locale));
         let missing: Vec<String> = track
             .missing()
-            .map(|scope| {
-                fill(
-                    t.progress_missing_line,
-                    &[
-                        ("scope", &scope_name(roadmap, scope, locale)),
-                        (
-                            "requirement",
-                            &requirement_label(Some(scope.requirement), locale),
-                        ),
-                        ("done", &scope.done),
-                        ("needed", &scope.needed),
-                    ],
-                )
-            })
+            .map(|scope| fill_scope(t.progress_missing_line, roadmap, scope, locale))
             .collect();
-        if !missing.is_empty() {
-            fields.extend(pack_lines(t.progress_field_missing, &missing, locale));
-        }
+        fields.extend(pack_lines_if_any(
+            t.progress_field_missing,
+            &missing,
+            locale,
+        ));
     }
-    description.push_str("\n\n");
-    description.push_str(&fill(
-        t.progress_counts,
-        &[
-            ("done", &t.count_done.fill(count(State::Done), &[])),
-            (
-                "learning",
-                &t.count_learning.fill(count(State::Learning), &[]),
-            ),
-            ("skipped", &t.count_skipped.fill(count(State::Skipped), &[])),
-            ("verified", &t.count_verified.fill(verified, &[])),
-        ],
-    ));
+    let description = format!(
+        "{}\n\n{}",
+        summaries.join("\n\n"),
+        state_counts(states, verified, locale)
+    );
     let frame = super::PageFrame {
         title: t.progress_title.into(),
         description,
@@ -313,6 +246,85 @@ pub fn progress(
     Reply::ephemeral(embed)
 }
 
+/// `/progress` for a member who has marked nothing yet.
+fn empty_progress(user: u64, is_self: bool, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let text = if is_self {
+        t.progress_empty_self.to_string()
+    } else {
+        fill(t.progress_empty_other, &[("user", &user)])
+    };
+    Reply::ephemeral(Embed {
+        title: t.progress_title.into(),
+        description: text,
+        colour: COLOUR_BRAND,
+        ..Embed::default()
+    })
+}
+
+/// Whose progress on which track, and how far the track's milestone is.
+fn track_summary(roadmap: &Roadmap, user: u64, track: &TrackStanding, locale: Locale) -> String {
+    let t = locale.texts();
+    let tr = roadmap.track(track.track);
+    let heading = fill(
+        t.progress_of,
+        &[("user", &user), ("track", &tr.name.get(locale))],
+    );
+    let milestone = tr.milestone.get(locale);
+    let milestone = if track.milestone() {
+        fill(t.progress_milestone_reached, &[("milestone", &milestone)])
+    } else {
+        let required = track.required_sections();
+        t.progress_milestone.fill(
+            required,
+            &[
+                ("milestone", &milestone),
+                ("met", &track.met_sections()),
+                ("required", &required),
+            ],
+        )
+    };
+    format!("{heading}\n{milestone}")
+}
+
+/// A section's bar and count: of the items its requirements need (ticked when met), or of all
+/// its items when it is optional.
+fn section_line(roadmap: &Roadmap, s: &SectionStanding, locale: Locale) -> String {
+    let name = roadmap.section(s.section).name.get(locale);
+    let bar = bar(s.fraction());
+    let learning = if s.learning > 0 {
+        format!(" · 📖 {}", s.learning)
+    } else {
+        String::new()
+    };
+    if s.required() {
+        let needed: usize = s.scopes.iter().map(|x| x.needed).sum();
+        let got: usize = s.scopes.iter().map(|x| x.done.min(x.needed)).sum();
+        let mark = if s.met() { " ✅" } else { "" };
+        format!("`{bar}` **{name}** {got}/{needed}{mark}{learning}")
+    } else {
+        format!("`{bar}` **{name}** {}/{}{learning}", s.done, s.items)
+    }
+}
+
+/// How many items the member has in each state, and how many quizzes they passed.
+fn state_counts(states: &ItemStates, verified: usize, locale: Locale) -> String {
+    let t = locale.texts();
+    let count = |s: State| states.values().filter(|v| **v == s).count();
+    fill(
+        t.progress_counts,
+        &[
+            ("done", &t.count_done.fill(count(State::Done), &[])),
+            (
+                "learning",
+                &t.count_learning.fill(count(State::Learning), &[]),
+            ),
+            ("skipped", &t.count_skipped.fill(count(State::Skipped), &[])),
+            ("verified", &t.count_verified.fill(verified, &[])),
+        ],
+    )
+}
+
 /// `/next`: the first open requirement and what to study for it.
 pub fn next(
     roadmap: &Roadmap,
@@ -322,88 +334,122 @@ pub fn next(
     locale: Locale,
 ) -> Reply {
     let t = locale.texts();
-    let description = match &step.scope {
-        Some(scope) => fill(
-            t.next_scope,
-            &[
-                ("scope", &scope_name(roadmap, scope, locale)),
-                (
-                    "requirement",
-                    &requirement_label(Some(scope.requirement), locale),
-                ),
-                ("done", &scope.done),
-                ("needed", &scope.needed),
-            ],
-        ),
+    let lines: Vec<String> = step
+        .suggestions
+        .iter()
+        .map(|&i| suggestion_line(roadmap, i, states, popularity, locale))
+        .collect();
+    let buttons = step
+        .suggestions
+        .first()
+        .map(|&i| start_buttons(roadmap, i, states, locale))
+        .unwrap_or_default();
+    let embed = Embed {
+        image: None,
+        title: t.next_title.into(),
+        description: next_description(roadmap, step, locale),
+        url: None,
+        colour: COLOUR_BRAND,
+        fields: pack_lines_if_any(t.next_field_suggestions, &lines, locale),
+        footer: Some(t.next_footer.into()),
+    };
+    Reply::ephemeral(embed).with_rows(vec![buttons])
+}
+
+/// The open requirement `/next` works towards, or why there is none.
+fn next_description(roadmap: &Roadmap, step: &NextStep, locale: Locale) -> String {
+    let t = locale.texts();
+    match &step.scope {
+        Some(scope) => fill_scope(t.next_scope, roadmap, scope, locale),
         None if step.suggestions.is_empty() => t.next_nothing_left.to_string(),
         None => fill(
             t.next_all_met,
             &[("milestone", &roadmap.tracks()[0].milestone.get(locale))],
         ),
+    }
+}
+
+/// A suggested item with its first sentence, noting whether the member is on it already and
+/// how many others are.
+fn suggestion_line(
+    roadmap: &Roadmap,
+    i: ItemIdx,
+    states: &ItemStates,
+    popularity: &HashMap<ItemIdx, u64>,
+    locale: Locale,
+) -> String {
+    let t = locale.texts();
+    let item = roadmap.item(i);
+    let mut notes = Vec::new();
+    if states.get(&i) == Some(&State::Learning) {
+        notes.push(t.next_learning_note.to_string());
+    }
+    if let Some(&n) = popularity.get(&i).filter(|n| **n > 0) {
+        notes.push(t.next_popular_note.fill(n as usize, &[]));
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(" · "))
     };
-    let lines: Vec<String> = step
-        .suggestions
-        .iter()
-        .map(|&i| {
-            let item = roadmap.item(i);
-            let mut notes = Vec::new();
-            if states.get(&i) == Some(&State::Learning) {
-                notes.push(t.next_learning_note.to_string());
-            }
-            if let Some(&n) = popularity.get(&i).filter(|n| **n > 0) {
-                notes.push(t.next_popular_note.fill(n as usize, &[]));
-            }
-            let notes = if notes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", notes.join(" · "))
-            };
-            format!(
-                "• **{}**: {}{notes}",
-                item.name.get(locale),
-                truncate(first_sentence(item.description.get(locale)), 90)
-            )
-        })
-        .collect();
-    let fields: Vec<Field> = if lines.is_empty() {
+    format!(
+        "• **{}**: {}{notes}",
+        item.name.get(locale),
+        truncate(first_sentence(item.description.get(locale)), 90)
+    )
+}
+
+/// Buttons to start learning (unless already) or finish the first suggestion.
+fn start_buttons(
+    roadmap: &Roadmap,
+    i: ItemIdx,
+    states: &ItemStates,
+    locale: Locale,
+) -> Vec<Button> {
+    let t = locale.texts();
+    let item = roadmap.item(i);
+    let name = item.name.get(locale);
+    let mut row = Vec::new();
+    if states.get(&i) != Some(&State::Learning) {
+        row.push(mark_button(
+            &format!("📖 {}: {name}", t.button_learning),
+            ButtonStyle::Secondary,
+            &item.id,
+            MarkAction::Learning,
+        ));
+    }
+    row.push(mark_button(
+        &format!("✅ {}: {name}", t.button_done),
+        ButtonStyle::Success,
+        &item.id,
+        MarkAction::Done,
+    ));
+    row
+}
+
+/// Fills a template about one requirement: `{scope}`, `{requirement}`, `{done}`, `{needed}`.
+fn fill_scope(template: &str, roadmap: &Roadmap, scope: &ScopeStanding, locale: Locale) -> String {
+    fill(
+        template,
+        &[
+            ("scope", &scope_name(roadmap, scope, locale)),
+            (
+                "requirement",
+                &requirement_label(Some(scope.requirement), locale),
+            ),
+            ("done", &scope.done),
+            ("needed", &scope.needed),
+        ],
+    )
+}
+
+/// [`pack_lines`], or no field at all when there are no lines.
+fn pack_lines_if_any(name: &str, lines: &[String], locale: Locale) -> Vec<Field> {
+    if lines.is_empty() {
         Vec::new()
     } else {
-        pack_lines(t.next_field_suggestions, &lines, locale)
-    };
-    let buttons = step
-        .suggestions
-        .first()
-        .map(|&i| {
-            let item = roadmap.item(i);
-            let name = item.name.get(locale);
-            let mut row = Vec::new();
-            if states.get(&i) != Some(&State::Learning) {
-                row.push(mark_button(
-                    &format!("📖 {}: {name}", t.button_learning),
-                    ButtonStyle::Secondary,
-                    &item.id,
-                    MarkAction::Learning,
-                ));
-            }
-            row.push(mark_button(
-                &format!("✅ {}: {name}", t.button_done),
-                ButtonStyle::Success,
-                &item.id,
-                MarkAction::Done,
-            ));
-            row
-        })
-        .unwrap_or_default();
-    let embed = Embed {
-        image: None,
-        title: t.next_title.into(),
-        description,
-        url: None,
-        colour: COLOUR_BRAND,
-        fields,
-        footer: Some(t.next_footer.into()),
-    };
-    Reply::ephemeral(embed).with_rows(vec![buttons])
+        pack_lines(name, lines, locale)
+    }
 }
 
 /// Adds the "Share" button under a member's own card.

@@ -29,6 +29,44 @@ pub fn post(
         .or_else(|| it.prompts.first())
         .map(|p| p.get(locale))
         .unwrap_or_default();
+    let embed = Embed {
+        image: None,
+        title: truncate(
+            &fill(t.prompt_title, &[("item", &it.name.get(locale))]),
+            limits::EMBED_TITLE,
+        ),
+        description: format!("**{prompt}**"),
+        url: it.links.first().cloned(),
+        colour: COLOUR_BRAND,
+        fields: post_fields(roadmap, item, locale),
+        footer: Some(
+            if thread {
+                t.prompt_footer_thread
+            } else {
+                t.prompt_footer
+            }
+            .to_string(),
+        ),
+    };
+    Reply {
+        delivery: Delivery::NewMessage,
+        ephemeral: false,
+        content: role.map(|r| format!("<@&{r}>")),
+        embeds: vec![embed],
+        rows: vec![post_buttons(roadmap, item, locale)],
+        mentions: Mentions {
+            roles: role.into_iter().collect(),
+            users: Vec::new(),
+        },
+        attachments: Vec::new(),
+    }
+}
+
+/// Why the item matters, where to read about it, and the section (with the requirement the
+/// item counts towards: the section's, or else its group's).
+fn post_fields(roadmap: &Roadmap, item: ItemIdx, locale: Locale) -> Vec<Field> {
+    let t = locale.texts();
+    let it = roadmap.item(item);
     let mut fields = vec![Field::new(t.item_field_why, it.why.get(locale))];
     if !it.links.is_empty() {
         let links: Vec<String> = it.links.iter().map(|l| format!("• {l}")).collect();
@@ -46,37 +84,25 @@ pub fn post(
             requirement_label(requirement, locale)
         ),
     ));
-    let embed = Embed {
-        image: None,
-        title: truncate(
-            &fill(t.prompt_title, &[("item", &it.name.get(locale))]),
-            limits::EMBED_TITLE,
-        ),
-        description: format!("**{prompt}**"),
-        url: it.links.first().cloned(),
-        colour: COLOUR_BRAND,
-        fields,
-        footer: Some(
-            if thread {
-                t.prompt_footer_thread
-            } else {
-                t.prompt_footer
-            }
-            .to_string(),
-        ),
-    };
+    fields
+}
+
+/// Learning and Done for whoever reads the post, and a quiz when the item has questions.
+fn post_buttons(roadmap: &Roadmap, item: ItemIdx, locale: Locale) -> Vec<Button> {
+    let t = locale.texts();
+    let id = &roadmap.item(item).id;
     let mark = |label: String, style, action| {
         Button::new(
             label,
             style,
             ComponentId::Mark {
-                item: it.id.clone(),
+                item: id.clone(),
                 action,
             }
             .encode(),
         )
     };
-    let buttons = vec![
+    let mut buttons = vec![
         mark(
             format!("📖 {}", t.button_learning),
             ButtonStyle::Secondary,
@@ -88,22 +114,10 @@ pub fn post(
             MarkAction::Done,
         ),
     ];
-    let mut buttons = buttons;
     if roadmap.questions_of(item).next().is_some() {
-        buttons.push(super::quiz::quiz_me_button(&it.id, locale));
+        buttons.push(super::quiz::quiz_me_button(id, locale));
     }
-    Reply {
-        delivery: Delivery::NewMessage,
-        ephemeral: false,
-        content: role.map(|r| format!("<@&{r}>")),
-        embeds: vec![embed],
-        rows: vec![buttons],
-        mentions: Mentions {
-            roles: role.into_iter().collect(),
-            users: Vec::new(),
-        },
-        attachments: Vec::new(),
-    }
+    buttons
 }
 
 /// The name of the answers thread (Discord: 1 to 100 characters).

@@ -270,7 +270,6 @@ fn group(roadmap: &Roadmap, g: GroupIdx, locale: Locale, page: usize, marks: Mar
 fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Reply {
     let t = locale.texts();
     let item = roadmap.item(i);
-    let section = roadmap.section(item.section);
     let mut fields = vec![Field::new(t.item_field_why, item.why.get(locale))];
     let prompts: Vec<String> = item
         .prompts
@@ -283,20 +282,10 @@ fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Repl
         let links: Vec<String> = item.links.iter().map(|l| format!("• {l}")).collect();
         fields.extend(pack_lines(t.item_field_links, &links, locale));
     }
-    let mut place = section.name.get(locale).to_string();
-    let mut requirement = section.requirement;
-    if let Some(g) = item.group {
-        let group = roadmap.group(g);
-        place.push_str(&format!(" › {}", group.name.get(locale)));
-        requirement = requirement.or(group.requirement);
-    }
-    place.push_str(&format!(" ({})", requirement_label(requirement, locale)));
-    if let Some(states) = marks
-        && let Some(state) = states.get(&i)
-    {
-        place = format!("{} {place}", state.marker());
-    }
-    fields.push(Field::inline(t.item_field_section, place));
+    fields.push(Field::inline(
+        t.item_field_section,
+        item_place(roadmap, i, locale, marks),
+    ));
     if !item.related.is_empty() {
         let related = item
             .related
@@ -308,51 +297,7 @@ fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Repl
     }
     // In a server, the member can mark the item right here.
     let buttons = match marks {
-        Some(states) => {
-            let t = locale.texts();
-            let mark = |label: &str, style, action| {
-                Button::new(
-                    label,
-                    style,
-                    ComponentId::Mark {
-                        item: item.id.clone(),
-                        action,
-                    }
-                    .encode(),
-                )
-            };
-            let mut row = Vec::new();
-            let state = states.get(&i).copied();
-            if state != Some(State::Learning) {
-                row.push(mark(
-                    &format!("📖 {}", t.button_learning),
-                    ButtonStyle::Secondary,
-                    MarkAction::Learning,
-                ));
-            }
-            if state != Some(State::Done) {
-                row.push(mark(
-                    &format!("✅ {}", t.button_done),
-                    ButtonStyle::Success,
-                    MarkAction::Done,
-                ));
-            }
-            if state != Some(State::Skipped) {
-                row.push(mark(
-                    &format!("⏭️ {}", t.button_skip),
-                    ButtonStyle::Secondary,
-                    MarkAction::Skip,
-                ));
-            }
-            if state.is_some() {
-                row.push(mark(
-                    t.button_undo,
-                    ButtonStyle::Secondary,
-                    MarkAction::Undo,
-                ));
-            }
-            row
-        }
+        Some(states) => item_mark_buttons(&item.id, states.get(&i).copied(), locale),
         None => Vec::new(),
     };
     let embed = Embed {
@@ -365,6 +310,74 @@ fn item(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> Repl
         footer: Some(fill(t.item_footer, &[("id", &item.id)])),
     };
     Reply::ephemeral(embed).with_rows(vec![buttons])
+}
+
+/// Where the item sits: "Section › Group (requirement)", after the viewer's mark when they
+/// have one. The requirement is the section's, or else its group's.
+fn item_place(roadmap: &Roadmap, i: ItemIdx, locale: Locale, marks: Marks<'_>) -> String {
+    let item = roadmap.item(i);
+    let section = roadmap.section(item.section);
+    let mut place = section.name.get(locale).to_string();
+    let mut requirement = section.requirement;
+    if let Some(g) = item.group {
+        let group = roadmap.group(g);
+        place.push_str(&format!(" › {}", group.name.get(locale)));
+        requirement = requirement.or(group.requirement);
+    }
+    place.push_str(&format!(" ({})", requirement_label(requirement, locale)));
+    match marks.and_then(|states| states.get(&i)) {
+        Some(state) => format!("{} {place}", state.marker()),
+        None => place,
+    }
+}
+
+/// A button for each state the item is not in yet, and Undo once it has one.
+fn item_mark_buttons(item_id: &str, state: Option<State>, locale: Locale) -> Vec<Button> {
+    let t = locale.texts();
+    let mark = |label: &str, style, action| {
+        Button::new(
+            label,
+            style,
+            ComponentId::Mark {
+                item: item_id.to_string(),
+                action,
+            }
+            .encode(),
+        )
+    };
+    let moves = [
+        (
+            State::Learning,
+            format!("📖 {}", t.button_learning),
+            ButtonStyle::Secondary,
+            MarkAction::Learning,
+        ),
+        (
+            State::Done,
+            format!("✅ {}", t.button_done),
+            ButtonStyle::Success,
+            MarkAction::Done,
+        ),
+        (
+            State::Skipped,
+            format!("⏭️ {}", t.button_skip),
+            ButtonStyle::Secondary,
+            MarkAction::Skip,
+        ),
+    ];
+    let mut row: Vec<Button> = moves
+        .into_iter()
+        .filter(|(target, ..)| state != Some(*target))
+        .map(|(_, label, style, action)| mark(&label, style, action))
+        .collect();
+    if state.is_some() {
+        row.push(mark(
+            t.button_undo,
+            ButtonStyle::Secondary,
+            MarkAction::Undo,
+        ));
+    }
+    row
 }
 
 /// "Nothing matches": the closest names as a sentence and as buttons, or the sections.

@@ -100,6 +100,20 @@ pub fn reminder_set(on: Option<(&str, &str)>, locale: Locale) -> Reply {
     })
 }
 
+/// A reply with the notice that the member's reminders were turned off (Discord refused the
+/// DM) above it.
+pub fn with_dms_closed_notice(mut reply: Reply, locale: Locale) -> Reply {
+    let notice = locale.texts().streak_notice_dms_closed;
+    reply.content = Some(match reply.content.take() {
+        Some(content) => crate::reply::truncate(
+            &format!("{notice}\n\n{content}"),
+            crate::reply::limits::CONTENT,
+        ),
+        None => notice.to_string(),
+    });
+    reply
+}
+
 /// The streak reminder DM: the streak at stake, the server and its time zone.
 pub fn reminder_dm(current: u32, server: Option<&str>, timezone: &str, locale: Locale) -> Reply {
     let t = locale.texts();

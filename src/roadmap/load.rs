@@ -488,16 +488,7 @@ impl Builder<'_> {
                 }
             }
             RawText::Localized(map) => {
-                for key in map.keys() {
-                    if Locale::ALL.iter().all(|l| l.file_key() != key) {
-                        self.error(
-                            &span,
-                            context,
-                            &format!("{field}.{key}"),
-                            format!("unknown language `{key}`: the languages are `pt-BR` and `en`"),
-                        );
-                    }
-                }
+                self.check_languages(&span, context, field, map.keys());
                 let mut get = |locale: Locale| -> String {
                     let key = locale.file_key();
                     let sub = format!("{field}.{key}");
@@ -526,6 +517,26 @@ impl Builder<'_> {
                 let pt_br = get(Locale::PtBr);
                 let en = get(Locale::En);
                 Text { pt_br, en }
+            }
+        }
+    }
+
+    /// Reports each key of a per-language table that names no language.
+    fn check_languages<'k>(
+        &mut self,
+        span: &Range<usize>,
+        context: &str,
+        field: &str,
+        keys: impl Iterator<Item = &'k String>,
+    ) {
+        for key in keys {
+            if Locale::ALL.iter().all(|l| l.file_key() != key) {
+                self.error(
+                    span,
+                    context,
+                    &format!("{field}.{key}"),
+                    format!("unknown language `{key}`: the languages are `pt-BR` and `en`"),
+                );
             }
         }
     }
@@ -580,64 +591,8 @@ impl Builder<'_> {
             MAX_EXPLANATION_LEN,
             false,
         );
-        let wrong_span = raw.wrong.span();
-        let mut wrong: [Text; 3] = Default::default();
-        for key in raw.wrong.get_ref().keys() {
-            if Locale::ALL.iter().all(|l| l.file_key() != key) {
-                self.error(
-                    &wrong_span,
-                    &context,
-                    &format!("wrong.{key}"),
-                    format!("unknown language `{key}`: the languages are `pt-BR` and `en`"),
-                );
-            }
-        }
-        for locale in Locale::ALL {
-            let field = format!("wrong.{}", locale.file_key());
-            let list = raw.wrong.get_ref().get(locale.file_key());
-            match list {
-                Some(list) if list.len() == 3 => {
-                    for (n, value) in list.iter().enumerate() {
-                        self.check_len(&wrong_span, &context, &field, value, MAX_ANSWER_LEN);
-                        match locale {
-                            Locale::PtBr => wrong[n].pt_br = value.clone(),
-                            Locale::En => wrong[n].en = value.clone(),
-                        }
-                    }
-                }
-                Some(list) => self.error(
-                    &wrong_span,
-                    &context,
-                    &field,
-                    format!(
-                        "has {} answers; a question has exactly 3 wrong answers",
-                        list.len()
-                    ),
-                ),
-                None => self.error(
-                    &wrong_span,
-                    &context,
-                    &field,
-                    "missing: every question needs 3 wrong answers in pt-BR and in en".into(),
-                ),
-            }
-        }
-        for locale in Locale::ALL {
-            let mut seen = std::collections::HashSet::new();
-            let all = std::iter::once(&answer).chain(wrong.iter());
-            if !all
-                .map(|t| normalize(t.get(locale)))
-                .all(|a| a.is_empty() || seen.insert(a))
-            {
-                self.error(
-                    &span,
-                    &context,
-                    &format!("answer.{}", locale.file_key()),
-                    "the four answers must all differ (the correct one and the three wrong ones)"
-                        .into(),
-                );
-            }
-        }
+        let wrong = self.wrong_answers(&raw.wrong, &context);
+        self.check_answers_differ(&span, &context, &answer, &wrong);
         let Some(item) = item else { return };
         let key = super::quiz::question_key(&item_id, &question.en);
         if self.questions.iter().any(|q| q.key == key) {
@@ -657,6 +612,76 @@ impl Builder<'_> {
             wrong,
             explanation,
         });
+    }
+
+    /// The three wrong answers, in both languages; a list that is missing or not exactly three
+    /// long is reported and leaves its language empty.
+    fn wrong_answers(
+        &mut self,
+        raw: &Spanned<BTreeMap<String, Vec<String>>>,
+        context: &str,
+    ) -> [Text; 3] {
+        let span = raw.span();
+        let mut wrong: [Text; 3] = Default::default();
+        self.check_languages(&span, context, "wrong", raw.get_ref().keys());
+        for locale in Locale::ALL {
+            let field = format!("wrong.{}", locale.file_key());
+            match raw.get_ref().get(locale.file_key()) {
+                Some(list) if list.len() == 3 => {
+                    for (n, value) in list.iter().enumerate() {
+                        self.check_len(&span, context, &field, value, MAX_ANSWER_LEN);
+                        match locale {
+                            Locale::PtBr => wrong[n].pt_br = value.clone(),
+                            Locale::En => wrong[n].en = value.clone(),
+                        }
+                    }
+                }
+                Some(list) => self.error(
+                    &span,
+                    context,
+                    &field,
+                    format!(
+                        "has {} answers; a question has exactly 3 wrong answers",
+                        list.len()
+                    ),
+                ),
+                None => self.error(
+                    &span,
+                    context,
+                    &field,
+                    "missing: every question needs 3 wrong answers in pt-BR and in en".into(),
+                ),
+            }
+        }
+        wrong
+    }
+
+    /// In each language, the correct answer and the three wrong ones must all differ once
+    /// normalized, or two buttons would read the same (answers missing or blank there are
+    /// reported elsewhere, and not compared).
+    fn check_answers_differ(
+        &mut self,
+        span: &Range<usize>,
+        context: &str,
+        answer: &Text,
+        wrong: &[Text; 3],
+    ) {
+        for locale in Locale::ALL {
+            let mut seen = std::collections::HashSet::new();
+            let all = std::iter::once(answer).chain(wrong.iter());
+            if !all
+                .map(|t| normalize(t.get(locale)))
+                .all(|a| a.is_empty() || seen.insert(a))
+            {
+                self.error(
+                    span,
+                    context,
+                    &format!("answer.{}", locale.file_key()),
+                    "the four answers must all differ (the correct one and the three wrong ones)"
+                        .into(),
+                );
+            }
+        }
     }
 
     fn requirement(

@@ -259,82 +259,122 @@ impl SearchIndex {
         }
         let q = compact(&normalize(query));
         if q.is_empty() {
-            // Nothing typed yet: the roadmap in reading order, sections first.
-            let sections = self.order.iter().filter(|n| matches!(n, Node::Section(_)));
-            let rest = self.order.iter().filter(|n| !matches!(n, Node::Section(_)));
-            return sections
-                .chain(rest)
-                .copied()
-                .filter(|&n| accept(n))
-                .take(limit)
-                .map(|node| Suggestion {
-                    node,
-                    tier: Tier::Prefix,
-                })
-                .collect();
+            return self.in_reading_order(limit, accept);
         }
-        let qb = q.as_bytes();
-        // Best (tier, distance, term length) per node, by dense number.
-        let mut best: Vec<Option<(Tier, u8, u16)>> = vec![None; self.rank.len()];
-        let typo_budget = match qb.len() {
-            0..=2 => None,
-            3..=4 => Some(1),
-            5..=8 => Some(2),
-            _ => Some(3),
-        };
-        let mut scratch = TypoScratch::default();
-        let query_mask = char_mask(qb);
-        for term in &self.terms {
-            let dense = self.dense(term.node);
-            let current = best[dense];
-            let t = term.compact.as_bytes();
-            let len = t.len().min(u16::MAX as usize) as u16;
-            let mut candidate: Option<(Tier, u8, u16)> = None;
-            if t.starts_with(qb) {
-                let tier = match term.kind {
-                    TermKind::Strong if t.len() == qb.len() => Tier::Exact,
-                    TermKind::Strong => Tier::Prefix,
-                    TermKind::Keyword => Tier::Keyword,
-                };
-                candidate = Some((tier, 0, len));
-            } else if term.word_starts.iter().any(|&w| t[w..].starts_with(qb)) {
-                let tier = match term.kind {
-                    TermKind::Strong => Tier::WordPrefix,
-                    TermKind::Keyword => Tier::Keyword,
-                };
-                candidate = Some((tier, 0, len));
-            } else if let Some(budget) = typo_budget {
-                // Only worth computing when it could beat what the node already has.
-                let could_improve = current.is_none_or(|(tier, _, _)| tier >= Tier::Typo);
-                if could_improve
-                    && term.kind == TermKind::Strong
-                    && missing_chars(query_mask, t, qb.len() + budget as usize) <= u32::from(budget)
-                    && let Some(distance) = scratch.prefix_distance(qb, t, budget)
-                {
-                    candidate = Some((Tier::Typo, distance, len));
-                }
-            }
-            if let Some(c) = candidate
-                && current.is_none_or(|cur| c < cur)
-            {
-                best[dense] = Some(c);
-            }
-        }
-        let mut ranked: Vec<(Tier, u8, u16, u32, Node)> = self
+        let best = self.best_scores(&Query::new(q.as_bytes()));
+        let mut ranked: Vec<(Score, u32, Node)> = self
             .order
             .iter()
             .filter_map(|&node| {
-                let (tier, distance, len) = best[self.dense(node)]?;
-                Some((tier, distance, len, self.rank[self.dense(node)], node))
+                let dense = self.dense(node);
+                Some((best[dense]?, self.rank[dense], node))
             })
-            .filter(|entry| accept(entry.4))
+            .filter(|&(_, _, node)| accept(node))
             .collect();
         ranked.sort_unstable();
         ranked
             .into_iter()
             .take(limit)
-            .map(|(tier, _, _, _, node)| Suggestion { node, tier })
+            .map(|((tier, _, _), _, node)| Suggestion { node, tier })
             .collect()
+    }
+
+    /// What to offer before anything is typed: the roadmap in reading order, sections first.
+    fn in_reading_order(&self, limit: usize, accept: impl Fn(Node) -> bool) -> Vec<Suggestion> {
+        let sections = self.order.iter().filter(|n| matches!(n, Node::Section(_)));
+        let rest = self.order.iter().filter(|n| !matches!(n, Node::Section(_)));
+        sections
+            .chain(rest)
+            .copied()
+            .filter(|&n| accept(n))
+            .take(limit)
+            .map(|node| Suggestion {
+                node,
+                tier: Tier::Prefix,
+            })
+            .collect()
+    }
+
+    /// The best score any of a node's terms gets for `query`, by dense node number.
+    fn best_scores(&self, query: &Query) -> Vec<Option<Score>> {
+        let mut best: Vec<Option<Score>> = vec![None; self.rank.len()];
+        let mut scratch = TypoScratch::default();
+        for term in &self.terms {
+            let current = &mut best[self.dense(term.node)];
+            if let Some(score) = query.score(term, *current, &mut scratch)
+                && current.is_none_or(|cur| score < cur)
+            {
+                *current = Some(score);
+            }
+        }
+        best
+    }
+}
+
+/// How well a term matches a query, best first: the tier, then the typo distance, then the
+/// term's length (a shorter term is a closer match).
+type Score = (Tier, u8, u16);
+
+/// A compacted query, prepared once to be matched against every term.
+struct Query<'a> {
+    bytes: &'a [u8],
+    /// The query's character classes, to rule out most typo matches without aligning them.
+    mask: u64,
+    /// How many typos a match may have: none for very short queries, more for longer ones.
+    typo_budget: Option<u8>,
+}
+
+impl<'a> Query<'a> {
+    fn new(bytes: &'a [u8]) -> Query<'a> {
+        let typo_budget = match bytes.len() {
+            0..=2 => None,
+            3..=4 => Some(1),
+            5..=8 => Some(2),
+            _ => Some(3),
+        };
+        Query {
+            bytes,
+            mask: char_mask(bytes),
+            typo_budget,
+        }
+    }
+
+    /// How `term` matches this query, if at all. `current` is the best score its node has so
+    /// far: a typo match is only computed when it could beat it.
+    fn score(
+        &self,
+        term: &Term,
+        current: Option<Score>,
+        scratch: &mut TypoScratch,
+    ) -> Option<Score> {
+        let qb = self.bytes;
+        let t = term.compact.as_bytes();
+        let len = t.len().min(u16::MAX as usize) as u16;
+        if t.starts_with(qb) {
+            let tier = match term.kind {
+                TermKind::Strong if t.len() == qb.len() => Tier::Exact,
+                TermKind::Strong => Tier::Prefix,
+                TermKind::Keyword => Tier::Keyword,
+            };
+            return Some((tier, 0, len));
+        }
+        if term.word_starts.iter().any(|&w| t[w..].starts_with(qb)) {
+            let tier = match term.kind {
+                TermKind::Strong => Tier::WordPrefix,
+                TermKind::Keyword => Tier::Keyword,
+            };
+            return Some((tier, 0, len));
+        }
+        let budget = self.typo_budget?;
+        let could_improve = current.is_none_or(|(tier, _, _)| tier >= Tier::Typo);
+        if could_improve
+            && term.kind == TermKind::Strong
+            && missing_chars(self.mask, t, qb.len() + budget as usize) <= u32::from(budget)
+        {
+            let distance = scratch.prefix_distance(qb, t, budget)?;
+            return Some((Tier::Typo, distance, len));
+        }
+        None
     }
 }
 

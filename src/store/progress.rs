@@ -10,7 +10,7 @@ use super::{StoreError, from_db_id, to_db_id};
 use crate::progress::change::{Change, Outcome, Target};
 use crate::progress::periods::Period;
 use crate::progress::tally::{TallyInput, TallyKey, TallyValue, TallyWrite};
-use crate::progress::{Mark, State};
+use crate::progress::{Mark, MemberView, State};
 
 /// Why a state changed, as the event log records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +40,22 @@ fn counter(state: Option<State>) -> (i64, i64) {
 /// same way: times are after 1970, so this is the UTC day).
 pub(super) fn day(reached_at: i64) -> i64 {
     reached_at / 86_400
+}
+
+/// Marks from `member_view`'s list: `item state since` entries, comma-separated (ids are slugs
+/// and states words, so neither separator occurs in them).
+fn marks_of_list(list: &str) -> Vec<Mark> {
+    list.split(',')
+        .filter_map(|entry| {
+            let mut parts = entry.split(' ');
+            let (item_id, state, since) = (parts.next()?, parts.next()?, parts.next()?);
+            Some(Mark {
+                item_id: item_id.to_string(),
+                state: State::parse(state)?,
+                since: since.parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 /// How a member's tallies move: each key's value before and after (`None`: no row).
@@ -85,6 +101,26 @@ const REBUILD_BATCH: i64 = 2_000;
 const INSERT_BATCH: usize = 500;
 
 facade! {
+    /// What a member's reply needs of them, in one read: their marks in the server (every row)
+    /// and whether a notice waits for them. One row whatever the number of marks, so it costs
+    /// one trip to the database (a read on SQLite's worker thread, a round trip to PostgreSQL),
+    /// not one per statement or per row.
+    pub async fn member_view(&self, guild: u64, user: u64) -> Result<MemberView, StoreError> {
+        let (marks, notice): (Option<String>, Option<bool>) = sqlx::query_as(
+            "SELECT (SELECT string_agg(item_id || ' ' || state || ' ' || CAST(since AS TEXT), ',' ORDER BY item_id)
+                     FROM progress WHERE guild_id = $1 AND user_id = $2),
+                    (SELECT notice_pending FROM streak_reminders WHERE guild_id = $1 AND user_id = $2)",
+        )
+        .bind(to_db_id(guild))
+        .bind(to_db_id(user))
+        .fetch_one(&self.reads)
+        .await?;
+        Ok(MemberView {
+            marks: marks.as_deref().map(marks_of_list).unwrap_or_default(),
+            notice_pending: notice == Some(true),
+        })
+    }
+
     /// A member's marks in a server (every row, including items no longer in the roadmap).
     pub async fn member_marks(
         &self,

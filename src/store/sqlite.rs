@@ -95,8 +95,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .create_if_missing(true)
             .busy_timeout(BUSY_TIMEOUT);
+        // No ping before each use: a file's connection does not go stale, and the ping is a
+        // round trip to the connection's thread before every query.
         let writes = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(WRITER_WAIT)
             .after_release(release_clean)
             .connect_with(options)
@@ -180,6 +183,7 @@ async fn readers(path: &Path, max: u32) -> Result<SqlitePool, StoreError> {
         .busy_timeout(READER_BUSY_TIMEOUT);
     SqlitePoolOptions::new()
         .max_connections(max)
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|cause| StoreError::Open {

@@ -90,3 +90,54 @@ fn the_invite_link_asks_for_exactly_the_permissions_the_table_explains() {
         );
     }
 }
+
+/// The README's "Where things live": one line per module of `src/lib.rs`, none for a module
+/// that does not exist, and every file of a module's folder named in its line, so the table
+/// cannot drift from the tree again.
+#[test]
+fn where_things_live_has_one_line_per_module_naming_every_file() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("| Module | What it holds |")
+        .expect("the README's module table");
+    let rows: Vec<&str> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let lib = std::fs::read_to_string(repo().join("src/lib.rs")).unwrap();
+    let modules: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
+        .collect();
+    let path_of = |row: &str| -> String { row.split('`').nth(1).unwrap_or_default().to_string() };
+    let mut listed: Vec<String> = rows.iter().map(|r| path_of(r)).collect();
+    let mut expected: Vec<String> = modules
+        .iter()
+        .map(|m| {
+            if repo().join("src").join(m).is_dir() {
+                format!("src/{m}/")
+            } else {
+                format!("src/{m}.rs")
+            }
+        })
+        .collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected, "one line per module of src/lib.rs");
+    for row in rows {
+        let path = path_of(row);
+        let Some(dir) = path.strip_suffix('/') else {
+            continue;
+        };
+        for file in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let name = file.unwrap().file_name().to_string_lossy().into_owned();
+            if name != "mod.rs" || row.contains("`mod.rs`") {
+                assert!(
+                    name == "mod.rs" || row.contains(&format!("`{name}`")),
+                    "{dir}/{name} is not named in its README line"
+                );
+            }
+        }
+    }
+}

@@ -243,3 +243,38 @@ fn the_cards_typos_are_aliases_of_correctly_named_items() {
         );
     }
 }
+
+/// Without `ROADMAP_DIR` and without a `./roadmap` folder, the roadmap built into the binary is
+/// used (so a copied binary works from any directory) and `trilha check` says which one it is;
+/// a `./roadmap` folder, when there is one, wins; an explicit `ROADMAP_DIR` that does not exist
+/// stays an error (above).
+#[test]
+fn the_shipped_roadmap_is_built_in_and_used_from_any_directory() {
+    let sandbox = Sandbox::new();
+    let trilha = || {
+        let mut command = sandbox.trilha();
+        command.env_remove("ROADMAP_DIR");
+        command
+    };
+    let check = trilha().arg("check").output().unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        out.contains("roadmap: the shipped roadmap, built into this binary (1 file): 11 sections"),
+        "{out}"
+    );
+    let ask = trilha().args(["ask", "/roadmap kafka"]).output().unwrap();
+    assert!(ask.status.success(), "{}", stderr(&ask));
+    assert!(String::from_utf8_lossy(&ask.stdout).contains("Kafka"));
+    // A ./roadmap folder of the working directory is read instead.
+    let dir = sandbox.dir.path().join("roadmap");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        repo().join("roadmap/backend.toml"),
+        dir.join("backend.toml"),
+    )
+    .unwrap();
+    let check = trilha().arg("check").output().unwrap();
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(out.contains("roadmap: roadmap (1 file)"), "{out}");
+}
