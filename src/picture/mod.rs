@@ -10,7 +10,9 @@
 pub mod attach;
 pub mod cache;
 pub mod card;
+pub mod emoji;
 pub mod heat;
+pub mod image;
 pub mod layout;
 mod paint;
 pub mod scene;

@@ -3,10 +3,15 @@
 //! blended in directly.
 
 use ab_glyph::{Font, GlyphId, PxScale, point};
-use tiny_skia::{FillRule, LineCap, Paint, Path, PathBuilder, Pixmap, Stroke, Transform};
+use tiny_skia::{
+    FillRule, FilterQuality, LineCap, Paint, Path, PathBuilder, Pixmap, PixmapPaint, Stroke,
+    Transform,
+};
 
+use super::emoji::Emoji;
+use super::image::Decoded;
 use super::scene::{Icon, Mark, Rect, Rgb, Scene, TextBlock};
-use super::text::font;
+use super::text::{EMOJI_SIDE, GlyphKind, font};
 use super::{PictureError, palette};
 
 /// Renders a scene to an opaque RGB image: the raw rows (3 bytes per pixel).
@@ -234,13 +239,22 @@ fn draw_text(pixmap: &mut Pixmap, text: &TextBlock) {
     let scale = PxScale::from(text.style.size);
     let ascent = text.style.ascent();
     let (width, height) = (pixmap.width() as i64, pixmap.height() as i64);
+    let mut emoji = Vec::new();
     let data = pixmap.data_mut();
     for (i, line) in text.lines.iter().enumerate() {
-        let baseline = text.y + i as f32 * text.style.line_height() + ascent;
+        let top = text.y + i as f32 * text.style.line_height();
+        let baseline = top + ascent;
         for glyph in &line.glyphs {
+            let (face, id) = match glyph.kind {
+                GlyphKind::Outline { face, id } => (face, id),
+                GlyphKind::Emoji(e) => {
+                    emoji.push((e, text.x + glyph.x, top));
+                    continue;
+                }
+            };
             let positioned =
-                GlyphId(glyph.id).with_scale_and_position(scale, point(text.x + glyph.x, baseline));
-            let Some(outlined) = font(glyph.face).outline_glyph(positioned) else {
+                GlyphId(id).with_scale_and_position(scale, point(text.x + glyph.x, baseline));
+            let Some(outlined) = font(face).outline_glyph(positioned) else {
                 continue; // a space
             };
             let bounds = outlined.px_bounds();
@@ -255,6 +269,56 @@ fn draw_text(pixmap: &mut Pixmap, text: &TextBlock) {
             });
         }
     }
+    let side = text.style.size * EMOJI_SIDE;
+    for (e, x, top) in emoji {
+        // Centred in the line's em box, like the letters around it.
+        let rect = Rect::new(x, top + (text.style.size - side) / 2.0, side, side);
+        draw_emoji(pixmap, e, &rect);
+    }
+}
+
+/// A colour emoji in `rect`, or the placeholder for one no image exists for.
+fn draw_emoji(pixmap: &mut Pixmap, emoji: Emoji, rect: &Rect) {
+    let decoded = match emoji {
+        Emoji::Image(png) => super::emoji::decoded(png),
+        Emoji::Placeholder => None,
+    };
+    match decoded {
+        Some(image) => draw_image(pixmap, &image, rect),
+        None => {
+            let inset = Rect::new(rect.x + 1.0, rect.y + 1.0, rect.w - 2.0, rect.h - 2.0);
+            panel(
+                pixmap,
+                &inset,
+                palette::PANEL,
+                Some(palette::PENDING),
+                rect.w * 0.2,
+            );
+        }
+    }
+}
+
+/// An image scaled into `rect` (smoothly: it is usually enlarged or reduced).
+pub(super) fn draw_image(pixmap: &mut Pixmap, image: &Decoded, rect: &Rect) {
+    let Some(size) = tiny_skia::IntSize::from_wh(image.width, image.height) else {
+        return;
+    };
+    let Some(source) = Pixmap::from_vec(image.rgba.clone(), size) else {
+        return;
+    };
+    let transform = Transform::from_row(
+        rect.w / image.width as f32,
+        0.0,
+        0.0,
+        rect.h / image.height as f32,
+        rect.x,
+        rect.y,
+    );
+    let paint = PixmapPaint {
+        quality: FilterQuality::Bicubic,
+        ..PixmapPaint::default()
+    };
+    pixmap.draw_pixmap(0, 0, source.as_ref(), &paint, transform, None);
 }
 
 /// Source-over onto an opaque pixel. Coverage is kept to 16 levels: text looks the same, and

@@ -103,18 +103,39 @@ fn invisible(c: char) -> bool {
 /// A text as it will be drawn: composed (NFC, so "é" typed as e + accent is one glyph), every run
 /// of whitespace a single space, invisible characters dropped, trimmed.
 pub fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let composed: String = text.nfc().collect();
+    let mut out = String::with_capacity(composed.len());
     let mut space = false;
-    for c in text.nfc() {
+    let mut rest = composed.as_str();
+    while let Some(c) = rest.chars().next() {
+        // An emoji sequence keeps its joiners and selectors: they are what makes it one.
+        let (taken, kept) = match super::emoji::at_start(rest) {
+            Some((len, _)) => (len, Some(&rest[..len])),
+            None if c.is_whitespace() || invisible(c) => (c.len_utf8(), None),
+            None => (c.len_utf8(), Some(&rest[..c.len_utf8()])),
+        };
         if c.is_whitespace() {
             space = !out.is_empty();
-        } else if !invisible(c) {
+        } else if let Some(kept) = kept {
             if space {
                 out.push(' ');
                 space = false;
             }
-            out.push(c);
+            out.push_str(kept);
         }
+        rest = &rest[taken..];
+    }
+    out
+}
+
+/// The text's drawing units, in order: an emoji sequence, or one character.
+pub fn units(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let len = super::emoji::at_start(rest).map_or(c.len_utf8(), |(len, _)| len);
+        out.push(&rest[..len]);
+        rest = &rest[len..];
     }
     out
 }
@@ -136,14 +157,23 @@ pub fn has_glyph(c: char) -> bool {
     c == ' ' || (face_of(c, Weight::Regular).is_some() && face_of(c, Weight::Bold).is_some())
 }
 
+/// Whether a drawing unit (an emoji, or one character) can be drawn.
+fn unit_drawable(unit: &str) -> bool {
+    super::emoji::at_start(unit).is_some() || unit.chars().all(has_glyph)
+}
+
 /// Whether every character of the (cleaned) text can be drawn.
 pub fn drawable(text: &str) -> bool {
-    clean(text).chars().all(has_glyph)
+    units(&clean(text)).into_iter().all(unit_drawable)
 }
 
 /// The text with the characters no embedded font has removed.
 pub fn without_undrawable(text: &str) -> String {
-    let kept: String = clean(text).chars().filter(|c| has_glyph(*c)).collect();
+    let cleaned = clean(text);
+    let kept: String = units(&cleaned)
+        .into_iter()
+        .filter(|u| unit_drawable(u))
+        .collect();
     clean(&kept)
 }
 
@@ -167,13 +197,25 @@ pub fn best_name(candidates: &[&str]) -> Option<String> {
         .find(|c| c.chars().any(char::is_alphanumeric))
 }
 
-/// One glyph of a line: its face, glyph id and horizontal position from the line's start.
+/// What a glyph is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GlyphKind {
+    /// A glyph outline of one of the embedded fonts.
+    Outline { face: Face, id: u16 },
+    /// A colour emoji, drawn as an image the size of the text.
+    Emoji(super::emoji::Emoji),
+}
+
+/// One glyph of a line: what it is and its horizontal position from the line's start.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PlacedGlyph {
-    pub face: Face,
-    pub id: u16,
+    pub kind: GlyphKind,
     pub x: f32,
 }
+
+/// An emoji's square, as a share of the text's size, and the room after it.
+pub const EMOJI_SIDE: f32 = 0.92;
+const EMOJI_ADVANCE: f32 = 1.04;
 
 /// One line of laid-out text.
 #[derive(Clone, Debug, PartialEq)]
@@ -185,14 +227,26 @@ pub struct Line {
     pub missing: usize,
 }
 
-/// Lays out one line: glyphs, kerning within a face, the total advance.
+/// Lays out one line: glyphs, kerning within a face, colour emoji, the total advance.
 pub fn shape(text: &str, style: Style) -> Line {
     let scale = PxScale::from(style.size);
     let mut glyphs = Vec::with_capacity(text.len());
     let mut x = 0.0f32;
     let mut missing = 0;
     let mut previous: Option<(Face, GlyphId)> = None;
-    for c in text.chars() {
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some((len, emoji)) = super::emoji::at_start(rest) {
+            glyphs.push(PlacedGlyph {
+                kind: GlyphKind::Emoji(emoji),
+                x,
+            });
+            x += style.size * EMOJI_ADVANCE;
+            previous = None;
+            rest = &rest[len..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
         let Some(face) = face_of(c, style.weight) else {
             if c == ' ' {
                 // Noto Sans has a space; this is only reached for a font without one.
@@ -210,7 +264,10 @@ pub fn shape(text: &str, style: Style) -> Line {
         {
             x += scaled.kern(previous_id, id);
         }
-        glyphs.push(PlacedGlyph { face, id: id.0, x });
+        glyphs.push(PlacedGlyph {
+            kind: GlyphKind::Outline { face, id: id.0 },
+            x,
+        });
         x += scaled.h_advance(id);
         previous = Some((face, id));
     }
@@ -246,13 +303,12 @@ pub fn wrap(text: &str, style: Style, max_width: f32, max_lines: usize) -> Vec<L
         if !current.is_empty() {
             lines.push(std::mem::take(&mut current));
         }
-        // A word wider than the line is split where it must be.
-        for c in word.chars() {
-            let mut longer = current.clone();
-            longer.push(c);
+        // A word wider than the line is split where it must be (never inside an emoji).
+        for unit in units(word) {
+            let longer = format!("{current}{unit}");
             if !current.is_empty() && measure(&longer, style) > max_width {
                 lines.push(std::mem::take(&mut current));
-                current.push(c);
+                current.push_str(unit);
             } else {
                 current = longer;
             }
@@ -275,14 +331,13 @@ pub fn ellipsize(text: &str, style: Style, max_width: f32, cut: bool) -> String 
     if !cut && measure(text, style) <= max_width {
         return text.to_string();
     }
-    let mut chars: Vec<char> = text.chars().collect();
+    let mut kept = units(text);
     loop {
-        let kept: String = chars.iter().collect();
-        let candidate = format!("{}…", kept.trim_end());
-        if chars.is_empty() || measure(&candidate, style) <= max_width {
+        let candidate = format!("{}…", kept.concat().trim_end());
+        if kept.is_empty() || measure(&candidate, style) <= max_width {
             return candidate;
         }
-        chars.pop();
+        kept.pop();
     }
 }
 
@@ -305,6 +360,41 @@ mod tests {
         );
         assert!(drawable("Ana 🎉🚀📚"));
         assert_eq!(shape("Ação 🎉", Style::bold(20.0)).missing, 0);
+    }
+
+    #[test]
+    fn emoji_sequences_are_one_colour_glyph_each_and_survive_cleaning() {
+        let text = "Brasil 🇧🇷 👨\u{200D}👩\u{200D}👧\u{200D}👦 👍🏽 1\u{FE0F}\u{20E3}";
+        assert_eq!(
+            clean(text),
+            text,
+            "joiners and selectors inside emoji are kept"
+        );
+        let line = shape(&clean(text), Style::bold(24.0));
+        let emoji: Vec<_> = line
+            .glyphs
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g.kind,
+                    GlyphKind::Emoji(super::super::emoji::Emoji::Image(_))
+                )
+            })
+            .collect();
+        assert_eq!(emoji.len(), 4, "{:?}", line.glyphs);
+        assert_eq!(line.missing, 0);
+        // Regional indicators never come out as the letters they stand for.
+        let letters = line
+            .glyphs
+            .iter()
+            .filter(|g| matches!(g.kind, GlyphKind::Outline { .. }))
+            .count();
+        assert_eq!(
+            letters,
+            "Brasil".len() + 4,
+            "the letters and the four spaces"
+        );
+        assert!(drawable(text));
     }
 
     #[test]

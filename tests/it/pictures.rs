@@ -4,8 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use trilha::i18n::Locale;
+use trilha::picture::emoji::Emoji;
+use trilha::picture::layout::line_block;
+use trilha::picture::scene::Mark;
 use trilha::picture::scene::{Icon, Rect, Rgb, Scene};
-use trilha::picture::text::Face;
+use trilha::picture::text::{EMOJI_SIDE, GlyphKind, Style};
 use trilha::picture::{MAX_HEIGHT, card, heat, palette, render};
 use trilha::progress::{ItemStates, State};
 use trilha::roadmap::{Roadmap, TrackIdx};
@@ -271,7 +274,7 @@ fn names_in_other_scripts_with_emoji_or_100_characters_draw_without_boxes_or_cli
     let scene = card_of(&roadmap, &states, &["田中太郎"], Locale::En);
     assert_eq!(title(&scene).shown(), "Member");
 
-    // Emoji are drawn by the emoji face.
+    // Emoji are drawn in colour, from Twemoji's images.
     let scene = card_of(&roadmap, &states, &["Bia 🚀📚 Ação"], Locale::PtBr);
     let t = title(&scene);
     assert_eq!(t.shown(), "Bia 🚀📚 Ação");
@@ -279,7 +282,7 @@ fn names_in_other_scripts_with_emoji_or_100_characters_draw_without_boxes_or_cli
         t.lines[0]
             .glyphs
             .iter()
-            .filter(|g| g.face == Face::Emoji)
+            .filter(|g| matches!(g.kind, GlyphKind::Emoji(Emoji::Image(_))))
             .count(),
         2
     );
@@ -417,4 +420,52 @@ fn verified_items_have_their_own_icon() {
         scene.texts().any(|t| t.shown() == "5 verificados"),
         "the legend counts them"
     );
+}
+
+/// A flag, a family joined by zero-width joiners, a thumbs-up with a skin tone and a keycap:
+/// each is laid out as one glyph, and drawn in colour (the pixels in its square are not the
+/// text's grey), never as the letters or digits it is made of.
+#[test]
+fn flags_families_skin_tones_and_keycaps_draw_as_one_colour_glyph_each() {
+    let style = Style::bold(40.0);
+    let text = "🇧🇷 👨\u{200D}👩\u{200D}👧\u{200D}👦 👍🏽 1\u{FE0F}\u{20E3}";
+    let block = line_block(text, style, palette::TEXT, 20.0, 20.0, 560.0);
+    let glyphs = &block.lines[0].glyphs;
+    let emoji: Vec<f32> = glyphs
+        .iter()
+        .filter(|g| matches!(g.kind, GlyphKind::Emoji(Emoji::Image(_))))
+        .map(|g| g.x)
+        .collect();
+    assert_eq!(emoji.len(), 4, "{glyphs:?}");
+    assert_eq!(
+        glyphs.len(),
+        7,
+        "four emoji and three spaces, nothing else: {glyphs:?}"
+    );
+    let scene = Scene {
+        width: 600,
+        height: 100,
+        background: palette::PANEL,
+        marks: vec![Mark::Text(block.clone())],
+        items: Vec::new(),
+        panels: Vec::new(),
+    };
+    let pixels = decode(&render(&scene).expect("renders").png);
+    let side = style.size * EMOJI_SIDE;
+    for x in emoji {
+        let left = block.x + x;
+        let top = block.y + (style.size - side) / 2.0;
+        let colourful = (0..side as u32)
+            .flat_map(|dy| (0..side as u32).map(move |dx| (dx, dy)))
+            .map(|(dx, dy)| pixels.at(left + dx as f32, top + dy as f32))
+            .filter(|p| {
+                let (max, min) = (p.0.max(p.1).max(p.2), p.0.min(p.1).min(p.2));
+                max - min > 80
+            })
+            .count();
+        assert!(
+            colourful as f32 > side * side * 0.1,
+            "the emoji at x={x} is drawn in colour ({colourful} colourful pixels)"
+        );
+    }
 }

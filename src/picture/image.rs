@@ -1,0 +1,247 @@
+//! Images drawn into pictures (emoji, avatars, server icons): decoded defensively from PNG, and
+//! faces that could not be had drawn as initials instead.
+//!
+//! A PNG from the network is hostile input: its header is read first, and one larger than the
+//! limits (bytes, pixels per side) is refused before anything is decoded; the decoder itself
+//! may not allocate past the limit either.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use super::scene::Rgb;
+
+/// A decoded image, premultiplied RGBA as tiny-skia draws it.
+pub struct Decoded {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+/// What a PNG may be to be decoded.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The file's size at most.
+    pub bytes: usize,
+    /// The longest side, in pixels.
+    pub side: u32,
+}
+
+impl Limits {
+    /// Twemoji's own images (72×72).
+    pub const EMOJI: Limits = Limits {
+        bytes: 64 * 1024,
+        side: 128,
+    };
+    /// Avatars and server icons: trilha asks Discord for 128×128 PNGs (a few tens of KB).
+    pub const FACE: Limits = Limits {
+        bytes: 1024 * 1024,
+        side: 1024,
+    };
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImageError {
+    #[error("{0} bytes is more than an image may be")]
+    TooLarge(usize),
+    #[error("{width}×{height} pixels is more than an image may be")]
+    TooManyPixels { width: u32, height: u32 },
+    #[error("not a PNG that can be read: {0}")]
+    Malformed(String),
+}
+
+/// Decodes a PNG into premultiplied RGBA, within `limits`.
+pub fn decode_png(bytes: &[u8], limits: Limits) -> Result<Decoded, ImageError> {
+    if bytes.len() > limits.bytes {
+        return Err(ImageError::TooLarge(bytes.len()));
+    }
+    let side = limits.side as usize;
+    let mut decoder = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            // The output (8 bits per channel, alpha added) and the decoder's own buffers.
+            bytes: side * side * 4 * 2,
+        },
+    );
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let malformed = |e: png::DecodingError| ImageError::Malformed(e.to_string());
+    let mut reader = decoder.read_info().map_err(malformed)?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    if width == 0 || height == 0 || width > limits.side || height > limits.side {
+        return Err(ImageError::TooManyPixels { width, height });
+    }
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| ImageError::Malformed("no output size".into()))?;
+    let mut buffer = vec![0; size];
+    let frame = reader.next_frame(&mut buffer).map_err(malformed)?;
+    let pixels = &buffer[..frame.buffer_size()];
+    let rgba = to_premultiplied_rgba(pixels, frame.color_type);
+    if rgba.len() != (width * height * 4) as usize {
+        return Err(ImageError::Malformed("unexpected pixel layout".into()));
+    }
+    Ok(Decoded {
+        width,
+        height,
+        rgba,
+    })
+}
+
+/// 8-bit pixels of any PNG colour type (after EXPAND: no palettes) as premultiplied RGBA.
+fn to_premultiplied_rgba(pixels: &[u8], colour: png::ColorType) -> Vec<u8> {
+    let premultiply = |r: u8, g: u8, b: u8, a: u8| {
+        let m = |c: u8| ((u16::from(c) * u16::from(a) + 127) / 255) as u8;
+        [m(r), m(g), m(b), a]
+    };
+    match colour {
+        png::ColorType::Rgba => pixels
+            .chunks_exact(4)
+            .flat_map(|p| premultiply(p[0], p[1], p[2], p[3]))
+            .collect(),
+        png::ColorType::Rgb => pixels
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        png::ColorType::GrayscaleAlpha => pixels
+            .chunks_exact(2)
+            .flat_map(|p| premultiply(p[0], p[0], p[0], p[1]))
+            .collect(),
+        png::ColorType::Grayscale => pixels.iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        png::ColorType::Indexed => Vec::new(), // EXPAND turns palettes into RGB(A)
+    }
+}
+
+/// A face drawn into a picture: an image, or initials on a colour of their own.
+#[derive(Clone, Debug)]
+pub enum Face {
+    Image(Arc<Decoded>),
+    Initials { letters: String, colour: Rgb },
+}
+
+impl PartialEq for Face {
+    fn eq(&self, other: &Face) -> bool {
+        match (self, other) {
+            (Face::Image(a), Face::Image(b)) => Arc::ptr_eq(a, b),
+            (
+                Face::Initials { letters, colour },
+                Face::Initials {
+                    letters: l,
+                    colour: c,
+                },
+            ) => letters == l && colour == c,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Decoded({}×{})", self.width, self.height)
+    }
+}
+
+/// The colours initials are drawn on: readable with white letters, told apart from each other.
+const INITIALS_COLOURS: [Rgb; 8] = [
+    Rgb::hex(0x1f8b4c),
+    Rgb::hex(0x206694),
+    Rgb::hex(0x71368a),
+    Rgb::hex(0xad1457),
+    Rgb::hex(0xc05600),
+    Rgb::hex(0x11806a),
+    Rgb::hex(0x5865f2),
+    Rgb::hex(0x607d8b),
+];
+
+/// A face for someone without a picture: up to two initials of `name`, on a colour derived
+/// from `id` (the same member always gets the same one).
+pub fn initials(name: &str, id: u64) -> Face {
+    let letters: String = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    let letters = if letters.is_empty() {
+        "?".to_string()
+    } else {
+        letters
+    };
+    // The id's timestamp bits change slowly; mix them so neighbours differ.
+    let mixed = id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59;
+    Face::Initials {
+        letters,
+        colour: INITIALS_COLOURS[mixed as usize % INITIALS_COLOURS.len()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        let pixels: Vec<u8> = (0..width * height)
+            .flat_map(|_| [200, 100, 50, 128])
+            .collect();
+        writer.write_image_data(&pixels).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn a_png_within_the_limits_decodes_premultiplied() {
+        let decoded = decode_png(&png(4, 3), Limits::FACE).unwrap();
+        assert_eq!((decoded.width, decoded.height), (4, 3));
+        assert_eq!(&decoded.rgba[..4], &[100, 50, 25, 128]);
+    }
+
+    #[test]
+    fn too_many_bytes_too_many_pixels_or_garbage_are_refused() {
+        let small = Limits {
+            bytes: 100,
+            side: 16,
+        };
+        assert!(matches!(
+            decode_png(&[0; 101], small),
+            Err(ImageError::TooLarge(101))
+        ));
+        let big = png(64, 8);
+        let limits = Limits {
+            bytes: 1 << 20,
+            side: 16,
+        };
+        assert_eq!(
+            decode_png(&big, limits).err(),
+            Some(ImageError::TooManyPixels {
+                width: 64,
+                height: 8
+            })
+        );
+        assert!(matches!(
+            decode_png(b"\x89PNG\r\n\x1a\nnot really", Limits::FACE),
+            Err(ImageError::Malformed(_))
+        ));
+        let truncated = png(32, 32);
+        assert!(decode_png(&truncated[..truncated.len() / 2], Limits::FACE).is_err());
+    }
+
+    #[test]
+    fn initials_are_stable_and_never_empty() {
+        assert_eq!(
+            initials("Ana Souza", 7),
+            initials("Ana Souza", 7),
+            "the same member, the same face"
+        );
+        let Face::Initials { letters, .. } = initials("ana souza costa", 7) else {
+            panic!()
+        };
+        assert_eq!(letters, "AS");
+        let Face::Initials { letters, .. } = initials("🚀", 7) else {
+            panic!()
+        };
+        assert_eq!(letters, "?");
+    }
+}
