@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use local_discord::{Context, LocalDiscord, Options};
 use trilha::i18n::Locale;
-use trilha::picture::{render, samples};
+use trilha::picture::{render, samples::samples};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

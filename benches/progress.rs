@@ -115,6 +115,7 @@ fn invocation(key: &str, user: u64, args: Vec<(&'static str, Value)>) -> Invocat
             guild_locale: Some(Locale::PtBr),
             can_manage_guild: false,
             names: vec!["Ana".into()],
+            avatar: None,
         },
     }
 }
@@ -138,7 +139,11 @@ impl trilha::lookups::Lookups for SlowRoles {
             .await
     }
 
-    async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<bool>> {
+    async fn members_present(
+        &self,
+        guild: u64,
+        users: &[u64],
+    ) -> Vec<Option<trilha::lookups::Presence>> {
         trilha::lookups::Offline.members_present(guild, users).await
     }
 
@@ -206,6 +211,7 @@ async fn mark(
         target: Target::Set(state),
         at: NOW,
         day: trilha::progress::streak::day_of(NOW, tz),
+        appearance: None,
     };
     store
         .apply(&change, |input| {

@@ -48,6 +48,8 @@ pub struct App {
     pub shards: Arc<ShardOwnership>,
     /// How long a reply waits for its picture before going without it.
     pub picture_wait: Duration,
+    /// Members' avatars and servers' icons for pictures (offline: initials).
+    pub faces: Arc<crate::picture::cdn::Faces>,
 }
 
 impl App {
@@ -63,6 +65,7 @@ impl App {
             reward_locks: Default::default(),
             shards: Default::default(),
             picture_wait: picture_waits::REPLY_WAIT,
+            faces: Arc::new(crate::picture::cdn::Faces::offline()),
         }
     }
 

@@ -204,6 +204,10 @@ async fn run(config: &Config) -> ExitCode {
             database = %config.database,
             "trilha starting"
         );
+        let app = App {
+            faces: Arc::new(crate::picture::cdn::Faces::new(&config.cdn_url)),
+            ..app
+        };
         let result = crate::discord::run(config, app.clone()).await;
         // After a clean run the database is closed already (within the shutdown's bound); after
         // a start-up error, close it here, bounded all the same.
@@ -362,6 +366,7 @@ async fn ask(config: &Config, args: AskArgs) -> ExitCode {
         guild_locale: None,
         can_manage_guild: args.admin && args.guild.is_some(),
         names: args.name.clone().into_iter().collect(),
+        avatar: None,
     };
     let result = ask_inner(&app, &args, caller).await;
     // The presence record a command started on the side.
@@ -656,7 +661,7 @@ fn render_sample(config: &Config, out: &std::path::Path) -> ExitCode {
     let date = jiff::civil::date(2026, 12, 1);
     let mut written = 0;
     for locale in Locale::ALL {
-        for (name, scene) in crate::picture::samples(&roadmap, locale, date) {
+        for (name, scene) in crate::picture::samples::samples(&roadmap, locale, date) {
             let file = out.join(format!("{name}.{}.png", locale.discord_tag()));
             let result = crate::picture::render(&scene)
                 .map_err(|e| e.to_string())

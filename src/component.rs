@@ -60,8 +60,11 @@ pub enum ComponentId {
         /// What the board ranks.
         kind: BoardKind,
     },
-    /// Posts `owner`'s roadmap card publicly in the channel; only `owner` may press it.
+    /// Posts `owner`'s summary card publicly in the channel; only `owner` may press it.
     ShareCard { owner: u64 },
+    /// Opens `member`'s full per-item card for `owner`, who opened their summary; only `owner`
+    /// may press it.
+    FullMap { owner: u64, member: u64 },
     /// Answers quiz question `ask` with the answer on button `slot` (0 to 3). The ask's id is
     /// random and which slot is right is kept in the database only: the id reveals nothing.
     QuizAnswer { ask: u64, slot: u8 },
@@ -143,6 +146,7 @@ impl ComponentId {
                 )
             }
             ComponentId::ShareCard { owner } => format!("{VERSION}|sh|{owner}"),
+            ComponentId::FullMap { owner, member } => format!("{VERSION}|fm|{owner}|{member}"),
             ComponentId::QuizAnswer { ask, slot } => format!("{VERSION}|qz|{ask}|{slot}"),
             ComponentId::QuizNext { item } => format!("{VERSION}|qn|{item}"),
             ComponentId::QuizMe { item } => format!("{VERSION}|qm|{item}"),
@@ -176,6 +180,10 @@ impl ComponentId {
             .with_flags(parts.next())?,
             "sh" => ComponentId::ShareCard {
                 owner: parts.next()?.parse().ok()?,
+            },
+            "fm" => ComponentId::FullMap {
+                owner: parts.next()?.parse().ok()?,
+                member: parts.next()?.parse().ok()?,
             },
             "qz" => ComponentId::QuizAnswer {
                 ask: parts.next()?.parse().ok()?,
@@ -249,6 +257,11 @@ mod tests {
         assert_eq!(ComponentId::parse("v1|lb|7|week||0|1800000000|x"), None);
         let share = ComponentId::ShareCard { owner: u64::MAX };
         assert_eq!(ComponentId::parse(&share.encode()), Some(share));
+        let full = ComponentId::FullMap {
+            owner: u64::MAX,
+            member: 7,
+        };
+        assert_eq!(ComponentId::parse(&full.encode()), Some(full));
         assert_eq!(ComponentId::parse("v1|sh|x"), None);
         let answer = ComponentId::QuizAnswer {
             ask: u64::MAX >> 2,

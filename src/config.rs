@@ -85,6 +85,9 @@ pub struct Config {
     /// Send Discord REST calls to this base URL instead of https://discord.com (a rate-limit
     /// proxy such as twilight-http-proxy or nirn-proxy, or the local Discord in tests).
     pub proxy_url: Option<String>,
+    /// Where avatars and server icons are fetched from: Discord's CDN, or the local Discord in
+    /// tests.
+    pub cdn_url: String,
     /// Testing aid: read the current time from this file (epoch seconds or RFC 3339).
     pub clock_file: Option<PathBuf>,
     /// How late a study prompt missed during downtime may still be posted (minutes).
@@ -200,6 +203,8 @@ impl ShardPlan {
     }
 }
 
+/// Discord's CDN, where avatars and server icons are.
+pub const DEFAULT_CDN_URL: &str = "https://cdn.discordapp.com";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/trilha.db";
 /// Our own logs at info; chatty dependencies only when something is wrong.
 pub const DEFAULT_LOG_FILTER: &str = "info,serenity=warn,sqlx=warn,rustls=warn,hyper=warn,hyper_util=warn,reqwest=warn,tungstenite=warn,tokio_tungstenite=warn,h2=warn";
@@ -250,6 +255,9 @@ impl Config {
             log_format: parse_log_format(env.get("LOG_FORMAT")?.as_deref())?,
             dev_guild_id: env.parsed("DEV_GUILD_ID", parse_dev_guild_id)?,
             proxy_url: env.parsed("DISCORD_PROXY_URL", parse_proxy_url)?,
+            cdn_url: env
+                .parsed("DISCORD_CDN_URL", parse_cdn_url)?
+                .unwrap_or_else(|| DEFAULT_CDN_URL.to_string()),
             clock_file: env.get("TRILHA_CLOCK_FILE")?.map(PathBuf::from),
             health_addr: env.parsed("HEALTH_ADDR", parse_health_addr)?,
             prompt_grace_minutes: env.number(&PROMPT_GRACE_MINUTES)? as i64,
@@ -397,6 +405,24 @@ fn parse_dev_guild_id(raw: &str) -> Result<u64, ConfigError> {
 /// `DISCORD_PROXY_URL`: a scheme, host and port only (trilha appends the API path), without a
 /// trailing slash.
 fn parse_proxy_url(raw: &str) -> Result<String, ConfigError> {
+    parse_base_url(
+        raw,
+        "DISCORD_PROXY_URL",
+        "Give scheme, host and port only, like http://127.0.0.1:8080 (trilha appends /api/v10/...).",
+    )
+}
+
+/// `DISCORD_CDN_URL`: like the proxy's, a scheme, host and port only.
+fn parse_cdn_url(raw: &str) -> Result<String, ConfigError> {
+    parse_base_url(
+        raw,
+        "DISCORD_CDN_URL",
+        "Give scheme, host and port only, like https://cdn.discordapp.com (trilha appends /avatars/...).",
+    )
+}
+
+/// A base URL (scheme, host and port), without a trailing slash.
+fn parse_base_url(raw: &str, variable: &'static str, hint: &str) -> Result<String, ConfigError> {
     let url = raw.trim().trim_end_matches('/').to_string();
     let valid = (url.starts_with("http://") || url.starts_with("https://"))
         && url
@@ -405,9 +431,9 @@ fn parse_proxy_url(raw: &str) -> Result<String, ConfigError> {
             .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
     if !valid {
         return Err(ConfigError {
-            variable: "DISCORD_PROXY_URL",
+            variable,
             problem: format!("`{url}` is not a base URL"),
-            hint: "Give scheme, host and port only, like http://127.0.0.1:8080 (trilha appends /api/v10/...).".into(),
+            hint: hint.into(),
         });
     }
     Ok(url)
@@ -712,6 +738,11 @@ mod tests {
         );
         let c = config(&[("DISCORD_PROXY_URL", "http://127.0.0.1:8080/")]).unwrap();
         assert_eq!(c.proxy_url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(c.cdn_url, DEFAULT_CDN_URL, "unset: Discord's CDN");
+        let c = config(&[("DISCORD_CDN_URL", "http://127.0.0.1:9000/")]).unwrap();
+        assert_eq!(c.cdn_url, "http://127.0.0.1:9000");
+        let e = config(&[("DISCORD_CDN_URL", "cdn.example/avatars")]).unwrap_err();
+        assert_eq!(e.variable, "DISCORD_CDN_URL");
     }
 }
 

@@ -56,8 +56,14 @@ pub enum UserError {
     PromptsPaused,
     /// A "Share" button pressed by someone other than the card's owner.
     NotYourCard,
+    /// A "Full map" button pressed by someone other than the one who opened the card.
+    NotYourFullMap,
     /// The card could not be drawn in time to share it.
     PictureUnavailable,
+    /// `/card` from a member with progress in no server.
+    NoCardServers,
+    /// `/card` with a server that is not one of the member's.
+    UnknownCardServer,
     /// A wrong answer locked this item's quiz until `until`.
     QuizLocked {
         item: ItemIdx,

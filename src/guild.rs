@@ -18,10 +18,29 @@ pub struct GuildSettings {
     pub discord_locale: Option<String>,
     /// The server's name as Discord last told us.
     pub name: Option<String>,
+    /// The server's icon (Discord's image hash), as Discord last told us.
+    pub icon_hash: Option<String>,
     /// Leaderboards count verified items only (quizzes passed), by an admin's choice.
     pub verified_only: bool,
     /// Reward milestones are announced in the prompts channel, by an admin's choice.
     pub announce_rewards: bool,
+}
+
+/// How a member appears in a server, as their interactions show it: the name and the avatar
+/// pictures draw for them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Appearance {
+    pub name: Option<String>,
+    /// Discord's image hash of their avatar; none: Discord's default avatar.
+    pub avatar_hash: Option<String>,
+}
+
+/// What Discord told us about a server (GUILD_CREATE, GUILD_UPDATE).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GuildSeen<'a> {
+    pub locale: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub icon_hash: Option<&'a str>,
 }
 
 impl Default for GuildSettings {
@@ -30,6 +49,7 @@ impl Default for GuildSettings {
             timezone: DEFAULT_TIMEZONE.into(),
             locale: None,
             discord_locale: None,
+            icon_hash: None,
             name: None,
             verified_only: false,
             announce_rewards: false,

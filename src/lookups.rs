@@ -27,6 +27,15 @@ pub enum LookupError {
     Discord(String),
 }
 
+/// Whether someone is a member of a server, as a look-up found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// A member, appearing so (their name in the server and their avatar).
+    Member(crate::guild::Appearance),
+    /// Discord said they are not a member.
+    Gone,
+}
+
 /// What the bot may do with a role of a server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RoleAccess {
@@ -76,9 +85,9 @@ pub trait Lookups: Send + Sync {
         role: Option<u64>,
     ) -> Result<Access, LookupError>;
 
-    /// For each user, whether they are a member of the server: `Some(false)` when Discord says
-    /// they are not, `None` when it could not be found out (then nothing is concluded).
-    async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<bool>>;
+    /// For each user, whether they are a member of the server (and how they appear there);
+    /// `None` when it could not be found out (then nothing is concluded).
+    async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<Presence>>;
 
     /// What the bot may do with a role.
     async fn role_access(&self, guild: u64, role: u64) -> Result<RoleAccess, LookupError>;
@@ -119,7 +128,7 @@ impl Lookups for Offline {
         Err(LookupError::Unavailable)
     }
 
-    async fn members_present(&self, _guild: u64, users: &[u64]) -> Vec<Option<bool>> {
+    async fn members_present(&self, _guild: u64, users: &[u64]) -> Vec<Option<Presence>> {
         vec![None; users.len()]
     }
 

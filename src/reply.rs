@@ -149,6 +149,28 @@ impl Reply {
         self
     }
 
+    /// Adds a picture that leads the message: a file of its own, not the embed's image.
+    /// Discord's clients draw a message's files before its embeds, and at up to 550×350 px
+    /// where an embed's image is held to the embed's narrower width; the embed's text stays as
+    /// its caption (for screen readers and clients without images).
+    pub fn with_lead_picture(mut self, attachment: Attachment) -> Reply {
+        self.attachments.push(attachment);
+        self
+    }
+
+    /// A message that is only a picture (its alt text says what it shows).
+    pub fn picture_only(attachment: Attachment) -> Reply {
+        Reply {
+            delivery: Delivery::NewMessage,
+            ephemeral: true,
+            content: None,
+            embeds: Vec::new(),
+            rows: Vec::new(),
+            mentions: Mentions::default(),
+            attachments: vec![attachment],
+        }
+    }
+
     /// Adds a picture, shown as the first embed's image.
     pub fn with_picture(mut self, attachment: Attachment) -> Reply {
         if let Some(embed) = self.embeds.first_mut() {
@@ -178,8 +200,11 @@ impl Reply {
                 out.push(format!("content is {n} characters (limit {CONTENT})"));
             }
         }
-        if self.content.as_deref().is_none_or(str::is_empty) && self.embeds.is_empty() {
-            out.push("a message needs content or an embed".into());
+        if self.content.as_deref().is_none_or(str::is_empty)
+            && self.embeds.is_empty()
+            && self.attachments.is_empty()
+        {
+            out.push("a message needs content, an embed or a file".into());
         }
     }
 

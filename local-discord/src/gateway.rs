@@ -308,7 +308,7 @@ pub(crate) fn guild_create(world: &crate::world::World, g: &crate::world::GuildI
         .filter(|m| !g.lean || m.user.id == world.bot.id)
         .map(|m| payloads::member(m, None))
         .collect();
-    payloads::guild_create(
+    let mut guild = payloads::guild_create(
         g.id,
         &g.name,
         g.owner_id,
@@ -318,7 +318,9 @@ pub(crate) fn guild_create(world: &crate::world::World, g: &crate::world::GuildI
         &members,
         world.application_id,
         g.joined_ms,
-    )
+    );
+    guild["icon"] = json!(g.icon);
+    guild
 }
 
 /// Wraps a dispatch with the shard's next sequence number and keeps it for replay; `None` if

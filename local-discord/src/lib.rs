@@ -12,6 +12,7 @@
 //! - [`LocalDiscord::reconnect`] and [`LocalDiscord::invalidate_session`] exercise the gateway's
 //!   recovery paths.
 
+pub mod cdn;
 pub mod client;
 pub mod files;
 pub mod member;
@@ -164,6 +165,14 @@ pub struct Context {
     pub locale: Option<String>,
     /// Acts as if a server admin granted this member a command hidden by default.
     pub permission_override: bool,
+    /// Through the member's own install of the app (Discord's user install) instead of the
+    /// server's: only commands registered with `integration_types` 1 can be run this way.
+    pub user_install: bool,
+    /// In a group DM (interaction context 2), where the bot is not: needs `user_install`.
+    pub group_dm: bool,
+    /// In a server without the bot (by id and name; context 0), where the member is: needs
+    /// `user_install`.
+    pub foreign_guild: Option<(u64, String)>,
 }
 
 pub struct LocalDiscord {
@@ -193,15 +202,28 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
     let brokers = world.snowflake();
     let bot_role = world.snowflake();
     let veterans = world.snowflake();
-    let user = |world: &mut World, name: &str, global: &str| UserInfo {
+    let user = |world: &mut World, name: &str, global: &str, avatar: Option<&str>| UserInfo {
         id: world.snowflake(),
         username: name.into(),
         global_name: Some(global.into()),
         bot: false,
+        avatar: avatar.map(str::to_string),
     };
-    let ana = user(world, "ana", "Ana");
-    let bruno = user(world, "bruno", "Bruno");
-    let carla = user(world, "carla", "Carla");
+    // Ana and Carla have avatars (the CDN draws each in the colour its hash starts with: gold,
+    // cyan); Bruno has Discord's default one.
+    let ana = user(
+        world,
+        "ana",
+        "Ana",
+        Some("ffd700a1b2c3d4e5f60718293a4b5c6d"),
+    );
+    let bruno = user(world, "bruno", "Bruno", None);
+    let carla = user(
+        world,
+        "carla",
+        "Carla",
+        Some("a_00e5ffe1d2c3b4a5968778695a4b3c7d"),
+    );
     let owner = world.owner.clone();
     let bot = world.bot.clone();
     let channels = ["geral", "estudos", "anuncios"]
@@ -279,6 +301,7 @@ fn default_world(world: &mut World, gateway_url: String, options: &Options) {
             member(bot, vec![bot_role], "en-US", 200),
         ],
         joined_ms: now - 200 * 86_400_000,
+        icon: Some("1f8b4cc0ffee00112233445566778899".into()),
         lean: false,
     });
 }
@@ -503,6 +526,28 @@ impl LocalDiscord {
             .ok_or_else(|| format!("no member {user}"))?
             .clone();
         let locale = ctx.locale.clone().unwrap_or_else(|| m.locale.clone());
+        if (ctx.group_dm || ctx.foreign_guild.is_some()) && !ctx.user_install {
+            return Err("the bot is not there: only a user install reaches it".into());
+        }
+        if ctx.group_dm {
+            return Ok(Place::GroupDm {
+                channel_id: m.user.id ^ 0x7777,
+                user: m.user.clone(),
+                locale,
+            });
+        }
+        if let Some((guild_id, _)) = &ctx.foreign_guild {
+            if w.guild(*guild_id).is_some() {
+                return Err(format!(
+                    "the bot is in server {guild_id}: not a foreign one"
+                ));
+            }
+            return Ok(Place::ForeignGuild {
+                guild_id: *guild_id,
+                channel_id: guild_id + 1,
+                member: MemberInfo { locale, ..m },
+            });
+        }
         if ctx.dm {
             return Ok(Place::Dm {
                 channel_id: m.user.id ^ 0x5555,
@@ -532,7 +577,11 @@ impl LocalDiscord {
         kind: u8,
         user: &str,
         ctx: &Context,
-        data: impl FnOnce(&World, Option<&GuildInfo>) -> Result<(Value, Option<u64>), String>,
+        data: impl FnOnce(
+            &World,
+            Option<&GuildInfo>,
+            member::Reach,
+        ) -> Result<(Value, Option<u64>), String>,
         component_message: Option<u64>,
     ) -> Result<u64, String> {
         self.send_interaction_as(kind, user, ctx, data, component_message, |_| {})
@@ -552,8 +601,8 @@ impl LocalDiscord {
             2,
             user,
             ctx,
-            |w, g| {
-                member::command_data(w, g, text, false)
+            |w, g, reach| {
+                member::command_data(w, g, text, false, reach)
                     .map(|t| (t.data, t.default_member_permissions))
             },
             None,
@@ -571,18 +620,27 @@ impl LocalDiscord {
         kind: u8,
         user: &str,
         ctx: &Context,
-        data: impl FnOnce(&World, Option<&GuildInfo>) -> Result<(Value, Option<u64>), String>,
+        data: impl FnOnce(
+            &World,
+            Option<&GuildInfo>,
+            member::Reach,
+        ) -> Result<(Value, Option<u64>), String>,
         component_message: Option<u64>,
         deform: impl FnOnce(&mut Value),
     ) -> Result<u64, String> {
         let (payload, id) = {
             let mut w = self.shared.world.lock().expect("world lock");
             let place = self.place(&w, user, ctx)?;
-            let guild = match ctx.dm {
-                true => None,
-                false => Some(Self::guild_of(&w, ctx)?.clone()),
+            // Where the bot is not, only its global commands exist.
+            let guild = match &place {
+                Place::Guild { .. } => Some(Self::guild_of(&w, ctx)?.clone()),
+                _ => None,
             };
-            let (data, needed) = data(&w, guild.as_ref())?;
+            let reach = member::Reach {
+                context: place.context(),
+                user_install: ctx.user_install,
+            };
+            let (data, needed) = data(&w, guild.as_ref(), reach)?;
             if let (Some(bits), Place::Guild { permissions, .. }) = (needed, &place)
                 && permissions & bits != bits
                 && !ctx.permission_override
@@ -621,7 +679,7 @@ impl LocalDiscord {
                 Place::Guild { channel, .. } => {
                     Self::guild_of(&w, ctx)?.channel_permissions(w.bot.id, channel.id, w.bot.id)
                 }
-                Place::Dm { .. } => 0,
+                _ => 0,
             };
             let mut payload = payloads::interaction(
                 id,
@@ -633,6 +691,9 @@ impl LocalDiscord {
                 app_permissions,
                 message,
             );
+            if ctx.user_install {
+                payload["authorizing_integration_owners"]["1"] = json!(place.user_id().to_string());
+            }
             deform(&mut payload);
             let (user_id, guild_id, channel_id) = match &place {
                 Place::Guild {
@@ -641,7 +702,15 @@ impl LocalDiscord {
                     member,
                     ..
                 } => (member.user.id, Some(*guild_id), channel.id),
+                Place::ForeignGuild {
+                    guild_id,
+                    channel_id,
+                    member,
+                } => (member.user.id, Some(*guild_id), *channel_id),
                 Place::Dm {
+                    channel_id, user, ..
+                }
+                | Place::GroupDm {
                     channel_id, user, ..
                 } => (user.id, None, *channel_id),
             };
@@ -684,8 +753,8 @@ impl LocalDiscord {
             4,
             user,
             ctx,
-            |w, g| {
-                member::command_data(w, g, text, true)
+            |w, g, reach| {
+                member::command_data(w, g, text, true, reach)
                     .map(|t| (t.data, t.default_member_permissions))
             },
             None,
@@ -735,7 +804,7 @@ impl LocalDiscord {
             3,
             user,
             &ctx,
-            |_, _| Ok((json!({"custom_id": custom_id, "component_type": 2}), None)),
+            |_, _, _| Ok((json!({"custom_id": custom_id, "component_type": 2}), None)),
             Some(message),
         )
     }
@@ -753,6 +822,16 @@ impl LocalDiscord {
                 .map(|r| r.sent.clone())
                 .unwrap_or_default()
         })
+    }
+
+    /// Makes the CDN misbehave from now on ([`cdn::CdnFault::None`] heals it).
+    pub fn set_cdn_fault(&self, fault: cdn::CdnFault) {
+        self.with_world(|w| w.cdn_fault = fault);
+    }
+
+    /// Every CDN path asked for so far.
+    pub fn cdn_requests(&self) -> Vec<String> {
+        self.with_world(|w| w.cdn_requests.clone())
     }
 
     /// Every REST request from now on waits `delay` before it is handled (a slow Discord).
@@ -841,6 +920,7 @@ impl LocalDiscord {
                     username: format!("m{n:02}"),
                     global_name: Some(format!("Membro {n}")),
                     bot: false,
+                    avatar: None,
                 };
                 let students = w.guilds[0]
                     .roles
@@ -917,6 +997,7 @@ impl LocalDiscord {
                         member(&bot, vec![bot_role]),
                     ],
                     joined_ms: now,
+                    icon: None,
                     lean: true,
                 });
                 ids.push(id);

@@ -66,11 +66,21 @@ pub(crate) struct Typed {
     pub default_member_permissions: Option<u64>,
 }
 
+/// Where a command is run from, as Discord checks it against the command's registration.
+#[derive(Clone, Copy, Debug)]
+pub struct Reach {
+    /// The interaction context: 0 a server, 1 the bot's DM, 2 another private channel.
+    pub context: u64,
+    /// Through the member's own install of the app rather than the server's.
+    pub user_install: bool,
+}
+
 pub(crate) fn command_data(
     world: &World,
     guild: Option<&GuildInfo>,
     text: &str,
     focused: bool,
+    reach: Reach,
 ) -> Result<Typed, String> {
     let mut words = tokens(text.trim())?;
     if words.is_empty() {
@@ -96,11 +106,21 @@ pub(crate) fn command_data(
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_u64).collect())
         .unwrap_or_else(|| vec![0, 1, 2]);
-    if guild.is_none() && !contexts.contains(&1) {
-        return Err(format!("/{name} is not available in DMs"));
+    if !contexts.contains(&reach.context) {
+        return Err(match reach.context {
+            0 => format!("/{name} is not available in servers"),
+            1 => format!("/{name} is not available in DMs"),
+            _ => format!("/{name} is not available in group DMs"),
+        });
     }
-    if guild.is_some() && !contexts.contains(&0) {
-        return Err(format!("/{name} is not available in servers"));
+    let installs: Vec<u64> = command["integration_types"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_else(|| vec![0]);
+    if reach.user_install && !installs.contains(&1) {
+        return Err(format!(
+            "/{name} cannot be installed to a user (integration_types {installs:?})"
+        ));
     }
     let mut options: Vec<Value> = command["options"].as_array().cloned().unwrap_or_default();
     let mut sub: Option<Value> = None;

@@ -44,6 +44,8 @@ pub struct UserInfo {
     pub username: String,
     pub global_name: Option<String>,
     pub bot: bool,
+    /// Their avatar's image hash (`None`: Discord's default avatar); the CDN serves it.
+    pub avatar: Option<String>,
 }
 
 pub fn user(u: &UserInfo) -> Value {
@@ -52,7 +54,7 @@ pub fn user(u: &UserInfo) -> Value {
         "username": u.username,
         "discriminator": "0",
         "global_name": u.global_name,
-        "avatar": null,
+        "avatar": u.avatar,
         "avatar_decoration_data": null,
         "banner": null,
         "accent_color": null,
@@ -374,6 +376,37 @@ pub enum Place {
         user: UserInfo,
         locale: String,
     },
+    /// A group DM: the bot is not in it (only a user install reaches it).
+    GroupDm {
+        channel_id: u64,
+        user: UserInfo,
+        locale: String,
+    },
+    /// A server the bot is not in, where the member is (only a user install reaches it).
+    ForeignGuild {
+        guild_id: u64,
+        channel_id: u64,
+        member: MemberInfo,
+    },
+}
+
+impl Place {
+    /// Discord's interaction context: 0 a server, 1 the bot's DM, 2 another private channel.
+    pub fn context(&self) -> u64 {
+        match self {
+            Place::Guild { .. } | Place::ForeignGuild { .. } => 0,
+            Place::Dm { .. } => 1,
+            Place::GroupDm { .. } => 2,
+        }
+    }
+
+    /// Who acts.
+    pub fn user_id(&self) -> u64 {
+        match self {
+            Place::Guild { member, .. } | Place::ForeignGuild { member, .. } => member.user.id,
+            Place::Dm { user, .. } | Place::GroupDm { user, .. } => user.id,
+        }
+    }
 }
 
 /// The parts every interaction shares; `kind` is 2 (command), 3 (component) or 4 (autocomplete).
@@ -437,6 +470,54 @@ pub fn interaction(
             v["locale"] = json!(locale);
             v["authorizing_integration_owners"] = json!({"0": "0"});
             v["context"] = json!(1);
+        }
+        Place::GroupDm {
+            channel_id,
+            user: u,
+            locale,
+        } => {
+            v["channel_id"] = json!(channel_id.to_string());
+            v["channel"] = json!({
+                "id": channel_id.to_string(),
+                "type": 3,
+                "name": null,
+                "last_message_id": null,
+                "flags": 0,
+                "recipients": [user(u)],
+            });
+            v["user"] = user(u);
+            v["locale"] = json!(locale);
+            v["authorizing_integration_owners"] = json!({});
+            v["context"] = json!(2);
+        }
+        Place::ForeignGuild {
+            guild_id,
+            channel_id,
+            member: m,
+        } => {
+            v["guild_id"] = json!(guild_id.to_string());
+            v["guild"] = json!({"id": guild_id.to_string(), "locale": "en-US", "features": []});
+            v["channel_id"] = json!(channel_id.to_string());
+            v["channel"] = json!({
+                "id": channel_id.to_string(),
+                "type": 0,
+                "guild_id": guild_id.to_string(),
+                "name": "general",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": false,
+                "parent_id": null,
+                "last_message_id": null,
+                "rate_limit_per_user": 0,
+                "topic": null,
+                "flags": 0,
+                "permissions": "0",
+            });
+            v["member"] = member(m, Some(crate::world::permissions::EVERYONE));
+            v["locale"] = json!(m.locale);
+            v["guild_locale"] = json!("en-US");
+            v["authorizing_integration_owners"] = json!({});
+            v["context"] = json!(0);
         }
     }
     if let Some(m) = message {

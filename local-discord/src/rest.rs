@@ -55,6 +55,9 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
+    if crate::cdn::is_cdn(&path) && method == Method::GET {
+        return crate::cdn::serve(&shared, &path, uri.query()).await;
+    }
     let delay = shared.world.lock().expect("world lock").rest_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

@@ -331,11 +331,16 @@ impl Checker {
                 });
             }
         }
+        // Files count as a body (their upload is checked against `attachments` in `files`).
         let has_body = obj
             .get("content")
             .and_then(Value::as_str)
             .is_some_and(|s| !s.is_empty())
-            || !embeds.is_empty();
+            || !embeds.is_empty()
+            || obj
+                .get("attachments")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
         if require_body && !has_body {
             self.fail("MESSAGE_EMPTY", "Cannot send an empty message".into());
         }

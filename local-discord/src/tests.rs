@@ -150,7 +150,17 @@ fn members_with_a_user_option_carry_resolved_data() {
     let mut w = world();
     w.global_commands.push(json!({"id": "1", "name": "progress", "type": 1, "contexts": [0, 1], "options": [{"name": "member", "type": 6, "description": "d"}]}));
     let g = w.guilds[0].clone();
-    let typed = member::command_data(&w, Some(&g), "/progress @carla", false).expect("parses");
+    let typed = member::command_data(
+        &w,
+        Some(&g),
+        "/progress @carla",
+        false,
+        member::Reach {
+            context: 0,
+            user_install: false,
+        },
+    )
+    .expect("parses");
     let carla = g.member_named("carla").unwrap().user.id.to_string();
     assert_eq!(typed.data["options"][0]["value"], carla.as_str());
     let i = parse_interaction(payloads::interaction(

@@ -50,6 +50,8 @@ pub struct GuildInfo {
     pub channels: Vec<ChannelInfo>,
     pub members: Vec<MemberInfo>,
     pub joined_ms: u64,
+    /// The server's icon hash (`None`: no icon); the CDN serves it.
+    pub icon: Option<String>,
     /// GUILD_CREATE lists only the bot among the members, as Discord sends a large server to a
     /// bot without the privileged intents (the members still act in interactions).
     pub lean: bool,
@@ -359,6 +361,10 @@ pub struct World {
     pub departed: Vec<MemberInfo>,
     /// Every REST request waits this long before it is handled (a slow Discord).
     pub rest_delay: Duration,
+    /// How the CDN misbehaves (see [`crate::cdn`]).
+    pub cdn_fault: crate::cdn::CdnFault,
+    /// Every CDN path asked for, in order.
+    pub cdn_requests: Vec<String>,
     /// Files uploaded with messages, by attachment id.
     pub files: HashMap<u64, StoredFile>,
     /// Direct-message channels the bot opened: channel id -> user id.
@@ -386,12 +392,14 @@ impl World {
                 username: String::new(),
                 global_name: None,
                 bot: true,
+                avatar: None,
             },
             owner: UserInfo {
                 id: 0,
                 username: String::new(),
                 global_name: None,
                 bot: false,
+                avatar: None,
             },
             token,
             guilds: Vec::new(),
@@ -419,6 +427,8 @@ impl World {
             gateway_down: false,
             departed: Vec::new(),
             rest_delay: Duration::ZERO,
+            cdn_fault: Default::default(),
+            cdn_requests: Vec::new(),
             rate_limits: None,
             next_id: 0,
         };
@@ -428,12 +438,14 @@ impl World {
             username: "trilha".into(),
             global_name: Some("trilha".into()),
             bot: true,
+            avatar: None,
         };
         world.owner = UserInfo {
             id: world.snowflake(),
             username: "owner".into(),
             global_name: None,
             bot: false,
+            avatar: None,
         };
         world
     }

@@ -13,11 +13,14 @@ use crate::i18n::Locale;
 pub struct Person {
     pub id: u64,
     pub names: Vec<String>,
+    /// Their avatar (Discord's image hash; none: the default avatar).
+    pub avatar: Option<String>,
 }
 
 impl Person {
     pub fn id_only(id: u64) -> Person {
         Person {
+            avatar: None,
             id,
             names: Vec::new(),
         }
@@ -104,6 +107,8 @@ pub struct Caller {
     /// The member's names as Discord sent them (server nickname, display name, username: most
     /// preferred first; none offline unless given).
     pub names: Vec<String>,
+    /// The member's avatar (Discord's image hash; none: Discord's default avatar).
+    pub avatar: Option<String>,
 }
 
 impl Caller {
@@ -118,6 +123,7 @@ impl Caller {
             guild_locale: None,
             can_manage_guild,
             names: Vec::new(),
+            avatar: None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! localizations), the interaction parser, `trilha ask` and autocomplete read this list.
 
 pub use super::define::{CommandSpec, OptionKind, OptionSpec, SubcommandSpec};
-use super::{config, done, leaderboard, progress, prompts, quiz, rewards, roadmap, streak};
+use super::{card, config, done, leaderboard, progress, prompts, quiz, rewards, roadmap, streak};
 
 /// Every command trilha registers.
 pub static CATALOG: &[&CommandSpec] = &[
@@ -15,6 +15,7 @@ pub static CATALOG: &[&CommandSpec] = &[
     &progress::PROGRESS,
     &progress::NEXT,
     &progress::COMMUNITY,
+    &card::COMMAND,
     &streak::COMMAND,
     &quiz::COMMAND,
     &leaderboard::COMMAND,
@@ -71,7 +72,7 @@ mod tests {
     #[test]
     fn every_leaf_parses_its_own_declaration() {
         let leaves = leaves();
-        assert_eq!(leaves.len(), 26, "one leaf per command and subcommand");
+        assert_eq!(leaves.len(), 27, "one leaf per command and subcommand");
         for (path, spec, handler) in leaves {
             assert!(
                 spec.handler.is_some() == spec.subcommands.is_empty(),

@@ -360,6 +360,9 @@ pub struct CommandSpec {
     pub manage_guild: bool,
     /// Answers with a message the whole channel sees (otherwise only the member sees it).
     pub public_reply: bool,
+    /// Installable to a member's own account too (Discord's user install), and usable in group
+    /// DMs and in servers without trilha.
+    pub anywhere: bool,
 }
 
 impl CommandSpec {
@@ -373,6 +376,18 @@ impl CommandSpec {
             in_dms: true,
             manage_guild: false,
             public_reply: false,
+            anywhere: false,
+        }
+    }
+
+    /// A member's command that works anywhere (see [`CommandSpec::anywhere`]): it needs no
+    /// server of the interaction's, and its reply is seen where it is used.
+    pub const fn anywhere(key: &'static str, handler: Handler) -> CommandSpec {
+        CommandSpec {
+            needs_guild: false,
+            public_reply: true,
+            anywhere: true,
+            ..CommandSpec::member(key, handler)
         }
     }
 

@@ -151,6 +151,9 @@ pub async fn press(app: &App, lookups: &dyn Lookups, press: &Press) -> Reply {
             leaderboard::press(app, lookups, caller, &pressed).await
         }
         Some(ComponentId::ShareCard { owner }) => progress::share(app, caller, owner).await,
+        Some(ComponentId::FullMap { owner, member }) => {
+            progress::full_map(app, caller, owner, member).await
+        }
         Some(ComponentId::QuizAnswer { ask, slot }) => {
             quiz::answer(app, lookups, caller, ask, slot).await
         }
@@ -186,6 +189,7 @@ pub fn button_name(component: Option<&ComponentId>) -> &'static str {
         Some(ComponentId::Mark { .. }) => "mark",
         Some(ComponentId::Board { .. }) => "leaderboard_page",
         Some(ComponentId::ShareCard { .. }) => "share_card",
+        Some(ComponentId::FullMap { .. }) => "full_map",
         Some(ComponentId::QuizAnswer { .. }) => "quiz_answer",
         Some(ComponentId::QuizNext { .. }) => "quiz_next",
         Some(ComponentId::QuizMe { .. }) => "quiz_me",

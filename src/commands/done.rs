@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 use super::args::Caller;
 use super::define::{AutocompleteRequest, CommandSpec, Complete, Ctx, Leaf, handler, options};
 use super::error::CommandError;
-use super::progress::member_states;
+use super::marks::member_states;
 use crate::app::App;
 use crate::error::UserError;
 use crate::i18n::Locale;
@@ -139,6 +139,10 @@ pub(super) async fn mark(
     let tz = app.store.guild_settings(guild).await?.timezone();
     let now = app.clock.now();
     let item_id = roadmap.item(item).id.clone();
+    let appearance = crate::guild::Appearance {
+        name: caller.names.first().cloned(),
+        avatar_hash: caller.avatar.clone(),
+    };
     let change = Change {
         guild,
         user: caller.user_id,
@@ -146,6 +150,7 @@ pub(super) async fn mark(
         target,
         at: now,
         day: crate::progress::streak::day_of(now, &tz),
+        appearance: (!caller.names.is_empty()).then_some(&appearance),
     };
     let outcome = app
         .store

@@ -1,5 +1,6 @@
 //! `/leaderboard [period] [section]` and its page buttons.
 
+use std::collections::HashMap;
 use std::time::Duration;
 use tracing::Instrument;
 
@@ -9,8 +10,9 @@ use super::error::CommandError;
 use super::presence::touch_in_background;
 use crate::app::App;
 use crate::error::UserError;
+use crate::guild::Appearance;
 use crate::i18n::Locale;
-use crate::lookups::Lookups;
+use crate::lookups::{Lookups, Presence};
 use crate::progress::periods::{Period, starts};
 use crate::progress::tally::Ranked;
 use crate::progress::tally::{BoardKind, TallyKey};
@@ -61,8 +63,9 @@ const PRESENCE_BUDGET: Duration = Duration::from_millis(1000);
 const PRESENCE_WAIT: Duration = Duration::from_millis(250);
 
 /// Looks up whether the members of a page are still in the server (those not confirmed for a
-/// day), within `budget`. Members who left are unranked; returns whether any were (the page
-/// must then be read again).
+/// day, or whose name was never seen), within `budget`. Members who left are unranked; how the
+/// others appear is recorded, and added to `seen`. Returns whether any left (the page must then
+/// be read again).
 async fn unrank_departed(
     app: &App,
     lookups: &dyn Lookups,
@@ -70,6 +73,7 @@ async fn unrank_departed(
     rows: &[Ranked],
     now: i64,
     budget: tokio::time::Instant,
+    seen: &mut HashMap<u64, Appearance>,
 ) -> Result<bool, CommandError> {
     let users: Vec<u64> = rows.iter().map(|r| r.user_id).collect();
     let stale = app
@@ -91,8 +95,11 @@ async fn unrank_departed(
     let mut confirmed = Vec::new();
     for (user, answer) in stale.iter().zip(answers) {
         match answer {
-            Some(false) => left.push(*user),
-            Some(true) => confirmed.push(*user),
+            Some(Presence::Gone) => left.push(*user),
+            Some(Presence::Member(appearance)) => {
+                seen.insert(*user, appearance.clone());
+                confirmed.push((*user, appearance));
+            }
             None => {}
         }
     }
@@ -199,14 +206,16 @@ pub(super) async fn board(
     let page = request.page.min(pages - 1);
     let mut rows = ranking.page(page).await?;
     let budget = tokio::time::Instant::now() + PRESENCE_BUDGET;
+    let mut looked_up = HashMap::new();
     for _ in 0..PRESENCE_ROUNDS {
-        if !unrank_departed(app, lookups, guild, &rows, now, budget).await? {
+        if !unrank_departed(app, lookups, guild, &rows, now, budget, &mut looked_up).await? {
             break;
         }
         rows = ranking.page(page).await?;
     }
     let total = ranking.len().await?;
     let own = ranking.rank(viewer.user_id).await?;
+    let seen = appearances(app, guild, viewer, &rows, own.as_ref(), looked_up).await?;
     let board = Board {
         owner: request.owner,
         private: request.private,
@@ -224,7 +233,46 @@ pub(super) async fn board(
         stale: request.stale,
         kind: request.kind,
     };
-    Ok(view::board(&app.roadmap, &board, locale))
+    let reply = view::board(&app.roadmap, &board, locale);
+    Ok(
+        match crate::picture::attach::leaderboard(app, &board, &seen, locale).await {
+            Some(picture) => reply.with_lead_picture(picture),
+            None => reply,
+        },
+    )
+}
+
+/// How the members of a page (and the viewer) appear, for its picture: as the look-ups just
+/// showed them, else as last recorded; the viewer as this very interaction shows them.
+async fn appearances(
+    app: &App,
+    guild: u64,
+    viewer: &Caller,
+    rows: &[Ranked],
+    own: Option<&Ranked>,
+    looked_up: HashMap<u64, Appearance>,
+) -> Result<HashMap<u64, Appearance>, CommandError> {
+    let users: Vec<u64> = rows
+        .iter()
+        .chain(own)
+        .map(|r| r.user_id)
+        .filter(|u| !looked_up.contains_key(u))
+        .collect();
+    let mut seen: HashMap<u64, Appearance> = app
+        .store
+        .appearances(guild, &users)
+        .await?
+        .into_iter()
+        .collect();
+    seen.extend(looked_up);
+    seen.insert(
+        viewer.user_id,
+        Appearance {
+            name: viewer.names.first().cloned(),
+            avatar_hash: viewer.avatar.clone(),
+        },
+    );
+    Ok(seen)
 }
 
 /// The ids of a section's items (a verified board of a section counts only those).
@@ -282,6 +330,36 @@ impl Ranking<'_> {
             BoardKind::Streak => store.streak_rank(self.guild, self.today, user).await,
         }
     }
+}
+
+/// A member's rank in this week's leaderboard of the whole roadmap, of the kind the server
+/// shows by default (what their summary card says).
+pub(super) async fn week_rank(
+    app: &App,
+    guild: u64,
+    user: u64,
+    settings: &crate::guild::GuildSettings,
+) -> Result<Option<u64>, StoreError> {
+    let tz = settings.timezone();
+    let now = app.clock.now();
+    let key = TallyKey {
+        scope: String::new(),
+        period: Period::Week,
+        starts: starts(Period::Week, now, &tz),
+    };
+    let ranking = Ranking {
+        app,
+        guild,
+        kind: board_kind(None, settings.verified_only),
+        key: &key,
+        verified: VerifiedBoard {
+            guild,
+            since: key.starts,
+            items: None,
+        },
+        today: crate::progress::streak::day_of(now, &tz),
+    };
+    Ok(ranking.rank(user).await?.map(|r| r.rank))
 }
 
 /// `/leaderboard [period] [section]`: a public message in the server's language.

@@ -8,16 +8,19 @@
 //!   with [`error`]'s two tiers turned into what the member sees;
 //! - `/roadmap` lives in `roadmap.rs`;
 //! - `/done`, `/learning`, `/skip`, `/undo` and the mark buttons live in `done.rs`;
-//! - `/progress`, `/next`, `/community` and the Share button live in `progress.rs`;
+//! - `/progress`, `/next`, `/community` and the Share and Full map buttons live in
+//!   `progress.rs`; `/card` (the summary anywhere, by user install) in `card.rs`;
 //! - `/leaderboard` and its page buttons live in `leaderboard.rs`;
 //! - `/quiz` and its buttons live in `quiz.rs`; `/streak` in `streak.rs`;
 //! - `/config` lives in `config.rs`, `/prompts` in [`prompts`], `/rewards` in [`rewards`];
-//! - [`presence`] keeps the record of who is still in a server.
+//! - [`presence`] keeps the record of who is still in a server; `marks.rs` reads what a member
+//!   marked and verified, for the commands that show it.
 //!
 //! Handlers are plain async functions from typed values to a [`crate::reply::Reply`]; they never
 //! see serenity types.
 
 pub mod args;
+mod card;
 pub mod catalog;
 mod config;
 pub mod define;
@@ -25,6 +28,7 @@ pub mod dispatch;
 mod done;
 pub mod error;
 mod leaderboard;
+mod marks;
 pub mod presence;
 mod progress;
 pub mod prompts;

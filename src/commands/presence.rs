@@ -4,6 +4,7 @@
 use super::args::Caller;
 use super::error::CommandError;
 use crate::app::App;
+use crate::guild::Appearance;
 use crate::progress::tally::all_writes;
 use tracing::Instrument;
 
@@ -15,18 +16,23 @@ pub async fn touch(app: &App, caller: &Caller) -> Result<(), CommandError> {
     let Some(guild) = caller.guild_id else {
         return Ok(());
     };
-    // Reads are cheap and concurrent; write only when the record is stale or they had left.
-    if app
+    let appearance = Appearance {
+        name: caller.names.first().cloned(),
+        avatar_hash: caller.avatar.clone(),
+    };
+    // Reads are cheap and concurrent; write only when the record is stale, they had left, or
+    // they changed their name or avatar.
+    let seen = app
         .store
         .member_seen_since(guild, caller.user_id, app.clock.now() - PRESENCE_REFRESH)
-        .await?
-    {
+        .await?;
+    if seen.as_ref() == Some(&appearance) {
         return Ok(());
     }
     let tz = app.store.guild_settings(guild).await?.timezone();
     let now = app.clock.now();
     app.store
-        .member_present(guild, caller.user_id, now, |marks| {
+        .member_present(guild, caller.user_id, now, &appearance, |marks| {
             all_writes(&app.roadmap, &tz, now, marks)
         })
         .await?;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::args::{Caller, Person};
 use super::define::{CommandSpec, Ctx, Leaf, handler, options};
 use super::error::CommandError;
+use super::marks::{member_states, verified_items};
 use super::presence::touch_in_background;
 use crate::app::App;
 use crate::error::UserError;
@@ -13,7 +14,7 @@ use crate::progress::community::Community;
 use crate::progress::next::next_step;
 use crate::progress::periods::{Period, starts};
 use crate::progress::standing::standing;
-use crate::progress::{ItemStates, popularity_of, states_of};
+use crate::progress::{ItemStates, popularity_of};
 use crate::render::progress as view;
 use crate::reply::Reply;
 use crate::roadmap::ItemIdx;
@@ -54,53 +55,51 @@ impl Leaf for CommunityMap {
     }
 }
 
-/// A member's states in a server.
-pub(super) async fn member_states(
-    app: &App,
-    guild: u64,
-    user: u64,
-) -> Result<ItemStates, CommandError> {
-    let marks = app.store.member_marks(guild, user).await?;
-    Ok(states_of(&app.roadmap, &marks))
+/// Whose card, as the one asking knows them.
+pub(super) struct Subject {
+    pub user: u64,
+    /// Their names, most preferred first.
+    pub names: Vec<String>,
+    /// Their avatar's hash (none: Discord's default avatar).
+    pub avatar: Option<String>,
 }
 
-/// The items a member verified in the quiz (those still in the roadmap).
-pub(super) async fn verified_items(
+/// A member's summary card in a server, drawn in `locale` (`None` when it is not ready in
+/// time: the text goes alone).
+pub(super) async fn summary_card(
     app: &App,
     guild: u64,
-    user: u64,
-) -> Result<std::collections::HashSet<ItemIdx>, CommandError> {
-    Ok(app
+    subject: Subject,
+    states: ItemStates,
+    verified: std::collections::HashSet<ItemIdx>,
+    settings: crate::guild::GuildSettings,
+    locale: crate::i18n::Locale,
+) -> Result<Option<crate::reply::Attachment>, CommandError> {
+    let today = crate::progress::streak::day_of(app.clock.now(), &settings.timezone());
+    let streak = app
         .store
-        .verified_items(guild, user)
+        .streak(guild, subject.user)
         .await?
-        .iter()
-        .filter_map(|(id, _)| app.roadmap.item_by_id(id))
-        .collect())
+        .map_or(0, |s| s.as_of(today).current);
+    let rank = super::leaderboard::week_rank(app, guild, subject.user, &settings).await?;
+    let request = attach::SummaryRequest {
+        guild,
+        user: subject.user,
+        names: subject.names,
+        avatar: subject.avatar,
+        states,
+        verified,
+        settings,
+        streak,
+        rank,
+        locale,
+    };
+    Ok(attach::summary(app, request).await)
 }
 
-/// The caller's states, from the read made before the command when there was one (nothing
-/// outside a server).
-pub(super) async fn states_in(ctx: Ctx<'_>) -> Result<Option<ItemStates>, CommandError> {
-    match ctx.member {
-        Some(view) => Ok(Some(states_of(&ctx.app.roadmap, &view.marks))),
-        None => caller_states(ctx.app, ctx.caller).await,
-    }
-}
-
-/// The caller's states, for views that show them (nothing outside a server).
-pub(super) async fn caller_states(
-    app: &App,
-    caller: &Caller,
-) -> Result<Option<ItemStates>, CommandError> {
-    match caller.guild_id {
-        Some(guild) => Ok(Some(member_states(app, guild, caller.user_id).await?)),
-        None => Ok(None),
-    }
-}
-
-/// `/progress [member]`: the text standing, with the member's roadmap card as its picture (the
-/// text alone when the card is not ready in time). A member's own card can be shared.
+/// `/progress [member]`: the summary card first (the picture the chat shows at a glance), the
+/// text standing as its caption, and buttons to the full per-item card and (one's own) to share
+/// it. The text goes alone when the picture is not ready in time.
 async fn progress(
     app: &App,
     caller: &Caller,
@@ -108,11 +107,19 @@ async fn progress(
 ) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     touch_in_background(app, caller);
-    let (user, names) = match member {
-        Some(person) => (person.id, person.names),
-        None => (caller.user_id, caller.names.clone()),
+    let subject = match member {
+        Some(person) => Subject {
+            user: person.id,
+            names: person.names,
+            avatar: person.avatar,
+        },
+        None => Subject {
+            user: caller.user_id,
+            names: caller.names.clone(),
+            avatar: caller.avatar.clone(),
+        },
     };
-    let own = user == caller.user_id;
+    let (user, own) = (subject.user, subject.user == caller.user_id);
     let states = member_states(app, guild, user).await?;
     let verified = verified_items(app, guild, user).await?;
     let standing = standing(&app.roadmap, &states);
@@ -126,23 +133,25 @@ async fn progress(
         caller.locale,
     );
     let settings = app.store.guild_settings(guild).await?;
-    let card = attach::CardRequest {
-        user,
-        names,
+    let picture = summary_card(
+        app,
+        guild,
+        subject,
         states,
         verified,
         settings,
-        locale: caller.locale,
-    };
-    Ok(match attach::card(app, card).await {
-        Some(picture) if own => view::with_share(reply.with_picture(picture), user, caller.locale),
-        Some(picture) => reply.with_picture(picture),
+        caller.locale,
+    )
+    .await?;
+    let reply = view::with_card_buttons(reply, caller.user_id, user, own, caller.locale);
+    Ok(match picture {
+        Some(picture) => reply.with_lead_picture(picture),
         None => reply,
     })
 }
 
-/// The "Share" button of a card: posts the owner's card publicly in the channel, in the
-/// server's language. Nobody else may press it.
+/// The "Share" button of a summary: posts the owner's summary card publicly in the channel, in
+/// the server's language. Nobody else may press it.
 pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Reply, CommandError> {
     let guild = caller.guild()?;
     if caller.user_id != owner {
@@ -155,21 +164,50 @@ pub(super) async fn share(app: &App, caller: &Caller, owner: u64) -> Result<Repl
     let name = crate::picture::text::best_name(
         &caller.names.iter().map(String::as_str).collect::<Vec<_>>(),
     );
-    let card = attach::CardRequest {
+    let subject = Subject {
         user: owner,
         names: caller.names.clone(),
-        states,
-        verified,
-        settings,
-        locale,
+        avatar: caller.avatar.clone(),
     };
-    let picture = attach::card(
-        &app.waiting_for_pictures(crate::app::picture_waits::SHARED_WAIT),
-        card,
-    )
-    .await
-    .ok_or(UserError::PictureUnavailable)?;
-    Ok(view::shared_card(owner, name.as_deref(), locale).with_picture(picture))
+    // The picture is the whole reply: worth waiting for (the responder defers meanwhile).
+    let app = app.waiting_for_pictures(crate::app::picture_waits::SHARED_WAIT);
+    let picture = summary_card(&app, guild, subject, states, verified, settings, locale)
+        .await?
+        .ok_or(UserError::PictureUnavailable)?;
+    Ok(view::shared_card(owner, name.as_deref(), locale).with_lead_picture(picture))
+}
+
+/// The "Full map" button of a summary: the member's full per-item card, privately, to the one
+/// who opened the summary. Nobody else may press it.
+pub(super) async fn full_map(
+    app: &App,
+    caller: &Caller,
+    owner: u64,
+    member: u64,
+) -> Result<Reply, CommandError> {
+    let guild = caller.guild()?;
+    if caller.user_id != owner {
+        return Err(UserError::NotYourFullMap.into());
+    }
+    let names = if member == caller.user_id {
+        caller.names.clone()
+    } else {
+        let seen = app.store.appearances(guild, &[member]).await?;
+        seen.into_iter().filter_map(|(_, a)| a.name).collect()
+    };
+    let card = attach::CardRequest {
+        user: member,
+        names,
+        states: member_states(app, guild, member).await?,
+        verified: verified_items(app, guild, member).await?,
+        settings: app.store.guild_settings(guild).await?,
+        locale: caller.locale,
+    };
+    let app = app.waiting_for_pictures(crate::app::picture_waits::SHARED_WAIT);
+    let picture = attach::card(&app, card)
+        .await
+        .ok_or(UserError::PictureUnavailable)?;
+    Ok(Reply::picture_only(picture))
 }
 
 /// How many members of a server are learning or have done each item.

@@ -3,7 +3,7 @@
 use super::args::Caller;
 use super::define::{CommandSpec, Complete, Ctx, Leaf, handler, options};
 use super::error::CommandError;
-use super::progress::caller_states;
+use super::marks::caller_states;
 use crate::app::App;
 use crate::error::UserError;
 use crate::i18n::Locale;
@@ -42,7 +42,7 @@ async fn run(ctx: Ctx<'_>, topic: Option<&str>) -> Result<Reply, CommandError> {
     let locale = ctx.caller.locale;
     let roadmap = &ctx.app.roadmap;
     let query = topic.map(str::trim).unwrap_or_default();
-    let states = super::progress::states_in(ctx).await?;
+    let states = super::marks::states_in(ctx).await?;
     let marks = states.as_ref();
     // Nothing, or the roadmap's own name ("backend", "Roadmap backend"): the overview.
     if query.is_empty() || roadmap.track_named(query).is_some() {

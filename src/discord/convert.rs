@@ -178,7 +178,7 @@ fn can_manage_guild(member: Option<&Member>) -> bool {
 
 /// A person's names as Discord shows them, most preferred first: the server nickname, the
 /// display name, the username.
-fn names_of(nick: Option<&str>, user: &User) -> Vec<String> {
+pub(super) fn names_of(nick: Option<&str>, user: &User) -> Vec<String> {
     [nick, user.global_name.as_deref(), Some(user.name.as_str())]
         .into_iter()
         .flatten()
@@ -203,6 +203,7 @@ fn caller_of(
         guild_locale: guild_locale.map(Locale::from_discord),
         can_manage_guild: guild.is_some() && can_manage_guild(member),
         names: names_of(member.and_then(|m| m.nick.as_deref()), user),
+        avatar: user.avatar.map(|hash| hash.to_string()),
     }
 }
 
@@ -302,6 +303,10 @@ fn args_of(
                         names_of(nick, user)
                     })
                     .unwrap_or_default(),
+                avatar: resolved
+                    .users
+                    .get(id)
+                    .and_then(|user| user.avatar.map(|hash| hash.to_string())),
             }),
             CommandDataOptionValue::Channel(id) => Value::Channel(id.get()),
             CommandDataOptionValue::Role(id) => Value::Role(id.get()),

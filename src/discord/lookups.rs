@@ -6,7 +6,8 @@ use tracing::Instrument;
 use async_trait::async_trait;
 use serenity::all::{Channel, ChannelId, GuildId, Http, Member, PartialGuild, RoleId, UserId};
 
-use crate::lookups::{Access, LookupError, Lookups, RoleAccess, RoleError};
+use crate::guild::Appearance;
+use crate::lookups::{Access, LookupError, Lookups, Presence, RoleAccess, RoleError};
 
 #[derive(Clone)]
 pub struct DiscordLookups {
@@ -87,14 +88,19 @@ impl Lookups for DiscordLookups {
     /// `GET /guilds/{guild}/members/{user}` needs no privileged intent: 404 means they left.
     /// The look-ups run concurrently (a page holds at most 10 members), so a page costs one
     /// round trip, not ten.
-    async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<bool>> {
+    async fn members_present(&self, guild: u64, users: &[u64]) -> Vec<Option<Presence>> {
         let mut lookups = tokio::task::JoinSet::new();
         for (index, &user) in users.iter().enumerate() {
             let http = self.http.clone();
             lookups.spawn(async move {
                 let answer = match http.get_member(GuildId::new(guild), UserId::new(user)).await {
-                    Ok(_) => Some(true),
-                    Err(e) if status(&e) == Some(404) => Some(false),
+                    Ok(member) => Some(Presence::Member(Appearance {
+                        name: super::convert::names_of(member.nick.as_deref(), &member.user)
+                            .into_iter()
+                            .next(),
+                        avatar_hash: member.user.avatar.map(|hash| hash.to_string()),
+                    })),
+                    Err(e) if status(&e) == Some(404) => Some(Presence::Gone),
                     Err(e) => {
                         tracing::warn!(guild_id = guild, user_id = user, error = %e, "member look-up failed");
                         None

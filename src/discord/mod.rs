@@ -25,6 +25,7 @@ use tracing::Instrument;
 use crate::app::App;
 use crate::commands;
 use crate::config::{Config, DiscordToken};
+use crate::guild::GuildSeen;
 use crate::i18n::Locale;
 use crate::lookups::{Lookups, permissions};
 use crate::ops::metrics::InteractionKind;
@@ -343,8 +344,11 @@ impl EventHandler for Handler {
             .store
             .record_guild(
                 guild.id.get(),
-                Some(&guild.preferred_locale),
-                Some(&guild.name),
+                &GuildSeen {
+                    locale: Some(&guild.preferred_locale),
+                    name: Some(&guild.name),
+                    icon_hash: guild.icon.map(|h| h.to_string()).as_deref(),
+                },
                 now,
             )
             .await
@@ -366,8 +370,11 @@ impl EventHandler for Handler {
             .store
             .record_guild(
                 new.id.get(),
-                Some(&new.preferred_locale),
-                Some(&new.name),
+                &GuildSeen {
+                    locale: Some(&new.preferred_locale),
+                    name: Some(&new.name),
+                    icon_hash: new.icon.map(|h| h.to_string()).as_deref(),
+                },
                 now,
             )
             .await
@@ -409,6 +416,7 @@ impl EventHandler for Handler {
             guild_locale: None,
             can_manage_guild: false,
             names: Vec::new(),
+            avatar: None,
         };
         match crate::commands::presence::touch(&self.app, &caller).await {
             Ok(()) => tracing::info!(

@@ -56,8 +56,18 @@ pub fn build(spec: &CommandSpec) -> CreateCommand {
         .description(description)
         .name_localized(Locale::PtBr.discord_tag(), pt_name)
         .description_localized(Locale::PtBr.discord_tag(), pt_description)
-        .integration_types(vec![InstallationContext::Guild])
-        .contexts(if spec.in_dms {
+        .integration_types(if spec.anywhere {
+            vec![InstallationContext::Guild, InstallationContext::User]
+        } else {
+            vec![InstallationContext::Guild]
+        })
+        .contexts(if spec.anywhere {
+            vec![
+                InteractionContext::Guild,
+                InteractionContext::BotDm,
+                InteractionContext::PrivateChannel,
+            ]
+        } else if spec.in_dms {
             vec![InteractionContext::Guild, InteractionContext::BotDm]
         } else {
             vec![InteractionContext::Guild]
@@ -359,7 +369,10 @@ mod tests {
                     "integration_types": [0],
                 });
                 for (k, v) in extra.as_object().unwrap() {
-                    returned[k] = v.clone();
+                    // Discord echoes what was sent, and fills in what was not.
+                    if returned.get(k).is_none_or(Value::is_null) {
+                        returned[k] = v.clone();
+                    }
                 }
                 let model: serenity::all::Command =
                     serde_json::from_value(returned).expect("serenity reads it");

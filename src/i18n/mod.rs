@@ -351,6 +351,26 @@ texts! {
     picture_card_alt,
     /// Alt text of the heat map.
     picture_heat_alt,
+    /// The summary card's streak line when there is none.
+    summary_no_streak,
+    /// The summary card's rank line: "🏆 #{rank} this week".
+    summary_rank,
+    summary_unranked,
+    /// Alt text of the summary card.
+    picture_summary_alt,
+    /// Alt text of the leaderboard picture, with its rows (`picture_board_alt_row` each).
+    picture_board_alt,
+    picture_board_alt_row,
+    /// The button under a summary that opens the full per-item card.
+    full_map_button,
+    full_map_not_yours,
+    /// `/card` with no server where the member has progress.
+    card_no_servers,
+    /// `/card` with a server that is not one of the member's.
+    card_unknown_server,
+    /// `/card`'s caption under the picture.
+    card_title,
+    card_description,
     share_button,
     share_not_yours,
     share_unavailable,
@@ -462,6 +482,12 @@ texts! {
     picture_sections,
     /// "{n} active members" on the heat map.
     heat_members,
+    /// "{met} of {n} sections" on the summary card.
+    summary_sections,
+    /// "🔥 {n}-day streak" on the summary card.
+    summary_streak,
+    /// "+{n} more sections" when a roadmap has more sections than the summary has room for.
+    summary_more_sections,
     /// `/community`'s description, with the number of active members.
     community_description,
 }

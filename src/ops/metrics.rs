@@ -59,6 +59,8 @@ pub enum PromptFailure {
 pub enum PictureKind {
     Card,
     HeatMap,
+    Summary,
+    Leaderboard,
 }
 
 /// What became of a picture a reply wanted.
@@ -70,6 +72,21 @@ pub enum PictureOutcome {
     Late,
     /// Drawing failed: the text answer went alone.
     Failed,
+}
+
+/// How a picture got a face (an avatar, a server icon).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum FaceOutcome {
+    /// From the cache.
+    Cached,
+    /// Fetched from the CDN in time.
+    Fetched,
+    /// Not fetched in time: initials drawn (the fetch goes on for next time).
+    Late,
+    /// The CDN had none or a broken one: initials drawn.
+    Failed,
+    /// Nothing to fetch (a server without an icon, or offline): initials drawn.
+    Initials,
 }
 
 /// Label values, written as the README's metrics table documents them.
@@ -96,7 +113,13 @@ label_values! {
         Forbidden => "forbidden", Missing => "missing", Skipped => "skipped",
         GivenUp => "given_up", Invalid => "invalid",
     }
-    PictureKind { Card => "card", HeatMap => "heat_map" }
+    PictureKind {
+        Card => "card", HeatMap => "heat_map", Summary => "summary", Leaderboard => "leaderboard",
+    }
+    FaceOutcome {
+        Cached => "cached", Fetched => "fetched", Late => "late", Failed => "failed",
+        Initials => "initials",
+    }
     PictureOutcome { Attached => "attached", Late => "late", Failed => "failed" }
 }
 
@@ -104,6 +127,11 @@ label_values! {
 struct PictureLabels {
     picture: PictureKind,
     outcome: PictureOutcome,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FaceLabels {
+    outcome: FaceOutcome,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -177,6 +205,7 @@ pub struct Metrics {
     gateway_reconnects: Counter,
     gateway_sessions: AtomicU64,
     pictures: Family<PictureLabels, Counter>,
+    faces: Family<FaceLabels, Counter>,
     shard_up: Family<ShardLabels, Gauge>,
     shard_latency: Family<ShardLabels, Gauge<f64, AtomicU64>>,
     shards: std::sync::Mutex<Vec<ShardState>>,
@@ -209,6 +238,7 @@ impl Default for Metrics {
             gateway_reconnects: Counter::default(),
             gateway_sessions: AtomicU64::new(0),
             pictures: Family::default(),
+            faces: Family::default(),
             shard_up: Family::default(),
             shard_latency: Family::default(),
             shards: Default::default(),
@@ -252,6 +282,8 @@ impl Metrics {
                 "Gateway connections after the first (resumes and new sessions)";
             pictures: "trilha_pictures",
                 "Pictures replies asked for, by picture and outcome (late or failed ones left the text answer alone)";
+            faces: "trilha_picture_faces",
+                "Avatars and server icons pictures asked for, by outcome (late, failed and initials ones drew initials)";
             shard_up: "trilha_gateway_shard_connected",
                 "Whether each gateway shard of this process is connected";
             shard_latency: "trilha_gateway_shard_latency_seconds",
@@ -300,6 +332,11 @@ impl Metrics {
                 event: event.to_string(),
             })
             .inc();
+    }
+
+    /// How a picture got a face.
+    pub fn face(&self, outcome: FaceOutcome) {
+        self.faces.get_or_create(&FaceLabels { outcome }).inc();
     }
 
     pub fn picture(&self, picture: PictureKind, outcome: PictureOutcome) {

@@ -1,16 +1,13 @@
-//! Images drawn into pictures (emoji, avatars, server icons): decoded defensively from PNG, and
-//! faces that could not be had drawn as initials instead.
+//! Images drawn into pictures (emoji, avatars, server icons), decoded defensively from PNG.
 //!
 //! A PNG from the network is hostile input: its header is read first, and one larger than the
 //! limits (bytes, pixels per side) is refused before anything is decoded; the decoder itself
 //! may not allocate past the limit either.
 
 use std::io::Cursor;
-use std::sync::Arc;
-
-use super::scene::Rgb;
 
 /// A decoded image, premultiplied RGBA as tiny-skia draws it.
+#[derive(PartialEq, Eq)]
 pub struct Decoded {
     pub width: u32,
     pub height: u32,
@@ -86,6 +83,41 @@ pub fn decode_png(bytes: &[u8], limits: Limits) -> Result<Decoded, ImageError> {
     })
 }
 
+/// The image scaled down (smoothly) so that its longer side is at most `side`; smaller images
+/// are kept as they are.
+pub fn fit(image: Decoded, side: u32) -> Decoded {
+    let longer = image.width.max(image.height);
+    if longer <= side {
+        return image;
+    }
+    let scale = side as f32 / longer as f32;
+    let width = ((image.width as f32 * scale).round() as u32).max(1);
+    let height = ((image.height as f32 * scale).round() as u32).max(1);
+    let (Some(source), Some(mut target)) = (
+        tiny_skia::PixmapRef::from_bytes(&image.rgba, image.width, image.height),
+        tiny_skia::Pixmap::new(width, height),
+    ) else {
+        return image;
+    };
+    let paint = tiny_skia::PixmapPaint {
+        quality: tiny_skia::FilterQuality::Bicubic,
+        ..tiny_skia::PixmapPaint::default()
+    };
+    target.draw_pixmap(
+        0,
+        0,
+        source,
+        &paint,
+        tiny_skia::Transform::from_scale(scale, scale),
+        None,
+    );
+    Decoded {
+        width,
+        height,
+        rgba: target.take(),
+    }
+}
+
 /// 8-bit pixels of any PNG colour type (after EXPAND: no palettes) as premultiplied RGBA.
 fn to_premultiplied_rgba(pixels: &[u8], colour: png::ColorType) -> Vec<u8> {
     let premultiply = |r: u8, g: u8, b: u8, a: u8| {
@@ -110,66 +142,9 @@ fn to_premultiplied_rgba(pixels: &[u8], colour: png::ColorType) -> Vec<u8> {
     }
 }
 
-/// A face drawn into a picture: an image, or initials on a colour of their own.
-#[derive(Clone, Debug)]
-pub enum Face {
-    Image(Arc<Decoded>),
-    Initials { letters: String, colour: Rgb },
-}
-
-impl PartialEq for Face {
-    fn eq(&self, other: &Face) -> bool {
-        match (self, other) {
-            (Face::Image(a), Face::Image(b)) => Arc::ptr_eq(a, b),
-            (
-                Face::Initials { letters, colour },
-                Face::Initials {
-                    letters: l,
-                    colour: c,
-                },
-            ) => letters == l && colour == c,
-            _ => false,
-        }
-    }
-}
-
 impl std::fmt::Debug for Decoded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Decoded({}×{})", self.width, self.height)
-    }
-}
-
-/// The colours initials are drawn on: readable with white letters, told apart from each other.
-const INITIALS_COLOURS: [Rgb; 8] = [
-    Rgb::hex(0x1f8b4c),
-    Rgb::hex(0x206694),
-    Rgb::hex(0x71368a),
-    Rgb::hex(0xad1457),
-    Rgb::hex(0xc05600),
-    Rgb::hex(0x11806a),
-    Rgb::hex(0x5865f2),
-    Rgb::hex(0x607d8b),
-];
-
-/// A face for someone without a picture: up to two initials of `name`, on a colour derived
-/// from `id` (the same member always gets the same one).
-pub fn initials(name: &str, id: u64) -> Face {
-    let letters: String = name
-        .split_whitespace()
-        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect();
-    let letters = if letters.is_empty() {
-        "?".to_string()
-    } else {
-        letters
-    };
-    // The id's timestamp bits change slowly; mix them so neighbours differ.
-    let mixed = id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59;
-    Face::Initials {
-        letters,
-        colour: INITIALS_COLOURS[mixed as usize % INITIALS_COLOURS.len()],
     }
 }
 
@@ -229,19 +204,15 @@ mod tests {
     }
 
     #[test]
-    fn initials_are_stable_and_never_empty() {
+    fn large_faces_are_scaled_to_the_side_kept() {
+        let decoded = decode_png(&png(512, 256), Limits::FACE).unwrap();
+        let fitted = fit(decoded, 128);
+        assert_eq!((fitted.width, fitted.height), (128, 64));
+        assert_eq!(fitted.rgba.len(), 128 * 64 * 4);
         assert_eq!(
-            initials("Ana Souza", 7),
-            initials("Ana Souza", 7),
-            "the same member, the same face"
+            &fitted.rgba[4 * 130..4 * 131],
+            &[100, 50, 25, 128],
+            "same colour"
         );
-        let Face::Initials { letters, .. } = initials("ana souza costa", 7) else {
-            panic!()
-        };
-        assert_eq!(letters, "AS");
-        let Face::Initials { letters, .. } = initials("🚀", 7) else {
-            panic!()
-        };
-        assert_eq!(letters, "?");
     }
 }

@@ -93,6 +93,37 @@ pub fn line_block(
     }
 }
 
+/// A face in `rect`: the image cut to a circle, or the initials centred on their colour.
+pub fn face(marks: &mut Vec<Mark>, face: &super::face::Face, rect: Rect) {
+    match face {
+        super::face::Face::Image { image, .. } => marks.push(Mark::Image {
+            rect,
+            image: image.clone(),
+            round: true,
+        }),
+        super::face::Face::Initials { letters, colour } => {
+            marks.push(Mark::Panel {
+                rect,
+                fill: *colour,
+                outline: None,
+                radius: rect.w / 2.0,
+            });
+            // 0.43 of the side: a 56 px face has 24 px initials, legible in a scaled picture.
+            let style = Style::bold((rect.h * 0.43).ceil());
+            let width = text::measure(letters, style) + 1.0;
+            let (cx, cy) = rect.centre();
+            marks.push(Mark::Text(line_block(
+                letters,
+                style,
+                palette::ON_COLOUR,
+                cx - width / 2.0,
+                cy - style.line_height() / 2.0,
+                width,
+            )));
+        }
+    }
+}
+
 /// A picture being laid out from top to bottom.
 pub struct Canvas {
     pub marks: Vec<Mark>,

@@ -8,14 +8,19 @@
 //! ([`cache`]) by a fingerprint of everything drawn.
 
 pub mod attach;
+pub mod board;
 pub mod cache;
 pub mod card;
+pub mod cdn;
 pub mod emoji;
+pub mod face;
 pub mod heat;
 pub mod image;
 pub mod layout;
 mod paint;
+pub mod samples;
 pub mod scene;
+pub mod summary;
 pub mod text;
 
 use std::sync::Arc;
@@ -86,88 +91,6 @@ pub fn undrawable(roadmap: &crate::roadmap::Roadmap) -> Vec<(String, String)> {
             (!missing.is_empty()).then(|| (id.to_string(), missing))
         })
         .collect()
-}
-
-/// Made-up members and a made-up community, for `trilha render-sample` and tests: a member with
-/// nothing marked, one half-way (every state present), one with everything done (named in a
-/// script the fonts lack, so the username shows), and the heat map.
-pub fn samples(
-    roadmap: &crate::roadmap::Roadmap,
-    locale: crate::i18n::Locale,
-    date: jiff::civil::Date,
-) -> Vec<(&'static str, scene::Scene)> {
-    use std::collections::HashMap;
-
-    use crate::progress::{ItemStates, State};
-    use crate::roadmap::TrackIdx;
-
-    let date = locale.date(date);
-    let server: &[&str] = &["Comunidade Backend Brasil 🇧🇷"];
-    let items: Vec<_> = roadmap.items().map(|(i, _)| i).collect();
-    let half: ItemStates = items
-        .iter()
-        .enumerate()
-        .filter_map(|(n, &i)| {
-            let state = match n % 6 {
-                0 | 1 => State::Done,
-                2 => State::Learning,
-                3 => State::Skipped,
-                _ => return None,
-            };
-            Some((i, state))
-        })
-        .collect();
-    let all: ItemStates = items.iter().map(|&i| (i, State::Done)).collect();
-    let none = ItemStates::new();
-    // The half-way member proved every third item they have done.
-    let verified: std::collections::HashSet<_> = half
-        .iter()
-        .filter(|(_, s)| **s == State::Done)
-        .map(|(i, _)| *i)
-        .filter(|i| i.0 % 3 == 0)
-        .collect();
-    let nothing_verified = std::collections::HashSet::new();
-    let card = |states: &ItemStates, member: &[&str]| {
-        card::scene(&card::Card {
-            roadmap,
-            track: TrackIdx(0),
-            states,
-            verified: if states.len() == half.len() && !half.is_empty() {
-                &verified
-            } else {
-                &nothing_verified
-            },
-            member,
-            server,
-            date: &date,
-            locale,
-        })
-    };
-    let done: HashMap<_, u64> = items
-        .iter()
-        .enumerate()
-        .map(|(n, &i)| (i, (n as u64 * 37) % 120))
-        .collect();
-    let week_done: Vec<_> = items.iter().take(4).map(|&i| (i, 9)).collect();
-    let week_learning: Vec<_> = items.iter().skip(10).take(3).map(|&i| (i, 4)).collect();
-    let heat = heat::scene(&heat::Heat {
-        roadmap,
-        track: TrackIdx(0),
-        active: 120,
-        done: &done,
-        week_done: &week_done,
-        week_learning: &week_learning,
-        last_week: false,
-        server,
-        date: &date,
-        locale,
-    });
-    vec![
-        ("card-empty", card(&none, &["Ana Souza"])),
-        ("card-half", card(&half, &["João Pedro 🚀", "joaop"])),
-        ("card-complete", card(&all, &["田中太郎", "tanaka"])),
-        ("heatmap", heat),
-    ]
 }
 
 /// The colours pictures use.

@@ -47,6 +47,13 @@ pub fn rasterize(scene: &Scene) -> Result<Vec<u8>, PictureError> {
                 }
             }
             Mark::Icon { rect, icon } => draw_icon(&mut pixmap, rect, *icon),
+            Mark::Image { rect, image, round } => {
+                if *round {
+                    draw_round_image(&mut pixmap, image, rect);
+                } else {
+                    draw_image(&mut pixmap, image, rect);
+                }
+            }
             Mark::Text(text) => draw_text(&mut pixmap, text),
         }
     }
@@ -89,6 +96,11 @@ fn paint_of(colour: Rgb) -> Paint<'static> {
 
 fn rounded(rect: &Rect, radius: f32) -> Option<Path> {
     let r = radius.min(rect.w / 2.0).min(rect.h / 2.0).max(0.0);
+    if rect.w == rect.h && r >= rect.w / 2.0 {
+        // Quadratic corners of half the side would make a rounded square: a face is a circle.
+        let (cx, cy) = rect.centre();
+        return PathBuilder::from_circle(cx, cy, r);
+    }
     let (x, y, right, bottom) = (rect.x, rect.y, rect.right(), rect.bottom());
     let mut pb = PathBuilder::new();
     pb.move_to(x + r, y);
@@ -319,6 +331,46 @@ pub(super) fn draw_image(pixmap: &mut Pixmap, image: &Decoded, rect: &Rect) {
         ..PixmapPaint::default()
     };
     pixmap.draw_pixmap(0, 0, source.as_ref(), &paint, transform, None);
+}
+
+/// An image scaled into `rect` and cut to the circle inside it (how Discord shows faces).
+fn draw_round_image(pixmap: &mut Pixmap, image: &Decoded, rect: &Rect) {
+    let Some(size) = tiny_skia::IntSize::from_wh(image.width, image.height) else {
+        return;
+    };
+    let Some(source) = Pixmap::from_vec(image.rgba.clone(), size) else {
+        return;
+    };
+    let (cx, cy) = rect.centre();
+    let Some(circle) = PathBuilder::from_circle(cx, cy, rect.w.min(rect.h) / 2.0) else {
+        return;
+    };
+    let pattern = tiny_skia::Pattern::new(
+        source.as_ref(),
+        tiny_skia::SpreadMode::Pad,
+        FilterQuality::Bicubic,
+        1.0,
+        Transform::from_row(
+            rect.w / image.width as f32,
+            0.0,
+            0.0,
+            rect.h / image.height as f32,
+            rect.x,
+            rect.y,
+        ),
+    );
+    let paint = Paint {
+        shader: pattern,
+        anti_alias: true,
+        ..Paint::default()
+    };
+    pixmap.fill_path(
+        &circle,
+        &paint,
+        FillRule::Winding,
+        Transform::identity(),
+        None,
+    );
 }
 
 /// Source-over onto an opaque pixel. Coverage is kept to 16 levels: text looks the same, and

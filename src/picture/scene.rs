@@ -155,6 +155,12 @@ pub enum Mark {
         rect: Rect,
         icon: Icon,
     },
+    /// A picture (an avatar, a server icon) scaled into `rect`, cut to a circle when `round`.
+    Image {
+        rect: Rect,
+        image: std::sync::Arc<super::image::Decoded>,
+        round: bool,
+    },
     Text(TextBlock),
 }
 
@@ -219,7 +225,10 @@ impl Mark {
     /// Moves the mark by (dx, dy).
     pub fn translate(&mut self, dx: f32, dy: f32) {
         match self {
-            Mark::Panel { rect, .. } | Mark::Bar { rect, .. } | Mark::Icon { rect, .. } => {
+            Mark::Panel { rect, .. }
+            | Mark::Bar { rect, .. }
+            | Mark::Icon { rect, .. }
+            | Mark::Image { rect, .. } => {
                 *rect = rect.translated(dx, dy);
             }
             Mark::Text(text) => text.translate(dx, dy),

@@ -20,6 +20,9 @@ pub struct Change<'a> {
     pub at: i64,
     /// The day of `at` in the server's time zone: a mark makes it a study day.
     pub day: super::streak::Day,
+    /// How the member appears as they make the change (their name and avatar), recorded with
+    /// it for pictures that show them to others; `None` keeps what was recorded.
+    pub appearance: Option<&'a crate::guild::Appearance>,
 }
 
 /// What a change did, with the member's marks before and after (the renderer shows what was

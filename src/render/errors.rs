@@ -41,7 +41,10 @@ pub fn user_error(roadmap: &Roadmap, error: &UserError, locale: Locale) -> Reply
         UserError::PromptsNotConfigured => notice(t.prompts_not_configured),
         UserError::PromptsPaused => notice(t.prompts_now_paused),
         UserError::NotYourCard => notice(t.share_not_yours),
+        UserError::NotYourFullMap => notice(t.full_map_not_yours),
         UserError::PictureUnavailable => notice(t.share_unavailable),
+        UserError::NoCardServers => notice(t.card_no_servers),
+        UserError::UnknownCardServer => notice(t.card_unknown_server),
         UserError::QuizLocked { item, until } => notice(&fill(
             t.quiz_error_locked,
             &[

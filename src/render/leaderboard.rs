@@ -121,6 +121,37 @@ pub fn board(roadmap: &Roadmap, b: &Board, locale: Locale) -> Reply {
     Reply::ephemeral(embed).with_rows(vec![buttons(roadmap, b, locale)])
 }
 
+/// What the leaderboard picture writes: the title, which days count, the page indicator (when
+/// there are several pages), what a count is (an emoji) and what an empty board says.
+pub struct PictureWords {
+    pub title: String,
+    pub range: String,
+    pub page: Option<String>,
+    pub unit: &'static str,
+    pub empty: &'static str,
+}
+
+/// The words of a board's picture, the same as its text's.
+pub fn picture_words(roadmap: &Roadmap, b: &Board, locale: Locale) -> PictureWords {
+    let words = BoardWords::of(b.kind, locale);
+    PictureWords {
+        title: title(roadmap, b, &words, locale),
+        range: range(b, locale),
+        page: (b.pages > 1).then(|| {
+            fill(
+                locale.texts().page_indicator,
+                &[("page", &(b.page + 1)), ("pages", &b.pages)],
+            )
+        }),
+        unit: match b.kind {
+            BoardKind::Done => "✅",
+            BoardKind::Verified => "🏅",
+            BoardKind::Streak => "🔥",
+        },
+        empty: words.empty,
+    }
+}
+
 /// The board's kind and period, and its section when it has one.
 fn title(roadmap: &Roadmap, b: &Board, words: &BoardWords, locale: Locale) -> String {
     let period = period_name(b.period, locale);

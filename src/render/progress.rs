@@ -452,15 +452,54 @@ fn pack_lines_if_any(name: &str, lines: &[String], locale: Locale) -> Vec<Field>
     }
 }
 
-/// Adds the "Share" button under a member's own card.
-pub fn with_share(reply: Reply, owner: u64, locale: Locale) -> Reply {
-    let mut rows = reply.rows.clone();
-    rows.push(vec![Button::new(
-        format!("📤 {}", locale.texts().share_button),
+/// The buttons under a summary: "Full map" (for `viewer`, who opened it, of `member`'s card)
+/// and, under one's own, "Share".
+pub fn with_card_buttons(
+    reply: Reply,
+    viewer: u64,
+    member: u64,
+    own: bool,
+    locale: Locale,
+) -> Reply {
+    let t = locale.texts();
+    let mut row = vec![Button::new(
+        format!("🗺️ {}", t.full_map_button),
         ButtonStyle::Secondary,
-        ComponentId::ShareCard { owner }.encode(),
-    )]);
+        ComponentId::FullMap {
+            owner: viewer,
+            member,
+        }
+        .encode(),
+    )];
+    if own {
+        row.push(Button::new(
+            format!("📤 {}", t.share_button),
+            ButtonStyle::Secondary,
+            ComponentId::ShareCard { owner: member }.encode(),
+        ));
+    }
+    let mut rows = reply.rows.clone();
+    rows.push(row);
     reply.with_rows(rows)
+}
+
+/// `/card`'s caption under the summary: whose progress, in which server.
+pub fn anywhere_card(name: Option<&str>, server: &str, locale: Locale) -> Reply {
+    let t = locale.texts();
+    let title = truncate(
+        &fill(
+            t.card_title,
+            &[("member", &name.unwrap_or(t.picture_member))],
+        ),
+        limits::EMBED_TITLE,
+    );
+    let server = truncate(server, 100);
+    Reply::public(Embed {
+        title,
+        description: fill(t.card_description, &[("server", &server)]),
+        colour: COLOUR_BRAND,
+        ..Embed::default()
+    })
 }
 
 /// A member's card, posted publicly by its owner (the mention shows the name, pings nobody).

@@ -24,6 +24,8 @@ use crate::i18n::Locale;
 /// Longest id: ids travel inside Discord `custom_id`s (100 chars) next to other data.
 pub const MAX_ID_LEN: usize = 40;
 pub const MAX_NAME_LEN: usize = 80;
+/// A section's short name: what fits beside its bar on the summary card at a legible size.
+pub const MAX_SHORT_LEN: usize = 24;
 pub const MAX_INTRO_LEN: usize = 400;
 pub const MAX_DESCRIPTION_LEN: usize = 350;
 pub const MAX_WHY_LEN: usize = 300;
@@ -112,6 +114,8 @@ struct RawSection {
     #[allow(dead_code)]
     card: Option<String>,
     name: Spanned<RawText>,
+    /// A shorter name for compact pictures, when `name` is long.
+    short: Option<Spanned<RawText>>,
     intro: Spanned<RawText>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
@@ -816,6 +820,10 @@ impl Builder<'_> {
         self.term(node, raw.id.span(), &id);
         let name = self.text(&raw.name, &context, "name", MAX_NAME_LEN, false);
         self.name_terms(node, &raw.name, &name);
+        let short = raw
+            .short
+            .as_ref()
+            .map(|short| self.text(short, &context, "short", MAX_SHORT_LEN, true));
         let intro = self.text(&raw.intro, &context, "intro", MAX_INTRO_LEN, false);
         let aliases = self.aliases(&raw.aliases, node, &context, "aliases");
         // Reserve the slot so groups and items can point at it.
@@ -823,6 +831,7 @@ impl Builder<'_> {
             id,
             track,
             name,
+            short,
             intro,
             aliases,
             requirement: None,

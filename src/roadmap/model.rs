@@ -70,6 +70,8 @@ pub struct Section {
     pub id: String,
     pub track: TrackIdx,
     pub name: Text,
+    /// A shorter name for compact pictures (the summary card), when the file gives one.
+    pub short: Option<Text>,
     pub intro: Text,
     pub aliases: Vec<String>,
     /// Requirement over all of the section's items; when `None`, groups may carry their own.
@@ -77,6 +79,13 @@ pub struct Section {
     pub groups: Vec<GroupIdx>,
     /// Every item of the section in card order, across groups.
     pub items: Vec<ItemIdx>,
+}
+
+impl Section {
+    /// The name a compact picture shows: the short one when there is one.
+    pub fn short_name(&self, locale: Locale) -> &str {
+        self.short.as_ref().unwrap_or(&self.name).get(locale)
+    }
 }
 
 #[derive(Debug)]

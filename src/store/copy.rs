@@ -38,6 +38,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = {
                 ("name", OptText),
                 ("verified_only", Bool),
                 ("announce_rewards", Bool),
+                ("icon_hash", OptText),
             ],
         ),
         (
@@ -70,6 +71,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = {
                 ("user_id", Int),
                 ("left_at", OptInt),
                 ("checked_at", Int),
+                ("display_name", OptText),
+                ("avatar_hash", OptText),
             ],
         ),
         (

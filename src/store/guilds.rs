@@ -2,7 +2,7 @@
 
 use super::macros::facade;
 use super::{StoreError, to_db_id};
-use crate::guild::GuildSettings;
+use crate::guild::{GuildSeen, GuildSettings};
 use crate::i18n::Locale;
 use crate::progress::Mark;
 use crate::progress::community::CommunityCounts;
@@ -26,24 +26,33 @@ facade! {
             Option<String>,
             bool,
             bool,
+            Option<String>,
         );
         let row: Option<Row> = sqlx::query_as(
-            "SELECT timezone, locale, discord_locale, name, verified_only, announce_rewards FROM guilds WHERE guild_id = $1",
+            "SELECT timezone, locale, discord_locale, name, verified_only, announce_rewards, icon_hash
+             FROM guilds WHERE guild_id = $1",
         )
         .bind(to_db_id(guild))
         .fetch_optional(&self.reads)
         .await?;
         Ok(match row {
-            Some((timezone, locale, discord_locale, name, verified_only, announce_rewards)) => {
-                GuildSettings {
-                    timezone,
-                    locale: locale_from_db(locale),
-                    discord_locale,
-                    name,
-                    verified_only,
-                    announce_rewards,
-                }
-            }
+            Some((
+                timezone,
+                locale,
+                discord_locale,
+                name,
+                verified_only,
+                announce_rewards,
+                icon_hash,
+            )) => GuildSettings {
+                timezone,
+                locale: locale_from_db(locale),
+                discord_locale,
+                name,
+                verified_only,
+                announce_rewards,
+                icon_hash,
+            },
             None => GuildSettings::default(),
         })
     }
@@ -52,20 +61,24 @@ facade! {
     pub async fn record_guild(
         &self,
         guild: u64,
-        discord_locale: Option<&str>,
-        name: Option<&str>,
+        seen: &GuildSeen<'_>,
         now: i64,
     ) -> Result<(), StoreError> {
+        // The icon is always what Discord says (a server may remove its icon); the language
+        // and name are kept when an event does not carry them.
         sqlx::query(
-            "INSERT INTO guilds (guild_id, discord_locale, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO guilds (guild_id, discord_locale, name, icon_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (guild_id) DO UPDATE SET discord_locale = COALESCE(excluded.discord_locale, guilds.discord_locale),
-                 name = COALESCE(excluded.name, guilds.name), updated_at = excluded.updated_at
+                 name = COALESCE(excluded.name, guilds.name), icon_hash = excluded.icon_hash,
+                 updated_at = excluded.updated_at
              WHERE guilds.discord_locale IS DISTINCT FROM excluded.discord_locale
-                OR guilds.name IS DISTINCT FROM excluded.name",
+                OR guilds.name IS DISTINCT FROM excluded.name
+                OR guilds.icon_hash IS DISTINCT FROM excluded.icon_hash",
         )
         .bind(to_db_id(guild))
-        .bind(discord_locale)
-        .bind(name)
+        .bind(seen.locale)
+        .bind(seen.name)
+        .bind(seen.icon_hash)
         .bind(now)
         .bind(now)
         .execute(&self.writes)

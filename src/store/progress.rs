@@ -162,6 +162,9 @@ facade! {
         // A member who had left counts again: their marks go back into the item counts before
         // this change moves one of them.
         let rejoined = Self::present_in(&mut tx, change.guild, change.user, change.at).await?;
+        if let Some(appearance) = change.appearance {
+            Self::appearance_in(&mut tx, change.guild, change.user, appearance).await?;
+        }
         if rejoined {
             Self::adjust_item_counts(&mut tx, change.guild, &before, 1).await?;
         }

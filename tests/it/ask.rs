@@ -414,11 +414,12 @@ fn counts_read_naturally_in_the_singular_and_the_plural() {
 }
 
 #[test]
-fn ask_writes_the_card_where_it_is_told_and_only_its_owner_can_share_it() {
+fn ask_writes_the_pictures_where_it_is_told_and_only_their_owner_can_share_or_open_them() {
     let sandbox = Sandbox::new();
     let done = sandbox.ask(&["/done kafka", "--guild", "5", "--user", "1"]);
     assert!(done.status.success(), "{done:?}");
     let out = sandbox.dir.path().join("pictures");
+    let out_arg = out.to_str().unwrap();
     let progress = sandbox.ask(&[
         "/progress",
         "--guild",
@@ -428,19 +429,19 @@ fn ask_writes_the_card_where_it_is_told_and_only_its_owner_can_share_it() {
         "--name",
         "Ana Souza",
         "--out",
-        out.to_str().unwrap(),
+        out_arg,
     ]);
     assert!(progress.status.success(), "{}", stderr(&progress));
     let text = stdout(&progress);
     assert!(
-        text.contains("[image: attachment://trilha-roadmap.png]"),
+        text.contains("📎 trilha-summary.png") && text.contains("Ana Souza"),
         "{text}"
     );
     assert!(
-        text.contains("📎 trilha-roadmap.png") && text.contains("Ana Souza"),
-        "{text}"
+        !text.contains("[image:"),
+        "the summary leads, not as the embed's image: {text}"
     );
-    let png = std::fs::read(out.join("trilha-roadmap.png")).expect("the card was written");
+    let png = std::fs::read(out.join("trilha-summary.png")).expect("the summary was written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(
         stderr(&progress).contains("wrote "),
@@ -448,17 +449,41 @@ fn ask_writes_the_card_where_it_is_told_and_only_its_owner_can_share_it() {
         stderr(&progress)
     );
 
-    // Someone else pressing the owner's Share button is told it is not theirs; nothing posts.
-    let other = sandbox.ask(&["--press", "v1|sh|1", "--guild", "5", "--user", "2"]);
-    let text = stdout(&other);
-    assert!(text.contains("only you can see this"), "{text}");
-    assert!(text.contains("Só quem abriu este cartão"), "{text}");
-    assert!(!text.contains("📎"), "{text}");
-    // The owner's press posts the card publicly.
+    // Someone else pressing the owner's Share or Full map button is told it is not theirs;
+    // nothing is posted or drawn.
+    for (button, refusal) in [
+        ("v1|sh|1", "Só quem abriu este cartão pode compartilhá-lo"),
+        (
+            "v1|fm|1|1",
+            "Só quem abriu este cartão pode abrir o mapa completo",
+        ),
+    ] {
+        let other = sandbox.ask(&["--press", button, "--guild", "5", "--user", "2"]);
+        let text = stdout(&other);
+        assert!(text.contains("only you can see this"), "{text}");
+        assert!(text.contains(refusal), "{text}");
+        assert!(!text.contains("📎"), "{text}");
+    }
+    // The owner's presses: the summary posted publicly, the full card written privately.
     let owner = sandbox.ask(&["--press", "v1|sh|1", "--guild", "5", "--user", "1"]);
     let text = stdout(&owner);
     assert!(text.contains("[new message, public]"), "{text}");
+    assert!(text.contains("📎 trilha-summary.png"), "{text}");
+    let full = sandbox.ask(&[
+        "--press",
+        "v1|fm|1|1",
+        "--guild",
+        "5",
+        "--user",
+        "1",
+        "--out",
+        out_arg,
+    ]);
+    let text = stdout(&full);
+    assert!(text.contains("only you can see this"), "{text}");
     assert!(text.contains("📎 trilha-roadmap.png"), "{text}");
+    let png = std::fs::read(out.join("trilha-roadmap.png")).expect("the full card was written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
 
 #[test]
@@ -487,6 +512,14 @@ fn render_sample_writes_every_picture_in_both_languages() {
             "card-half.pt-BR.png",
             "heatmap.en-US.png",
             "heatmap.pt-BR.png",
+            "leaderboard.en-US.png",
+            "leaderboard.pt-BR.png",
+            "summary-complete.en-US.png",
+            "summary-complete.pt-BR.png",
+            "summary-empty.en-US.png",
+            "summary-empty.pt-BR.png",
+            "summary-half.en-US.png",
+            "summary-half.pt-BR.png",
         ]
     );
     for file in files {

@@ -40,7 +40,15 @@ async fn community(db: &TestDatabase) {
     let store = db.store().await;
     store.member_left(7, 44, 1_800_000_000).await.unwrap();
     store
-        .record_guild(7, Some("pt-BR"), Some("Comunidade Ação 🇧🇷"), 1_800_000_000)
+        .record_guild(
+            7,
+            &trilha::guild::GuildSeen {
+                locale: Some("pt-BR"),
+                name: Some("Comunidade Ação 🇧🇷"),
+                icon_hash: Some("a_1234"),
+            },
+            1_800_000_000,
+        )
         .await
         .unwrap();
     store.close().await;

@@ -57,13 +57,13 @@ fn mixed(roadmap: &Roadmap) -> ItemStates {
         .collect()
 }
 
-struct Pixels {
+pub(crate) struct Pixels {
     width: u32,
     height: u32,
     rgb: Vec<u8>,
 }
 
-fn decode(png: &[u8]) -> Pixels {
+pub(crate) fn decode(png: &[u8]) -> Pixels {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
@@ -78,14 +78,14 @@ fn decode(png: &[u8]) -> Pixels {
 }
 
 impl Pixels {
-    fn at(&self, x: f32, y: f32) -> Rgb {
+    pub(crate) fn at(&self, x: f32, y: f32) -> Rgb {
         let (x, y) = (x.floor() as usize, y.floor() as usize);
         let i = (y * self.width as usize + x) * 3;
         Rgb(self.rgb[i], self.rgb[i + 1], self.rgb[i + 2])
     }
 }
 
-fn near(a: Rgb, b: Rgb) -> bool {
+pub(crate) fn near(a: Rgb, b: Rgb) -> bool {
     let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).abs();
     d(a.0, b.0) <= 40 && d(a.1, b.1) <= 40 && d(a.2, b.2) <= 40
 }
@@ -468,4 +468,220 @@ fn flags_families_skin_tones_and_keycaps_draw_as_one_colour_glyph_each() {
             "the emoji at x={x} is drawn in colour ({colourful} colourful pixels)"
         );
     }
+}
+
+/// Every text of a picture meant to be read inside the chat: at least 11 px tall once the
+/// picture is scaled to the 550 px Discord shows it at, inside the canvas and its own frame, and
+/// never on top of another text.
+fn assert_legible_inline(name: &str, scene: &Scene) {
+    use trilha::picture::summary::{MIN_SHOWN_PX, SHOWN_WIDTH};
+    let scale = SHOWN_WIDTH / scene.width as f32;
+    let texts: Vec<_> = scene.texts().collect();
+    assert!(!texts.is_empty(), "{name}: no text");
+    for text in &texts {
+        let shown = text.style.size * scale;
+        assert!(
+            shown >= MIN_SHOWN_PX - 1e-3,
+            "{name}: `{}` is {:.1} px at {SHOWN_WIDTH} px wide (font {} px)",
+            text.source,
+            shown,
+            text.style.size
+        );
+        assert!(
+            scene.canvas().contains(&text.bounds()),
+            "{name}: `{}` leaves the picture: {:?}",
+            text.source,
+            text.bounds()
+        );
+        assert!(
+            text.frame.contains(&text.bounds()),
+            "{name}: `{}` leaves its frame",
+            text.source
+        );
+    }
+    for (i, a) in texts.iter().enumerate() {
+        for b in &texts[i + 1..] {
+            // Line boxes include the font's leading: compare the inked part (the middle 60%).
+            let ink = |r: Rect| Rect::new(r.x, r.y + 0.2 * r.h, r.w, 0.6 * r.h);
+            assert!(
+                !ink(a.bounds()).overlaps(&ink(b.bounds())),
+                "{name}: `{}` overlaps `{}`",
+                a.source,
+                b.source
+            );
+        }
+    }
+}
+
+#[test]
+fn the_summary_card_and_the_leaderboard_picture_read_at_the_size_discord_shows_them() {
+    let roadmap = roadmap();
+    let date = jiff::civil::date(2026, 12, 1);
+    let mut checked = 0;
+    for locale in Locale::ALL {
+        for (name, scene) in trilha::picture::samples::samples(&roadmap, locale, date) {
+            if !(name.starts_with("summary") || name == "leaderboard") {
+                continue;
+            }
+            assert_eq!(
+                (scene.width, scene.height),
+                (1200, 600),
+                "{name}: about 2:1"
+            );
+            assert_legible_inline(&format!("{name} ({locale:?})"), &scene);
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 8,
+        "three summaries and the leaderboard, in both languages"
+    );
+}
+
+#[test]
+fn the_rule_catches_a_text_too_small_to_read_inline() {
+    let roadmap = roadmap();
+    let date = jiff::civil::date(2026, 12, 1);
+    let (_, mut scene) = trilha::picture::samples::samples(&roadmap, Locale::En, date)
+        .into_iter()
+        .find(|(name, _)| *name == "summary-half")
+        .unwrap();
+    // What the full card uses for its items: 16 px is 7.3 px at 550 px wide.
+    scene.marks.push(Mark::Text(line_block(
+        "Apache Kafka",
+        Style::regular(16.0),
+        palette::TEXT,
+        900.0,
+        560.0,
+        200.0,
+    )));
+    let caught = std::panic::catch_unwind(|| assert_legible_inline("small", &scene));
+    assert!(caught.is_err(), "a 16 px text must fail the rule");
+}
+
+#[test]
+fn the_summary_shows_the_milestone_every_section_in_card_order_and_the_members_numbers() {
+    use trilha::picture::face::initials;
+    use trilha::picture::summary::{Summary, scene};
+    let roadmap = roadmap();
+    let half = mixed(&roadmap);
+    let avatar = initials("Ana Souza", 7);
+    let icon = initials("Comunidade Backend", 9);
+    let summary = scene(&Summary {
+        roadmap: &roadmap,
+        track: TrackIdx(0),
+        states: &half,
+        verified: 3,
+        member: &["Ana Souza"],
+        server: &["Comunidade Backend 🇧🇷"],
+        avatar: &avatar,
+        icon: &icon,
+        streak: 12,
+        rank: Some(4),
+        date: DATE,
+        locale: Locale::PtBr,
+    });
+    let shown: Vec<String> = summary.texts().map(|t| t.shown()).collect();
+    let has = |needle: &str| shown.iter().any(|t| t.contains(needle));
+    let done = half.values().filter(|s| **s == State::Done).count();
+    for needle in [
+        "Ana Souza",
+        "Comunidade Backend 🇧🇷",
+        "Desenvolvedor(a) backend júnior",
+        &format!("{done} concluídos"),
+        "3 verificados",
+        "🔥 12 dias seguidos",
+        "🏆 4º lugar na semana",
+        "AS",
+    ] {
+        assert!(has(needle), "`{needle}` is not on the summary: {shown:#?}");
+    }
+    assert!(
+        shown.iter().any(|t| t.ends_with(" de 11 seções")),
+        "{shown:#?}"
+    );
+    // One bar per section, in card order (down the first column, then the second).
+    let names: Vec<&str> = roadmap
+        .track(TrackIdx(0))
+        .sections
+        .iter()
+        .map(|&s| roadmap.section(s).short_name(Locale::PtBr))
+        .collect();
+    let positions: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            shown
+                .iter()
+                .position(|t| t == n)
+                .unwrap_or_else(|| panic!("section `{n}` is not drawn whole: {shown:#?}"))
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "card order");
+    let bars = summary
+        .marks
+        .iter()
+        .filter(|m| matches!(m, Mark::Bar { .. }))
+        .count();
+    assert_eq!(
+        bars,
+        names.len() + 1,
+        "the milestone's bar and one per section"
+    );
+}
+
+#[test]
+fn a_face_is_drawn_round_in_its_own_colours() {
+    use std::sync::Arc;
+    use trilha::picture::face::{Face, initials};
+    use trilha::picture::image::Decoded;
+    use trilha::picture::summary::{Summary, scene};
+    let roadmap = roadmap();
+    let none = ItemStates::new();
+    let side = 128u32;
+    let avatar = Face::Image {
+        image: Arc::new(Decoded {
+            width: side,
+            height: side,
+            rgba: (0..side * side)
+                .flat_map(|_| [0xad, 0x14, 0x57, 255])
+                .collect(),
+        }),
+        source: "test".into(),
+    };
+    let icon = initials("Comunidade Backend", 9);
+    let summary = scene(&Summary {
+        roadmap: &roadmap,
+        track: TrackIdx(0),
+        states: &none,
+        verified: 0,
+        member: &["Ana"],
+        server: &["Comunidade Backend"],
+        avatar: &avatar,
+        icon: &icon,
+        streak: 0,
+        rank: None,
+        date: DATE,
+        locale: Locale::En,
+    });
+    let rect = summary
+        .marks
+        .iter()
+        .find_map(|m| match m {
+            Mark::Image {
+                rect, round: true, ..
+            } => Some(*rect),
+            _ => None,
+        })
+        .expect("the avatar is an image cut round");
+    let pixels = decode(&render(&summary).unwrap().png);
+    let (cx, cy) = rect.centre();
+    assert!(
+        near(pixels.at(cx, cy), Rgb(0xad, 0x14, 0x57)),
+        "the avatar's colour"
+    );
+    assert!(
+        near(pixels.at(rect.x + 2.0, rect.y + 2.0), summary.background),
+        "outside the circle, the background: {:?}",
+        pixels.at(rect.x + 2.0, rect.y + 2.0)
+    );
 }

@@ -306,6 +306,7 @@ async fn the_weekly_digest_is_posted_once_per_week_with_the_heat_map_even_by_two
                 target: Target::Set(Some(State::Done)),
                 at: last_week,
                 day: trilha::progress::streak::day_of(last_week, &tz),
+                appearance: None,
             };
             a.store
                 .apply(&change, |input| {

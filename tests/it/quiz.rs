@@ -31,6 +31,7 @@ fn caller(user: u64) -> Caller {
         guild_locale: None,
         can_manage_guild: false,
         names: vec![],
+        avatar: None,
     }
 }
 

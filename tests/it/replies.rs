@@ -184,11 +184,18 @@ fn picture_replies_and_the_digest_settings_fit_in_both_languages() {
         assert!(out.status.success(), "{setup}: {out:?}");
     }
     for tag in ["pt-BR", "en-US"] {
-        for (command, admin) in [
-            ("/progress", false),
-            ("/community", false),
-            ("/prompts status", true),
-            ("/prompts digest enabled:false", true),
+        // How each shows its picture: as the embed's image, or leading as a file of its own.
+        for (command, admin, picture) in [
+            ("/progress", false, Some(("trilha-summary.png", false))),
+            (
+                "/leaderboard",
+                false,
+                Some(("trilha-leaderboard.png", false)),
+            ),
+            ("/card", false, Some(("trilha-summary.png", false))),
+            ("/community", false, Some(("trilha-community.png", true))),
+            ("/prompts status", true, None),
+            ("/prompts digest enabled:false", true, None),
         ] {
             let mut args = vec![command, "--json", "--locale", tag, "--guild", "5"];
             if admin {
@@ -198,19 +205,25 @@ fn picture_replies_and_the_digest_settings_fit_in_both_languages() {
             assert!(out.status.success(), "{command}: {out:?}");
             let body = json(&out);
             assert_valid(&format!("{command} ({tag})"), &body);
-            if !admin {
-                let image = body
-                    .pointer("/data/embeds/0/image/url")
-                    .and_then(Value::as_str);
-                let file = body
-                    .pointer("/data/attachments/0/filename")
-                    .and_then(Value::as_str);
-                assert!(
-                    image.is_some()
-                        && image == file.map(|f| format!("attachment://{f}")).as_deref(),
-                    "{command} ({tag}) shows its picture: {body:#}"
-                );
-            }
+            let Some((name, in_embed)) = picture else {
+                continue;
+            };
+            let image = body
+                .pointer("/data/embeds/0/image/url")
+                .and_then(Value::as_str);
+            let file = &body["data"]["attachments"][0];
+            assert_eq!(file["filename"], name, "{command} ({tag}): {body:#}");
+            let alt = file["description"].as_str().unwrap_or_default();
+            assert!(
+                (1..=1024).contains(&alt.chars().count()),
+                "{command} ({tag}): alt text `{alt}`"
+            );
+            let expected = format!("attachment://{name}");
+            assert_eq!(
+                image,
+                in_embed.then_some(expected.as_str()),
+                "{command} ({tag}) shows its picture: {body:#}"
+            );
         }
     }
 }

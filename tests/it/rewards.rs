@@ -35,8 +35,12 @@ impl Lookups for Recorded {
         Err(LookupError::Unavailable)
     }
 
-    async fn members_present(&self, _guild: u64, users: &[u64]) -> Vec<Option<bool>> {
-        vec![Some(true); users.len()]
+    async fn members_present(
+        &self,
+        _guild: u64,
+        users: &[u64],
+    ) -> Vec<Option<trilha::lookups::Presence>> {
+        vec![Some(trilha::lookups::Presence::Member(Default::default())); users.len()]
     }
 
     async fn role_access(&self, _guild: u64, _role: u64) -> Result<RoleAccess, LookupError> {

@@ -42,6 +42,7 @@ impl Env {
             target,
             at,
             day: trilha::progress::streak::day_of(at, &self.tz),
+            appearance: None,
         };
         self.store
             .apply(&change, |input| {
@@ -389,7 +390,7 @@ async fn members_who_leave_are_not_ranked_and_count_again_when_they_return() {
         );
         let rejoined = env
             .store
-            .member_present(1, 43, NOW + 20, |marks| {
+            .member_present(1, 43, NOW + 20, &Default::default(), |marks| {
                 all_writes(&env.roadmap, &env.tz, NOW + 20, marks)
             })
             .await
@@ -400,13 +401,84 @@ async fn members_who_leave_are_not_ranked_and_count_again_when_they_return() {
             2,
             "counted again"
         );
-        assert!(
+        assert_eq!(
             env.store
                 .members_to_check(1, &[42, 43, 44], NOW)
                 .await
-                .unwrap()
-                == vec![44],
+                .unwrap(),
+            vec![42, 43, 44],
+            "44 was never seen; 42 and 43 were, but nobody saw their names yet"
+        );
+        let named = |name: &str| trilha::guild::Appearance {
+            name: Some(name.into()),
+            avatar_hash: None,
+        };
+        env.store
+            .members_confirmed(1, &[(42, named("Ana")), (43, named("Bia"))], NOW + 30)
+            .await
+            .unwrap();
+        assert_eq!(
+            env.store
+                .members_to_check(1, &[42, 43, 44], NOW)
+                .await
+                .unwrap(),
+            vec![44],
             "44 was never seen"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn how_members_appear_is_kept_for_pictures_and_follows_their_changes() {
+    use trilha::guild::Appearance;
+    on_each_engine(|db| async move {
+        let env = Env::on(db).await;
+        let ana = Appearance {
+            name: Some("Ana 🇧🇷".into()),
+            avatar_hash: Some("a_1f2e".into()),
+        };
+        let present = |user: u64, at: i64, appearance: Appearance| {
+            let env = &env;
+            async move {
+                env.store
+                    .member_present(1, user, at, &appearance, |marks| {
+                        all_writes(&env.roadmap, &env.tz, at, marks)
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        present(42, NOW, ana.clone()).await;
+        assert_eq!(
+            env.store.member_seen_since(1, 42, NOW).await.unwrap(),
+            Some(ana.clone()),
+            "seen now, as they appeared"
+        );
+        assert_eq!(
+            env.store.member_seen_since(1, 42, NOW + 1).await.unwrap(),
+            None
+        );
+        let renamed = Appearance {
+            name: Some("Ana Souza".into()),
+            avatar_hash: None,
+        };
+        present(42, NOW + 10, renamed.clone()).await;
+        // A look-up confirms another member, as Discord shows them; one never seen has no row.
+        let bia = Appearance {
+            name: Some("Bia".into()),
+            avatar_hash: Some("b2".into()),
+        };
+        env.store
+            .members_confirmed(1, &[(43, bia.clone())], NOW + 20)
+            .await
+            .unwrap();
+        let mut seen = env.store.appearances(1, &[42, 43, 44]).await.unwrap();
+        seen.sort_by_key(|(user, _)| *user);
+        assert_eq!(seen, vec![(42, renamed), (43, bia)]);
+        assert!(
+            env.store.appearances(2, &[42]).await.unwrap().is_empty(),
+            "another server knows nothing of them"
         );
     })
     .await;
@@ -545,7 +617,7 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
                 1 => {
                     left.remove(&user);
                     env.store
-                        .member_present(1, user, at, |marks| {
+                        .member_present(1, user, at, &Default::default(), |marks| {
                             all_writes(&env.roadmap, &tz, at, marks)
                         })
                         .await
@@ -577,6 +649,7 @@ async fn sizes_and_ranks_stay_exact_through_any_sequence_of_changes() {
                         target,
                         at,
                         day: trilha::progress::streak::day_of(at, &tz),
+                        appearance: None,
                     };
                     let outcome = env
                         .store
@@ -783,7 +856,7 @@ async fn item_counts_are_of_members_still_in_the_server() {
         env.store.member_left(1, 2, NOW + 40).await.unwrap();
         assert_eq!(counts(&env).await[1], ("kafka".to_string(), 0, 1));
         env.store
-            .member_present(1, 2, NOW + 50, |marks| {
+            .member_present(1, 2, NOW + 50, &Default::default(), |marks| {
                 all_writes(&env.roadmap, &env.tz, NOW + 50, marks)
             })
             .await

@@ -62,6 +62,7 @@ impl Env {
             target,
             at,
             day: day_of(at, tz),
+            appearance: None,
         };
         self.store
             .apply(&change, |input| {

@@ -37,6 +37,8 @@ impl Bot {
         let mut env = vec![
             ("DISCORD_TOKEN".to_string(), discord.token().to_string()),
             ("DISCORD_PROXY_URL".into(), discord.base_url()),
+            // Avatars and server icons come from the local Discord's CDN.
+            ("DISCORD_CDN_URL".into(), discord.base_url()),
             (
                 "DATABASE_URL".into(),
                 format!("sqlite://{}", sandbox.database().display()),

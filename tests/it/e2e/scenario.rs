@@ -450,6 +450,7 @@ impl Player {
             locale: step.locale.clone(),
             permission_override: step.permission_override,
             guild: None,
+            ..Context::default()
         }
     }
 
