@@ -124,22 +124,25 @@ fn to_premultiplied_rgba(pixels: &[u8], colour: png::ColorType) -> Vec<u8> {
         let m = |c: u8| ((u16::from(c) * u16::from(a) + 127) / 255) as u8;
         [m(r), m(g), m(b), a]
     };
-    match colour {
-        png::ColorType::Rgba => pixels
-            .chunks_exact(4)
-            .flat_map(|p| premultiply(p[0], p[1], p[2], p[3]))
-            .collect(),
-        png::ColorType::Rgb => pixels
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        png::ColorType::GrayscaleAlpha => pixels
-            .chunks_exact(2)
-            .flat_map(|p| premultiply(p[0], p[0], p[0], p[1]))
-            .collect(),
-        png::ColorType::Grayscale => pixels.iter().flat_map(|&g| [g, g, g, 255]).collect(),
-        png::ColorType::Indexed => Vec::new(), // EXPAND turns palettes into RGB(A)
+    let channels = match colour {
+        png::ColorType::Rgba => 4,
+        png::ColorType::Rgb => 3,
+        png::ColorType::GrayscaleAlpha => 2,
+        png::ColorType::Grayscale => 1,
+        png::ColorType::Indexed => return Vec::new(), // EXPAND turns palettes into RGB(A)
+    };
+    // Allocated at its exact size: a cache keeps these, and a vector grown by doubling would
+    // hold up to twice the pixels it needs.
+    let mut out = Vec::with_capacity(pixels.len() / channels * 4);
+    for p in pixels.chunks_exact(channels) {
+        out.extend_from_slice(&match colour {
+            png::ColorType::Rgba => premultiply(p[0], p[1], p[2], p[3]),
+            png::ColorType::Rgb => [p[0], p[1], p[2], 255],
+            png::ColorType::GrayscaleAlpha => premultiply(p[0], p[0], p[0], p[1]),
+            _ => [p[0], p[0], p[0], 255],
+        });
     }
+    out
 }
 
 impl std::fmt::Debug for Decoded {
